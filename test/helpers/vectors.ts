@@ -1,0 +1,44 @@
+/**
+ * Loads the outside-truth vectors from ../shared/vectors (next to the repository). Fails loudly
+ * when they are missing: a test that silently skipped its vectors would prove nothing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const VECTORS_DIR = resolve(
+  process.env['SV2MINER_VECTORS'] ?? join(here, '..', '..', '..', 'shared', 'vectors'),
+);
+
+export function vectorPath(name: string): string {
+  const path = join(VECTORS_DIR, name);
+  if (!existsSync(path))
+    throw new Error(`test vector ${path} is missing (set SV2MINER_VECTORS to the shared/vectors folder)`);
+  return path;
+}
+
+export function readVectorText(name: string): string {
+  return readFileSync(vectorPath(name), 'utf8');
+}
+
+export function readVectorJson<T = unknown>(name: string): T {
+  return JSON.parse(readVectorText(name)) as T;
+}
+
+/** Parses a simple CSV (no quoted commas inside fields except in a trailing comment column). */
+export function readVectorCsv(name: string): Record<string, string>[] {
+  const lines = readVectorText(name)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const head = (lines.shift() ?? '').split(',');
+  return lines.map((line) => {
+    const cells = line.split(',');
+    const row: Record<string, string> = {};
+    head.forEach((key, i) => {
+      row[key] = i === head.length - 1 ? cells.slice(i).join(',') : (cells[i] ?? '');
+    });
+    return row;
+  });
+}
