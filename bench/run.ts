@@ -4,7 +4,9 @@
  */
 import { type BenchModule, formatLine } from './lib.js';
 
-const MODULES: Record<string, () => Promise<BenchModule>> = {};
+const MODULES: Record<string, () => Promise<BenchModule>> = {
+  'sv2-codec': () => import('./sv2-codec.js'),
+};
 
 const wanted = process.argv.slice(2);
 for (const [name, load] of Object.entries(MODULES)) {

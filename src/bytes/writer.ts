@@ -28,12 +28,14 @@ export class ByteWriter {
 
   u8(v: number): this {
     checkUint(v, 8);
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
   u16le(v: number): this {
     checkUint(v, 16);
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
     return this;
   }
   u24le(v: number): this {
@@ -45,20 +47,25 @@ export class ByteWriter {
   }
   u32le(v: number): this {
     checkUint(v, 32);
-    this.view.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, true);
     return this;
   }
   u64le(v: bigint): this {
     if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new RangeError(`value ${v} does not fit in 64 bits`);
-    this.view.setBigUint64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, true);
     return this;
   }
   f32le(v: number): this {
-    this.view.setFloat32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setFloat32(at, v, true);
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.reserve(b.length));
+    // reserve() first: it may replace this.buf/this.view, which a call receiver would capture too early.
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
     return this;
   }
 

@@ -9,4 +9,9 @@ export interface CommandEntry {
   readonly load: () => Promise<CliCommand>;
 }
 
-export const COMMANDS: Readonly<Record<string, CommandEntry>> = {};
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  decode: {
+    summary: 'decode one plaintext SV2 frame given as hex and print it as JSON',
+    load: async () => (await import('./commands/decode.js')).command,
+  },
+};
