@@ -14,4 +14,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'decode one plaintext SV2 frame given as hex and print it as JSON',
     load: async () => (await import('./commands/decode.js')).command,
   },
+  keygen: {
+    summary: 'print a new pool authority key pair in the published Base58Check form',
+    load: async () => (await import('./commands/keygen.js')).command,
+  },
 };
