@@ -7,6 +7,7 @@ import { type BenchModule, formatLine } from './lib.js';
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   'sv2-codec': () => import('./sv2-codec.js'),
   noise: () => import('./noise.js'),
+  work: () => import('./work.js'),
 };
 
 const wanted = process.argv.slice(2);

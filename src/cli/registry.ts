@@ -18,4 +18,12 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'print a new pool authority key pair in the published Base58Check form',
     load: async () => (await import('./commands/keygen.js')).command,
   },
+  boards: {
+    summary: 'list the supported boards (--json for a machine-readable list)',
+    load: async () => (await import('./commands/boards.js')).command,
+  },
+  'check-config': {
+    summary: 'validate the configuration without starting the miner',
+    load: async () => (await import('./commands/check-config.js')).command,
+  },
 };

@@ -1,0 +1,225 @@
+/**
+ * The configuration: one zod schema, the Config type inferred from it, and validation that turns
+ * every problem into `path: expected X, got Y` (path like `pools[1].url`, a contract that tests
+ * and users grep for). Unknown keys are errors naming the nearest known key, so a typo never
+ * silently falls back to a default. Defaults live in config/default.json, not here.
+ */
+import { z } from 'zod';
+import { BOARDS, boardIds } from '../../boards/registry.js';
+import { ConfigError } from '../errors.js';
+import { checkAuthorityKey } from './authority-key.js';
+
+export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
+// Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
+const POOL_URL = /^stratum2\+tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})(?:\/([^/?#]*))?$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const expect = (expected: string) => ({ error: expected });
+const text = (expected: string) => z.string(expect(expected)).min(1, expect(expected));
+const integer = (expected: string, min: number, max: number) =>
+  z.number(expect(expected)).int(expect(expected)).min(min, expect(expected)).max(max, expect(expected));
+const port = (min = 1) => integer(`a TCP port ${min}..65535`, min, 65535);
+const celsius = (what: string) =>
+  z
+    .number(expect(`${what} in degrees C`))
+    .min(0, expect(`${what} in degrees C`))
+    .max(150, expect(`${what} in degrees C`));
+
+const poolSchema = z
+  .strictObject(
+    {
+      url: z.string(expect(POOL_URL_FORM)).regex(POOL_URL, expect(POOL_URL_FORM)),
+      user: text('a user name'),
+      password: z.string(expect('a string')).optional(),
+      priority: integer('an integer priority >= 0 (0 first)', 0, 1000).optional(),
+      insecure: z.boolean(expect('true or false')).optional(),
+    },
+    expect('a pool object {url, user, password?, priority?, insecure?}'),
+  )
+  .superRefine((pool, ctx) => {
+    const match = POOL_URL.exec(pool.url);
+    // The field's own regex has already reported a URL of the wrong shape.
+    if (match === null) return;
+    const portNumber = Number(match[2]);
+    const key = match[3] ?? '';
+    if (portNumber < 1 || portNumber > 65535) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'a port 1..65535 in the pool URL',
+        input: pool.url,
+      });
+      return;
+    }
+    // Without a key the server certificate cannot be checked: allowed only when asked for (LAN/test pools).
+    if (key === '') {
+      if (pool.insecure !== true)
+        ctx.addIssue({ code: 'custom', path: ['url'], message: POOL_URL_FORM, input: pool.url });
+      return;
+    }
+    const check = checkAuthorityKey(key);
+    if (!check.ok) ctx.addIssue({ code: 'custom', path: ['url'], message: check.problem, input: pool.url });
+  });
+
+const CHIP_DIFFICULTY = 'a power of two from 1 to 2^32';
+
+export const configSchema = z
+  .strictObject(
+    {
+      board: z
+        .string(expect('a board id'))
+        .refine((id) => BOARDS.has(id), expect(`one of ${boardIds().join(', ')}`)),
+      pools: z.array(poolSchema, expect('a list of pools ([] = the embedded local pool)')),
+      frequencyMhz: z.number(expect('a frequency in MHz')).positive(expect('a frequency in MHz')).optional(),
+      chipDifficulty: z
+        .number(expect(CHIP_DIFFICULTY))
+        .refine((d) => Number.isInteger(Math.log2(d)) && d >= 1 && d <= 2 ** 32, expect(CHIP_DIFFICULTY)),
+      api: z.strictObject(
+        {
+          host: text('a host name or address'),
+          // 0 = any free port (tests).
+          port: port(0),
+          cgminerPort: port(0),
+          token: z
+            .string(expect('a token of at least 16 characters'))
+            .min(16, expect('a token of at least 16 characters'))
+            .optional(),
+        },
+        expect('an object {host, port, cgminerPort, token?}'),
+      ),
+      thermal: z.strictObject(
+        {
+          throttleC: celsius('a throttle temperature'),
+          shutdownC: celsius('a shutdown temperature'),
+          hysteresisC: celsius('a hysteresis'),
+          maxBadReadings: integer('a count >= 1', 1, 100),
+        },
+        expect('an object {throttleC, shutdownC, hysteresisC, maxBadReadings}'),
+      ),
+      logLevel: z.enum(LOG_LEVELS, expect(`one of ${LOG_LEVELS.join(', ')}`)),
+      localPool: z.strictObject(
+        {
+          host: text('a host name or address'),
+          port: port(0),
+          sharesPerMinute: z.number(expect('a positive number')).positive(expect('a positive number')),
+        },
+        expect('an object {host, port, sharesPerMinute}'),
+      ),
+      stateDir: text('a directory path'),
+    },
+    expect('a configuration object'),
+  )
+  .superRefine((config, ctx) => {
+    const board = BOARDS.get(config.board);
+    if (
+      board !== undefined &&
+      config.frequencyMhz !== undefined &&
+      config.frequencyMhz > board.maxFrequencyMhz
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frequencyMhz'],
+        message: `at most ${board.maxFrequencyMhz} MHz for board ${board.id}`,
+        input: config.frequencyMhz,
+      });
+    }
+    if (config.thermal.throttleC >= config.thermal.shutdownC) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thermal', 'throttleC'],
+        message: `a value below shutdownC (${config.thermal.shutdownC})`,
+        input: config.thermal.throttleC,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type PoolConfig = Config['pools'][number];
+export type ThermalLimits = Config['thermal'];
+
+export type ConfigValidation =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+/** Validates a plain object (already merged by node-config); every problem becomes one ConfigError. */
+export function validateConfig(raw: unknown): ConfigValidation {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, errors: result.error.issues.flatMap(toConfigErrors) };
+}
+
+function toConfigErrors(issue: z.core.$ZodIssue): ConfigError[] {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const near = nearest(key, known);
+      const hint =
+        near === undefined ? `one of ${known.join(', ')}` : `a known key (did you mean "${near}"?)`;
+      return new ConfigError(path === '' ? key : `${path}.${key}`, hint, JSON.stringify(key));
+    });
+  }
+  return [new ConfigError(path === '' ? 'config' : path, issue.message, describe(issue.input))];
+}
+
+/** ['pools', 1, 'url'] -> 'pools[1].url' */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, seg) => {
+    if (typeof seg === 'number') return `${out}[${seg}]`;
+    return out === '' ? String(seg) : `${out}.${String(seg)}`;
+  }, '');
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (value === null || typeof value !== 'object') {
+    const json = JSON.stringify(value) ?? String(value);
+    return json.length > 80 ? `${json.slice(0, 77)}..."` : json;
+  }
+  return 'an object';
+}
+
+/** Keys the schema allows at an object path (array indices step into the element schema). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const seg of path) {
+    schema = unwrap(schema);
+    if (typeof seg === 'number' && schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodObject)
+      schema = (schema.shape as Record<string, z.ZodType>)[String(seg)] ?? z.never();
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+}
+
+/** The known key closest by edit distance, if it is close enough to be a plausible typo. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}

@@ -1,0 +1,279 @@
+/**
+ * Job in -> ChipWork for every HashChain; nonces out -> share-check -> Share (architecture.md data
+ * flow; sv2.md §6.2 job lifecycle, §6.6 ntime, §6.7 version rolling; bm13xx.md §8.2 job cadence).
+ * A clean job (new prev hash) flushes every chain at once; a work item is replaced before the
+ * chain can exhaust it, by stepping host-side version bits and then ntime, never past
+ * job.maxNtime or outside the job's mask. Chains get disjoint work from one cursor per job.
+ */
+import type { HashChain, NonceResult } from '../../drivers/types.js';
+import type { Logger } from '../log.js';
+import { silentLog } from '../log.js';
+import { type Clock, MAX_TIMER_MS, type TimerHandle } from './clock.js';
+import { HeaderHasher } from './header.js';
+import type { Job, Share } from './job.js';
+import { checkNonce } from './share-check.js';
+import { ticketDifficulty, ticketTarget } from './target.js';
+import {
+  type RollPlan,
+  rollPlan,
+  slotVersion,
+  type VersionRolling,
+  versionRollingFor,
+} from './version-roll.js';
+
+export interface ChipNonceEvent {
+  readonly chain: number;
+  readonly chipIndex: number | undefined;
+  /** Real difficulty of this hash (for best-share tracking). */
+  readonly difficulty: number;
+  /** Mean difficulty behind one reported nonce (ticket, relaxed on sim boards): the hashrate weight. */
+  readonly weight: number;
+  readonly at: number;
+}
+
+export interface DispatcherOptions {
+  readonly chains: readonly HashChain[];
+  readonly clock: Clock;
+  readonly onShare: (share: Share, meta: { readonly block: boolean; readonly chain: number }) => void;
+  readonly onChipNonce?: (event: ChipNonceEvent) => void;
+  /** Simulated boards: chip target widened by 2^k (boards/types.ts SimParams). Default 0. */
+  readonly simTargetShift?: number;
+  /** One rolling rule for the board; default from the first ready chain's chip model. */
+  readonly rolling?: VersionRolling;
+  /** Send fresh work after this fraction of a work item's exhaustion time. Default 0.5. */
+  readonly refreshFraction?: number;
+  /** Floor for the refresh interval, so a fast chain with no rolling cannot flood its UART. Default 1 ms. */
+  readonly minRefreshMs?: number;
+  /** Work items remembered for nonce lookup; older ones count as stale. Default 1024. */
+  readonly maxTrackedWork?: number;
+  readonly log?: Logger;
+}
+
+export interface ChainWorkStats {
+  workSent: number;
+  sendErrors: number;
+  chipNonces: number;
+  hwErrors: number;
+  stale: number;
+  duplicates: number;
+  shares: number;
+}
+
+export interface DispatcherStats extends ChainWorkStats {
+  jobs: number;
+  blocks: number;
+  /** Jobs whose whole ntime x version space ran out before a new job came. */
+  exhaustedJobs: number;
+  readonly chains: readonly ChainWorkStats[];
+}
+
+interface WorkEntry {
+  readonly job: Job;
+  stale: boolean;
+  /** `version:nonce` of shares already passed on from this work item. */
+  shareKeys: Set<string> | undefined;
+}
+
+interface ActiveJob {
+  readonly job: Job;
+  readonly plan: RollPlan;
+  ntime: number;
+  slot: number;
+  exhausted: boolean;
+}
+
+interface ChainState {
+  readonly chain: HashChain;
+  readonly stats: ChainWorkStats;
+  timer: TimerHandle | undefined;
+  chipTarget: bigint;
+  weight: number;
+}
+
+export class Dispatcher {
+  private readonly options: DispatcherOptions;
+  private readonly log: Logger;
+  private readonly states: ChainState[];
+  private readonly works = new Map<number, WorkEntry>();
+  private readonly hasher = new HeaderHasher();
+  private readonly totals = { jobs: 0, blocks: 0, exhaustedJobs: 0 };
+  private active: ActiveJob | undefined;
+  private nextWorkId = 1;
+  private stopped = false;
+
+  constructor(options: DispatcherOptions) {
+    this.options = options;
+    this.log = options.log ?? silentLog;
+    this.states = options.chains.map((chain) => ({
+      chain,
+      stats: { workSent: 0, sendErrors: 0, chipNonces: 0, hwErrors: 0, stale: 0, duplicates: 0, shares: 0 },
+      timer: undefined,
+      chipTarget: 0n,
+      weight: 1,
+    }));
+    for (const state of this.states) state.chain.onNonce((result) => this.handleNonce(state, result));
+  }
+
+  /** Make `job` the work. Resolves when every ready chain has taken its first work item. */
+  async setJob(job: Job): Promise<void> {
+    if (this.stopped) return;
+    this.totals.jobs++;
+    if (job.clean) {
+      // sv2.md §6.2: after SetNewPrevHash every earlier job is invalid; its nonces are stale.
+      for (const entry of this.works.values()) entry.stale = true;
+    }
+    const ready = this.states.filter((s) => this.prepareChain(s));
+    const rolling = this.options.rolling ?? versionRollingFor(ready[0]?.chain.info()?.chipModel ?? '');
+    this.active = {
+      job,
+      plan: rollPlan(rolling, job.versionMask),
+      ntime: job.ntime,
+      slot: 0,
+      exhausted: false,
+    };
+    const active = this.active;
+    // Issue every send before awaiting any: a flush reaches all chains in parallel.
+    await Promise.all(ready.map((state) => this.sendNext(state, active, job.clean)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const state of this.states) this.clearTimer(state);
+  }
+
+  stats(): DispatcherStats {
+    const sum = (key: keyof ChainWorkStats): number => this.states.reduce((n, s) => n + s.stats[key], 0);
+    return {
+      ...this.totals,
+      workSent: sum('workSent'),
+      sendErrors: sum('sendErrors'),
+      chipNonces: sum('chipNonces'),
+      hwErrors: sum('hwErrors'),
+      stale: sum('stale'),
+      duplicates: sum('duplicates'),
+      shares: sum('shares'),
+      chains: this.states.map((s) => ({ ...s.stats })),
+    };
+  }
+
+  /** Loads chip target and nonce weight from the chain's info; false if the chain is not initialised. */
+  private prepareChain(state: ChainState): boolean {
+    this.clearTimer(state);
+    const info = state.chain.info();
+    if (info === undefined) return false;
+    const shift = this.options.simTargetShift ?? 0;
+    state.chipTarget = ticketTarget(info.chipDifficulty, shift);
+    state.weight = ticketDifficulty(info.chipDifficulty, shift);
+    return true;
+  }
+
+  private async sendNext(state: ChainState, active: ActiveJob, clean: boolean): Promise<void> {
+    const next = this.takeSlot(active);
+    if (next === undefined) return;
+    const { job, plan } = active;
+    const workId = this.nextWorkId;
+    this.nextWorkId = (this.nextWorkId % 0xffffffff) + 1;
+    const work = {
+      version: slotVersion(job.version, plan, next.slot),
+      versionMask: plan.workMask,
+      prevHash: job.prevHash,
+      merkleRoot: job.merkleRoot,
+      ntime: next.ntime,
+      nbits: job.nbits,
+      workId,
+    };
+    this.track(workId, job);
+    this.scheduleRefresh(state, active);
+    state.stats.workSent++;
+    try {
+      await state.chain.sendWork(work, clean);
+    } catch (error) {
+      state.stats.sendErrors++;
+      this.log.error({ err: error, chain: state.chain.index }, 'sendWork failed');
+    }
+  }
+
+  /** The next unused (ntime, host slot) of the job, or undefined once ntime would pass maxNtime. */
+  private takeSlot(active: ActiveJob): { ntime: number; slot: number } | undefined {
+    if (active.exhausted) return undefined;
+    if (active.ntime > active.job.maxNtime) {
+      active.exhausted = true;
+      this.totals.exhaustedJobs++;
+      this.log.warn({ jobId: active.job.jobId, maxNtime: active.job.maxNtime }, 'job work space exhausted');
+      return undefined;
+    }
+    const taken = { ntime: active.ntime, slot: active.slot };
+    active.slot++;
+    if (active.slot >= active.plan.hostSlots) {
+      active.slot = 0;
+      active.ntime++;
+    }
+    return taken;
+  }
+
+  /** Exhaustion time = versions x 2^32 / chain hashrate (bm13xx.md §8.2); refresh well before it. */
+  private scheduleRefresh(state: ChainState, active: ActiveJob): void {
+    this.clearTimer(state);
+    const hashrate = state.chain.info()?.nominalHashrate ?? 0;
+    if (!(hashrate > 0)) return;
+    const exhaustMs = ((active.plan.versionsPerWork * 2 ** 32) / hashrate) * 1000;
+    const delay = Math.min(
+      MAX_TIMER_MS,
+      Math.max(this.options.minRefreshMs ?? 1, exhaustMs * (this.options.refreshFraction ?? 0.5)),
+    );
+    state.timer = this.options.clock.setTimer(() => {
+      state.timer = undefined;
+      if (this.stopped || this.active !== active) return;
+      void this.sendNext(state, active, false);
+    }, delay);
+  }
+
+  private handleNonce(state: ChainState, result: NonceResult): void {
+    const entry = this.works.get(result.work.workId);
+    if (entry === undefined || entry.stale) {
+      // Retired by a clean job (or too old to remember): never submitted (bm13xx.md §13).
+      state.stats.stale++;
+      return;
+    }
+    const verdict = checkNonce(result, entry.job, state.chipTarget, this.hasher);
+    if (verdict.kind === 'hw-error') {
+      state.stats.hwErrors++;
+      state.chain.reportHardwareError(result.chipIndex);
+      return;
+    }
+    state.stats.chipNonces++;
+    this.options.onChipNonce?.({
+      chain: state.chain.index,
+      chipIndex: result.chipIndex,
+      difficulty: verdict.difficulty,
+      weight: state.weight,
+      at: result.receivedAt,
+    });
+    if (verdict.kind !== 'share') return;
+    // A repeated (work, version, nonce) would earn duplicate-share; drop it here.
+    const key = `${result.version >>> 0}:${result.nonce >>> 0}`;
+    entry.shareKeys ??= new Set();
+    if (entry.shareKeys.has(key)) {
+      state.stats.duplicates++;
+      return;
+    }
+    entry.shareKeys.add(key);
+    state.stats.shares++;
+    if (verdict.block) this.totals.blocks++;
+    this.options.onShare(verdict.share, { block: verdict.block, chain: state.chain.index });
+  }
+
+  private track(workId: number, job: Job): void {
+    this.works.set(workId, { job, stale: false, shareKeys: undefined });
+    const limit = this.options.maxTrackedWork ?? 1024;
+    for (const key of this.works.keys()) {
+      if (this.works.size <= limit) break;
+      this.works.delete(key);
+    }
+  }
+
+  private clearTimer(state: ChainState): void {
+    if (state.timer !== undefined) this.options.clock.clearTimer(state.timer);
+    state.timer = undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/command.js';
+import { command as checkConfig } from '../../src/cli/commands/check-config.js';
+
+function capture(): CliIo & { outLines: string[]; errLines: string[] } {
+  const outLines: string[] = [];
+  const errLines: string[] = [];
+  return { outLines, errLines, out: (l) => outLines.push(l), err: (l) => errLines.push(l) };
+}
+
+describe('sv2miner check-config', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sv2miner-check-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says ok for the shipped defaults', async () => {
+    const io = capture();
+    expect(await checkConfig.run(['--config-dir', join(import.meta.dirname, '..', '..', 'config')], io)).toBe(
+      0,
+    );
+    expect(io.outLines[0]).toMatch(/^ok: board sim-bm1370-1, embedded local pool, API 127\.0\.0\.1:\d+$/);
+  });
+
+  it('prints every error line and exits 1', async () => {
+    await writeFile(
+      join(dir, 'default.json'),
+      JSON.stringify({
+        board: 'sim-bm1370-1',
+        pools: [{ url: 'stratum+tcp://pool.example.com:3333', user: 'w' }],
+        chipDifficulty: 256,
+        api: { host: '127.0.0.1', port: 8080, cgminerPort: 4028 },
+        thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+        logLevel: 'info',
+        localPool: { host: '127.0.0.1', port: 34254, sharesPerMinute: 6 },
+        stateDri: './state',
+      }),
+    );
+    const io = capture();
+    expect(await checkConfig.run(['--config-dir', dir], io)).toBe(1);
+    expect(io.errLines.sort()).toEqual([
+      'pools[0].url: expected stratum2+tcp://host:port/<authority key>, got "stratum+tcp://pool.example.com:3333"',
+      'stateDir: expected a directory path, got nothing',
+      'stateDri: expected a known key (did you mean "stateDir"?), got "stateDri"',
+    ]);
+  });
+});

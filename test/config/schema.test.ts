@@ -1,0 +1,182 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAuthorityKey } from '../../src/config/authority-key.js';
+import { checkConfig, loadConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/schema.js';
+import { ConfigError } from '../../src/errors.js';
+import { readVectorJson } from '../helpers/vectors.js';
+
+const keys = readVectorJson<{ vectors: { name: string; base58check: string; raw_xonly?: string }[] }>(
+  'sv2_authority_keys_and_constants.json',
+).vectors;
+const SRI_KEY = keys.find((k) => k.name === 'SRI example authority public key')?.base58check ?? '';
+const LEGACY_KEY = keys.find((k) => k.name.startsWith('LEGACY'))?.base58check ?? '';
+
+/** A complete valid configuration, as default.json + an override would produce. */
+function valid(): Record<string, unknown> {
+  return {
+    board: 'sim-bm1370-1',
+    pools: [{ url: `stratum2+tcp://pool.example.com:34254/${SRI_KEY}`, user: 'worker1' }],
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: 8080, cgminerPort: 4028 },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'info',
+    localPool: { host: '127.0.0.1', port: 34254, sharesPerMinute: 6 },
+    stateDir: './state',
+  };
+}
+
+function messages(raw: unknown): string[] {
+  const result = validateConfig(raw);
+  return result.ok ? [] : result.errors.map((e) => e.message);
+}
+
+describe('authority key syntax (sv2.md §3.6 vectors)', () => {
+  it('accepts the spec and SRI keys and returns the x-only bytes', () => {
+    const spec = keys.find((k) => k.name === 'spec 4.7.1');
+    const check = checkAuthorityKey(spec?.base58check ?? '');
+    expect(check.ok && Buffer.from(check.xOnly).toString('hex')).toBe(spec?.raw_xonly);
+    expect(checkAuthorityKey(SRI_KEY).ok).toBe(true);
+  });
+
+  it('rejects the legacy unprefixed key, a bad checksum, a wrong version and a short key', () => {
+    expect(checkAuthorityKey(LEGACY_KEY)).toEqual({
+      ok: false,
+      problem: 'an authority key of 34 bytes + checksum',
+    });
+    expect(checkAuthorityKey('9bDuixKmZqAJnrmP746n8zU1wyAQRrus7th9dxnkPg6RzQvCnam')).toEqual({
+      ok: false,
+      problem: 'an authority key with a valid checksum',
+    });
+    expect(checkAuthorityKey('2myPhc5vkPzuC5FXNK5tee79WmP7uoLh55SxezoF8iqwF3E3rnPY').ok).toBe(false);
+    expect(checkAuthorityKey('2wmHTKZkLg2QzXyEXGMBXzKP7JXDUt8yy9SA5hoQwERc92qR6c').ok).toBe(false);
+    expect(checkAuthorityKey('0OIl').ok).toBe(false);
+  });
+});
+
+describe('validateConfig', () => {
+  it('accepts a complete configuration', () => {
+    expect(messages(valid())).toEqual([]);
+  });
+
+  it('names pools[1].url exactly for a Stratum v1 URL', () => {
+    const raw = valid();
+    raw['pools'] = [
+      { url: `stratum2+tcp://a.example:34254/${SRI_KEY}`, user: 'w' },
+      { url: 'stratum+tcp://pool.example.com:3333', user: 'w' },
+    ];
+    expect(messages(raw)).toEqual([
+      'pools[1].url: expected stratum2+tcp://host:port/<authority key>, got "stratum+tcp://pool.example.com:3333"',
+    ]);
+  });
+
+  it('requires an authority key unless the pool is marked insecure', () => {
+    const raw = valid();
+    raw['pools'] = [{ url: 'stratum2+tcp://10.0.0.5:34250', user: 'w' }];
+    expect(messages(raw)).toEqual([
+      'pools[0].url: expected stratum2+tcp://host:port/<authority key>, got "stratum2+tcp://10.0.0.5:34250"',
+    ]);
+    raw['pools'] = [{ url: 'stratum2+tcp://10.0.0.5:34250', user: 'w', insecure: true }];
+    expect(messages(raw)).toEqual([]);
+  });
+
+  it('checks the authority key checksum and the port range', () => {
+    const raw = valid();
+    raw['pools'] = [
+      { url: 'stratum2+tcp://h:34254/9bDuixKmZqAJnrmP746n8zU1wyAQRrus7th9dxnkPg6RzQvCnam', user: 'w' },
+      { url: `stratum2+tcp://h:99999/${SRI_KEY}`, user: 'w' },
+    ];
+    expect(messages(raw)).toEqual([
+      'pools[0].url: expected an authority key with a valid checksum, got "stratum2+tcp://h:34254/9bDuixKmZqAJnrmP746n8zU1wyAQRrus7th9dxnkPg6RzQvCnam"',
+      `pools[1].url: expected a port 1..65535 in the pool URL, got "stratum2+tcp://h:99999/${SRI_KEY}"`,
+    ]);
+  });
+
+  it('names an unknown key and the nearest known key', () => {
+    const raw = valid();
+    raw['api'] = { host: '127.0.0.1', prot: 8080, port: 8080, cgminerPort: 4028 };
+    raw['pools'] = [{ url: `stratum2+tcp://h:1/${SRI_KEY}`, user: 'w', pasword: 'x' }];
+    raw['chipDificulty'] = 256;
+    expect(messages(raw).sort()).toEqual([
+      'api.prot: expected a known key (did you mean "port"?), got "prot"',
+      'chipDificulty: expected a known key (did you mean "chipDifficulty"?), got "chipDificulty"',
+      'pools[0].pasword: expected a known key (did you mean "password"?), got "pasword"',
+    ]);
+  });
+
+  it('says what was expected for wrong types, missing fields and bad values', () => {
+    const raw = valid();
+    raw['board'] = 'antminer-s9';
+    raw['chipDifficulty'] = 300;
+    raw['logLevel'] = 'loud';
+    raw['api'] = { host: '127.0.0.1', port: '8080', cgminerPort: 4028 };
+    delete raw['stateDir'];
+    const lines = messages(raw);
+    expect(lines).toContain('api.port: expected a TCP port 0..65535, got "8080"');
+    expect(lines).toContain('chipDifficulty: expected a power of two from 1 to 2^32, got 300');
+    expect(lines).toContain(
+      'logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    );
+    expect(lines).toContain('stateDir: expected a directory path, got nothing');
+    expect(lines.find((l) => l.startsWith('board: expected one of sim-bm1370-1,'))).toMatch(
+      /, got "antminer-s9"$/,
+    );
+  });
+
+  it('checks frequency against the board and throttle below shutdown', () => {
+    const raw = valid();
+    raw['frequencyMhz'] = 700;
+    raw['thermal'] = { throttleC: 85, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 };
+    expect(messages(raw)).toEqual([
+      'frequencyMhz: expected at most 625 MHz for board sim-bm1370-1, got 700',
+      'thermal.throttleC: expected a value below shutdownC (80), got 85',
+    ]);
+  });
+
+  it('errors are ConfigError with the path as a field', () => {
+    const result = validateConfig({ ...valid(), pools: 'none' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]).toBeInstanceOf(ConfigError);
+    expect(result.errors[0]?.path).toBe('pools');
+    expect(result.errors[0]?.message).toBe(
+      'pools: expected a list of pools ([] = the embedded local pool), got "none"',
+    );
+  });
+});
+
+describe('loadConfig (node-config)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sv2miner-config-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads the shipped config/ folder: defaults are valid and frozen', async () => {
+    const config = await loadConfig({ configDir: join(import.meta.dirname, '..', '..', 'config') });
+    expect(config.board).toBe('sim-bm1370-1');
+    expect(config.pools).toEqual([]);
+    expect(config.api.host).toBe('127.0.0.1');
+    expect(config.api.cgminerPort === 4028 || config.api.cgminerPort === 0).toBe(true);
+    expect(Object.isFrozen(config.api)).toBe(true);
+  });
+
+  it('reads NODE_CONFIG_DIR (default ./config) when no directory is given', async () => {
+    const config = await loadConfig();
+    expect(config.board).toBe('sim-bm1370-1');
+    expect(config.chipDifficulty).toBe(256);
+  });
+
+  it('reports every error of a directory and throws the first from loadConfig', async () => {
+    const base = valid();
+    await writeFile(join(dir, 'default.json'), JSON.stringify({ ...base, board: 'nope', logLevl: 'info' }));
+    const result = await checkConfig({ configDir: dir });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.path).sort()).toEqual(['board', 'logLevl']);
+    await expect(loadConfig({ configDir: dir })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
