@@ -8,6 +8,8 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   'sv2-codec': () => import('./sv2-codec.js'),
   noise: () => import('./noise.js'),
   work: () => import('./work.js'),
+  drivers: () => import('./drivers.js'),
+  sim: () => import('./sim.js'),
 };
 
 const wanted = process.argv.slice(2);

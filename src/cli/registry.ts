@@ -18,6 +18,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'print a new pool authority key pair in the published Base58Check form',
     load: async () => (await import('./commands/keygen.js')).command,
   },
+  'sim-board': {
+    summary: 'serve a simulated hashboard on a pseudo-terminal (--pty) for the real serial binding',
+    load: async () => (await import('./commands/sim-board.js')).command,
+  },
   boards: {
     summary: 'list the supported boards (--json for a machine-readable list)',
     load: async () => (await import('./commands/boards.js')).command,

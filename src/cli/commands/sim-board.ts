@@ -1,0 +1,176 @@
+/**
+ * `sv2miner sim-board --pty`: serves a simulated BM13xx chain (drivers/sim) on a pseudo-terminal
+ * and prints the path, so a second sv2miner on the hw binding (or any serial tool) can drive it.
+ * The board comes from boards/ (--board) or from --model/--chips. SIGHUP pulses the chips' reset;
+ * SIGINT/SIGTERM stop. Baud on a pty is not modelled (see drivers/sim/sim-pty.ts).
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { boardById } from '../../../boards/registry.js';
+import { type ChipModel, isChipModel } from '../../../drivers/bm13xx/chips.js';
+import type { ChainFaults } from '../../../drivers/sim/faults.js';
+import { SIM_DEFAULTS, type SimChainOptions } from '../../../drivers/sim/sim-chain.js';
+import { type PtyRelay, serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
+import { SvMinerError, UsageError } from '../../errors.js';
+import type { CliCommand, CliIo } from '../command.js';
+
+export { serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
+
+const HELP = `Usage: sv2miner sim-board --pty (--board <id> | --model <chip> --chips <n>) [options]
+
+Serves a simulated BM13xx chain on a pseudo-terminal and prints its path on the first line of
+stdout. The chips answer real BM13xx frames and really hash (double SHA-256) at --hashrate, and
+report a nonce when the hash meets the ticket-mask target relaxed by 2^shift: the host must use
+the same relaxed chip target (board field sim.simTargetShift).
+
+Options:
+  --pty                 serve on a pseudo-terminal (the only mode; needs socat or python3)
+  --board <id>          take chip model, chip count and sim parameters from boards/
+  --chain <n>           which chain of the board (default 0)
+  --model <chip>        BM1397 | BM1366 | BM1368 | BM1370 | BM1362 (overrides the board)
+  --chips <n>           chips on the chain (overrides the board)
+  --hashrate <h/s>      real hashes per second for the whole chain (default ${SIM_DEFAULTS.hashrate})
+  --shift <k>           ticket relaxation in bits (default ${SIM_DEFAULTS.simTargetShift})
+  --faults <json>       per-position faults, e.g. '{"1":{"silent":true},"2":{"badCrcRate":0.1}}'
+  --link <path>         where to put the pty symlink (default in a fresh temp dir)
+  --relay <name>        auto | socat | python3 (default auto)
+  -h, --help            show this text
+
+Baud: a pty has no real line rate, so the host rate "follows" the chips; baud mismatches are
+only modelled on the in-process sim binding. Send SIGHUP to reset the chips (NRST pulse).`;
+
+const FaultsSchema = z.record(
+  z.string().regex(/^\d+$/),
+  z
+    .object({
+      dropByteRate: z.number().min(0).max(1),
+      flipByteRate: z.number().min(0).max(1),
+      badCrcRate: z.number().min(0).max(1),
+      silent: z.boolean(),
+      stopNoncesAfter: z.number().int().min(0),
+      replyLatencyMs: z.number().min(0),
+      missing: z.boolean(),
+    })
+    .partial()
+    .strict(),
+);
+
+export const command: CliCommand = {
+  name: 'sim-board',
+  summary: 'serve a simulated BM13xx board on a pseudo-terminal',
+  help: HELP,
+  run: (argv, io) => runSimBoard(argv, io),
+};
+
+async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> {
+  let chainOptions: SimChainOptions;
+  let link: string | undefined;
+  let relay: PtyRelay | 'auto';
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        pty: { type: 'boolean' },
+        board: { type: 'string' },
+        chain: { type: 'string' },
+        model: { type: 'string' },
+        chips: { type: 'string' },
+        hashrate: { type: 'string' },
+        shift: { type: 'string' },
+        faults: { type: 'string' },
+        link: { type: 'string' },
+        relay: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help === true) {
+      io.out(HELP);
+      return 0;
+    }
+    if (values.pty !== true) throw new UsageError('sim-board: --pty is required (the only serving mode)');
+    chainOptions = chainFromArgs(values);
+    link = values.link;
+    const r = values.relay ?? 'auto';
+    if (r !== 'auto' && r !== 'socat' && r !== 'python3') {
+      throw new UsageError(`sim-board: --relay must be auto, socat or python3, got "${r}"`);
+    }
+    relay = r;
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)} (see sv2miner sim-board --help)`);
+    return 2;
+  }
+  try {
+    const server = await serveSimBoardOnPty({
+      chain: chainOptions,
+      relay,
+      ...(link === undefined ? {} : { link }),
+    });
+    io.out(server.path);
+    io.err(
+      `sim-board: ${chainOptions.model} x${chainOptions.chipCount} on ${server.path} (relay ${server.relay}, ` +
+        `${server.chain.hashrate} H/s, simTargetShift ${server.chain.simTargetShift}); Ctrl-C to stop`,
+    );
+    const onHup = () => server.chain.reset();
+    process.on('SIGHUP', onHup);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    process.off('SIGHUP', onHup);
+    await server.close();
+    return 0;
+  } catch (error) {
+    if (!(error instanceof SvMinerError)) throw error;
+    io.err(`sim-board: ${error.message}`);
+    return 1;
+  }
+}
+
+/** The chain a command line asks for (exported for tests). */
+export function chainFromArgs(values: {
+  board?: string;
+  chain?: string;
+  model?: string;
+  chips?: string;
+  hashrate?: string;
+  shift?: string;
+  faults?: string;
+}): SimChainOptions {
+  const board = values.board === undefined ? undefined : boardById(values.board, '--board');
+  const chainIndex = intArg('--chain', values.chain) ?? 0;
+  const boardChain = board?.chains[chainIndex];
+  if (board !== undefined && boardChain === undefined) {
+    throw new UsageError(
+      `sim-board: board ${board.id} has ${board.chains.length} chain(s), no --chain ${chainIndex}`,
+    );
+  }
+  const modelName = values.model ?? board?.chip;
+  if (modelName === undefined) throw new UsageError('sim-board: give --board <id> or --model <chip>');
+  if (!isChipModel(modelName)) throw new UsageError(`sim-board: unknown --model "${modelName}"`);
+  const model: ChipModel = modelName;
+  const chipCount = intArg('--chips', values.chips) ?? boardChain?.chipCount ?? 1;
+  const hashrate = intArg('--hashrate', values.hashrate) ?? board?.sim?.hashrate;
+  const shift = intArg('--shift', values.shift) ?? board?.sim?.simTargetShift;
+  let faults: ChainFaults | undefined;
+  if (values.faults !== undefined) {
+    const parsed = FaultsSchema.safeParse(JSON.parse(values.faults));
+    if (!parsed.success) throw new UsageError(`sim-board: --faults: ${parsed.error.message}`);
+    faults = Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [Number(k), v]));
+  }
+  return {
+    model,
+    chipCount,
+    ...(hashrate === undefined ? {} : { hashrate }),
+    ...(shift === undefined ? {} : { simTargetShift: shift }),
+    ...(faults === undefined ? {} : { faults }),
+  };
+}
+
+function intArg(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`sim-board: ${name} must be a whole number, got "${text}"`);
+  return n;
+}
