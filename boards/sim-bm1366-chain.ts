@@ -1,7 +1,7 @@
 /**
  * Simulated chain of six BM1366s, shaped like a Bitaxe Hex (bm13xx.md §10.3: 6 chips, 485 MHz):
  * a chip count that is not a power of two, so the address interval (256/6 = 42) and the
- * nonce-space split are exercised. Six chips at 2 MH/s total keep a 2-core machine usable.
+ * nonce-space split are exercised. Six chips at 0.6 MH/s total keep a 2-core machine usable.
  */
 import type { BoardDefinition } from './types.js';
 
@@ -21,5 +21,5 @@ export const simBm1366Chain: BoardDefinition = {
   sensors: [{ kind: 'sim', label: 'board', celsius: 60 }],
   notes: undefined,
   simulated: true,
-  sim: { hashrate: 2_000_000, simTargetShift: 20 },
+  sim: { hashrate: 600_000, simTargetShift: 24 },
 };

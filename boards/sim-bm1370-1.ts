@@ -22,6 +22,7 @@ export const simBm1370Single: BoardDefinition = {
   sensors: [{ kind: 'sim', label: 'asic', celsius: 55 }],
   notes: undefined,
   simulated: true,
-  // 2 MH/s with k = 20: one nonce per 2^(32+8-20) = 2^20 hashes, about 2 nonces/s.
-  sim: { hashrate: 2_000_000, simTargetShift: 20 },
+  // 0.4 MH/s (what one shared core really delivers) with k = 24: one nonce per 2^(32+8-24) = 2^16
+  // hashes, about 6 nonces/s, enough for a steady hashrate estimate.
+  sim: { hashrate: 400_000, simTargetShift: 24 },
 };

@@ -20,6 +20,6 @@ export const simBm1370Chain: BoardDefinition = {
   sensors: [{ kind: 'sim', label: 'board', celsius: 58 }],
   notes: undefined,
   simulated: true,
-  // 4 MH/s in total at k = 20: about 4 nonces/s across the chain.
-  sim: { hashrate: 4_000_000, simTargetShift: 20 },
+  // 0.6 MH/s in total at k = 24: about 9 nonces/s across the chain.
+  sim: { hashrate: 600_000, simTargetShift: 24 },
 };

@@ -212,5 +212,9 @@ export function nonceFields(nonceBe: number): { coreId: number; addressField: nu
 /** Chip index of a nonce, or undefined where the model does not stamp its address. */
 export function chipIndexFromNonce(spec: ChipSpec, nonceBe: number, interval: number): number | undefined {
   if (!spec.nonceCarriesAddress) return undefined;
-  return Math.floor(nonceFields(nonceBe).addressField / interval);
+  // Nonce bits 24..18 carry address bits 7..1; bit 17 is a counter bit (bm13xx.md §13), so the
+  // address's low bit is unknown. Clearing it and rounding maps an odd address (interval 85:
+  // 0x55 reads as 0x54 or 0x55) back to its chip instead of the one below it.
+  const evenAddress = nonceFields(nonceBe).addressField & 0xfe;
+  return interval >= 2 ? Math.round(evenAddress / interval) : evenAddress;
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
 import { ConfigError } from '../errors.js';
-import { checkAuthorityKey } from './authority-key.js';
+import { parseAuthorityPublicKey } from '../noise/authority-key.js';
 
 export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
 // Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
@@ -57,8 +57,11 @@ const poolSchema = z
         ctx.addIssue({ code: 'custom', path: ['url'], message: POOL_URL_FORM, input: pool.url });
       return;
     }
-    const check = checkAuthorityKey(key);
-    if (!check.ok) ctx.addIssue({ code: 'custom', path: ['url'], message: check.problem, input: pool.url });
+    const check = parseAuthorityPublicKey(key);
+    if (!check.ok) {
+      const message = `an authority key in the published Base58Check form (${check.reason})`;
+      ctx.addIssue({ code: 'custom', path: ['url'], message, input: pool.url });
+    }
   });
 
 const CHIP_DIFFICULTY = 'a power of two from 1 to 2^32';

@@ -60,6 +60,19 @@ describe('decodeReply vs response_frames.csv', () => {
     expect(chipIndexFromNonce(CHIPS.BM1370, d.nonceBe, addressInterval(2))).toBeUndefined();
   });
 
+  it('maps nonces from chips at odd addresses back to their own chip (address bit 0 is not carried)', () => {
+    // BM1366 x3: interval 85, addresses 0x00, 0x55, 0xAA. Bits 24..18 carry address bits 7..1 and
+    // bit 17 is a counter bit, so chip 1 shows up as 0x54 or 0x55 in the address field.
+    const interval = addressInterval(3);
+    expect(interval).toBe(85);
+    const withField = (field: number): number => (0x26 << 25) | ((field & 0xff) << 17) | 0x1234;
+    expect(chipIndexFromNonce(CHIPS.BM1366, withField(0x54), interval)).toBe(1);
+    expect(chipIndexFromNonce(CHIPS.BM1366, withField(0x55), interval)).toBe(1);
+    expect(chipIndexFromNonce(CHIPS.BM1366, withField(0xaa), interval)).toBe(2);
+    expect(chipIndexFromNonce(CHIPS.BM1366, withField(0xab), interval)).toBe(2);
+    expect(chipIndexFromNonce(CHIPS.BM1366, withField(0x01), interval)).toBe(0);
+  });
+
   it('throws DecodeError on a flipped bit, a short frame and a wrong preamble', () => {
     const good = hexToBytes('AA 55 4C 03 52 75 0C D2 05 A2 9C');
     expect(replyCrcOk(good)).toBe(true);
