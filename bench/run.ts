@@ -10,6 +10,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   work: () => import('./work.js'),
   drivers: () => import('./drivers.js'),
   sim: () => import('./sim.js'),
+  'pool-server': () => import('./pool-server.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -18,6 +18,14 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'print a new pool authority key pair in the published Base58Check form',
     load: async () => (await import('./commands/keygen.js')).command,
   },
+  pool: {
+    summary: 'run the local SV2 pool standalone and print its URL with the authority key',
+    load: async () => (await import('./commands/pool.js')).command,
+  },
+  'pool-check': {
+    summary: 'connect to a pool as a miner would and report every step (exit 0 only if all succeed)',
+    load: async () => (await import('./commands/pool-check.js')).command,
+  },
   'sim-board': {
     summary: 'serve a simulated hashboard on a pseudo-terminal (--pty) for the real serial binding',
     load: async () => (await import('./commands/sim-board.js')).command,

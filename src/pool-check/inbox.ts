@@ -1,0 +1,87 @@
+/**
+ * Transport helpers for pool-check: a TCP dial bounded by the check's deadline, and an inbox that
+ * buffers decoded SV2 messages (sv2.md §2) so the check can wait for named replies with a deadline.
+ */
+import { createConnection, type Socket } from 'node:net';
+import type { NoiseSocket } from '../noise/noise-socket.js';
+import { decodeFrame } from '../sv2/codec.js';
+import type { AnyMessage, MessageName } from '../sv2/messages/registry.js';
+
+/** Buffers decoded messages so the check can wait for specific ones with a deadline. */
+export class Inbox {
+  private readonly queue: AnyMessage[] = [];
+  private waiter: (() => void) | undefined;
+  private ended = false;
+  private error: string | undefined;
+
+  constructor(noise: NoiseSocket) {
+    void (async () => {
+      try {
+        for await (const frame of noise) {
+          const d = decodeFrame(frame);
+          if (d.kind === 'message') this.queue.push(d.message);
+          this.wake();
+        }
+      } catch (err) {
+        this.error = err instanceof Error ? err.message : String(err);
+      }
+      this.ended = true;
+      this.wake();
+    })();
+  }
+
+  /** Why waiting failed, as a suffix for the reason line. */
+  why(): string {
+    if (this.error !== undefined) return ` (connection failed: ${this.error})`;
+    return this.ended ? ' (the pool closed the connection)' : '';
+  }
+
+  /** The next message whose name is in `names` (others are skipped), or undefined at the deadline. */
+  async waitFor(deadline: number, names: readonly MessageName[]): Promise<AnyMessage | undefined> {
+    for (;;) {
+      const m = this.queue.shift();
+      if (m !== undefined) {
+        if (names.includes(m.name)) return m;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (this.ended || left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}
+
+export function dial(host: string, port: number, deadline: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    const timer = setTimeout(
+      () => {
+        socket.destroy();
+        reject(new Error('timed out before the connection was established'));
+      },
+      Math.max(1, deadline - Date.now()),
+    );
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    socket.once('error', onError);
+  });
+}

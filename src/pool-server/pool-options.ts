@@ -1,0 +1,88 @@
+/**
+ * Options, defaults and the public surface of the local SV2 pool (local-pool.ts): what
+ * `startLocalPool` takes and what the returned LocalPool offers to the demo, the CLI and tests.
+ */
+import type { Logger } from '../log.js';
+import type { Clock } from '../work/clock.js';
+import type { ChainTip } from './job-source.js';
+
+export interface LocalPoolOptions {
+  readonly host?: string;
+  /** 0 = an ephemeral port. */
+  readonly port?: number;
+  /** 32-byte authority secret; a fresh one is generated when absent. */
+  readonly authoritySecretKey?: Uint8Array;
+  /** Noise static secret; random per start when absent. */
+  readonly staticSecretKey?: Uint8Array;
+  readonly certificateValiditySec?: number;
+  /** New active job on every channel every N ms (0 = never). */
+  readonly jobIntervalMs?: number;
+  /** Simulated block (SetNewPrevHash) every N ms (0 = only on newBlock() or a found block). */
+  readonly blockIntervalMs?: number;
+  /** Fixed starting difficulty for every channel; otherwise derived from the nominal hash rate. */
+  readonly initialDifficulty?: number;
+  /** Same as initialDifficulty, as a 256-bit target (wins when both are given). */
+  readonly initialTarget?: bigint;
+  readonly targetSharesPerMinute?: number;
+  /** Vardiff evaluation period in ms (0 = vardiff off). */
+  readonly vardiffIntervalMs?: number;
+  /** Accepted shares per SubmitShares.Success. */
+  readonly shareBatchSize?: number;
+  readonly versionRollingMask?: number;
+  readonly nbits?: number;
+  /** Seconds a share's ntime may run ahead of max(min_ntime, now). */
+  readonly ntimeLeewaySec?: number;
+  readonly maxChannelsPerConnection?: number;
+  readonly setupTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
+  /** Turn a share that meets nbits into the next prev hash (default true). */
+  readonly advanceOnBlockFound?: boolean;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Unix seconds for ntime and certificates. */
+  readonly nowSec?: () => number;
+}
+
+export interface LocalPoolStats {
+  readonly connections: number;
+  readonly connectionsTotal: number;
+  readonly channels: number;
+  readonly sharesAccepted: number;
+  readonly sharesRejected: Readonly<Record<string, number>>;
+  readonly blocksFound: number;
+  readonly height: number;
+}
+
+export interface LocalPool {
+  /** stratum2+tcp://host:port/<authority public key>. */
+  readonly url: string;
+  /** Base58Check(01 00 ‖ x-only), the form miners configure. */
+  readonly authorityPublicKey: string;
+  readonly authorityXonly: Uint8Array;
+  readonly host: string;
+  readonly port: number;
+  stats(): LocalPoolStats;
+  tip(): ChainTip;
+  /** Forces a simulated block now: SetNewPrevHash (after a future job) on every channel. */
+  newBlock(): ChainTip;
+  /** Forces a new active job on every channel now. */
+  newJobs(): void;
+  /** Sends a raw plain frame on every connection (test hook); returns how many got it. */
+  sendToAll(frame: Uint8Array): number;
+  close(): Promise<void>;
+}
+
+export const LOCAL_POOL_DEFAULTS = {
+  host: '127.0.0.1',
+  certificateValiditySec: 3600,
+  jobIntervalMs: 30_000,
+  blockIntervalMs: 600_000,
+  targetSharesPerMinute: 6,
+  vardiffIntervalMs: 60_000,
+  shareBatchSize: 1,
+  versionRollingMask: 0x1fffe000,
+  ntimeLeewaySec: 120,
+  maxChannelsPerConnection: 16,
+  setupTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+} as const;
