@@ -11,6 +11,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   drivers: () => import('./drivers.js'),
   sim: () => import('./sim.js'),
   'pool-server': () => import('./pool-server.js'),
+  'share-path': () => import('./share-path.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,229 @@
+/**
+ * The standard channels of one pool connection (sv2.md §6.2, §6.8, §6.9): channel and group-channel
+ * routing, one share ledger per channel, submit-or-stale decisions, SubmitShares.Success/.Error
+ * accounting into the pool's counters, and UpdateChannel decisions when the hashrate drifts.
+ * No sockets: the session passes a send function and the clock.
+ */
+import type { Logger } from '../log.js';
+import type { MessageFields } from '../sv2/messages/registry.js';
+import type { Clock } from '../work/clock.js';
+import type { Share } from '../work/job.js';
+import { bigIntToLeBytes } from '../work/target.js';
+import { StandardChannel } from './channel.js';
+import { countReason, type ShareCounters } from './counters.js';
+import { type PendingShare, ShareLedger } from './submitter.js';
+
+export interface ChannelSlot {
+  readonly channel: StandardChannel;
+  readonly ledger: ShareLedger;
+  /** Nominal hashrate last announced for this channel (Open or UpdateChannel), H/s. */
+  announced: number;
+  lastUpdateAt: number;
+}
+
+export type SubmitOutcome =
+  | { readonly kind: 'submitted'; readonly sequence: number }
+  | { readonly kind: 'stale'; readonly reason: string };
+
+export interface HashrateUpdatePolicy {
+  /** Relative drift from the last announced rate that triggers UpdateChannel. Default 0.2. */
+  readonly drift?: number;
+  /** At most one UpdateChannel per channel per this many ms. Default 60 000. */
+  readonly minIntervalMs?: number;
+}
+
+export interface ChannelSetOptions {
+  readonly pool: string;
+  readonly counters: ShareCounters;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly maxTarget: bigint;
+  readonly maxFutureJobs?: number;
+  readonly ntimeSlackSec?: number;
+  readonly hashrateUpdate?: HashrateUpdatePolicy;
+}
+
+export class ChannelSet {
+  private readonly o: ChannelSetOptions;
+  private readonly slots = new Map<number, ChannelSlot>();
+  private readonly groups = new Map<number, Set<number>>();
+  lastRoundTripMs: number | undefined;
+
+  constructor(options: ChannelSetOptions) {
+    this.o = options;
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  all(): IterableIterator<ChannelSlot> {
+    return this.slots.values();
+  }
+
+  add(
+    s: MessageFields<'OpenStandardMiningChannel.Success'>,
+    versionMask: number,
+    announced: number,
+  ): StandardChannel {
+    const channel = new StandardChannel({
+      pool: this.o.pool,
+      channelId: s.channel_id,
+      groupChannelId: s.group_channel_id,
+      target: s.target,
+      extranoncePrefix: s.extranonce_prefix,
+      versionMask,
+      ...(this.o.maxFutureJobs === undefined ? {} : { maxFutureJobs: this.o.maxFutureJobs }),
+      ...(this.o.ntimeSlackSec === undefined ? {} : { ntimeSlackSec: this.o.ntimeSlackSec }),
+    });
+    this.remove(s.channel_id);
+    this.slots.set(s.channel_id, {
+      channel,
+      ledger: new ShareLedger(),
+      announced,
+      lastUpdateAt: this.o.clock.now(),
+    });
+    this.addToGroup(s.group_channel_id, s.channel_id);
+    return channel;
+  }
+
+  /** Forget a channel; its shares in flight will never be answered. */
+  remove(channelId: number): void {
+    const slot = this.slots.get(channelId);
+    if (slot === undefined) return;
+    this.writeOff(slot.ledger.drain());
+    this.slots.delete(channelId);
+    for (const members of this.groups.values()) members.delete(channelId);
+  }
+
+  /** The connection is over. */
+  removeAll(): void {
+    for (const id of [...this.slots.keys()]) this.remove(id);
+  }
+
+  /** SetGroupChannel (not expected with REQUIRES_STANDARD_JOBS; recorded anyway, sv2.md §6.2). */
+  recordGroup(groupId: number, channelIds: readonly number[]): void {
+    for (const id of channelIds) if (this.slots.has(id)) this.addToGroup(groupId, id);
+  }
+
+  /** Channels a message addressed to `channelId` applies to: the channel itself, or a group's members. */
+  route(channelId: number): ChannelSlot[] {
+    const own = this.slots.get(channelId);
+    if (own !== undefined) return [own];
+    const members = this.groups.get(channelId);
+    if (members === undefined) return [];
+    const out: ChannelSlot[] = [];
+    for (const id of members) {
+      const slot = this.slots.get(id);
+      if (slot !== undefined) out.push(slot);
+    }
+    return out;
+  }
+
+  /** Submits a share if its job is still valid on its channel; `send` writes SubmitSharesStandard. */
+  submit(share: Share, send: (fields: MessageFields<'SubmitSharesStandard'>) => void): SubmitOutcome {
+    const slot = this.slots.get(share.channelId);
+    if (slot === undefined) return this.markStale('unknown-channel');
+    const validity = slot.channel.jobValidity(share.jobId, share.foundAt);
+    if (validity.kind === 'stale') return this.markStale(validity.reason);
+    const { seq, evicted } = slot.ledger.record(share.jobId, share.difficulty, this.o.clock.now());
+    send({
+      channel_id: share.channelId,
+      sequence_number: seq,
+      job_id: share.jobId,
+      nonce: share.nonce >>> 0,
+      ntime: share.ntime >>> 0,
+      version: share.version >>> 0,
+    });
+    this.o.counters.submitted++;
+    if (evicted !== undefined) this.writeOff([evicted]);
+    return { kind: 'submitted', sequence: seq };
+  }
+
+  onSuccess(m: MessageFields<'SubmitShares.Success'>): void {
+    // Acknowledgements are per channel, never group-addressed: sequence numbers are per channel.
+    const slot = this.slots.get(m.channel_id);
+    if (slot === undefined) {
+      this.o.log.warn({ channelId: m.channel_id }, 'SubmitShares.Success for an unknown channel ignored');
+      return;
+    }
+    const r = slot.ledger.acknowledge(
+      m.last_sequence_number,
+      m.new_submits_accepted_count,
+      this.o.clock.now(),
+    );
+    const c = this.o.counters;
+    c.accepted += r.accepted.length;
+    c.acceptedWork += Number(m.new_shares_sum);
+    if (r.roundTripMs !== undefined) this.lastRoundTripMs = r.roundTripMs;
+    if (r.mismatch) {
+      c.ackMismatches++;
+      this.o.log.warn(
+        { channelId: m.channel_id, matched: r.accepted.length, reported: r.reportedCount },
+        'SubmitShares.Success count differs from the shares we had in flight',
+      );
+    }
+  }
+
+  onError(m: MessageFields<'SubmitShares.Error'>): void {
+    const code = m.error_code;
+    const r = this.slots.get(m.channel_id)?.ledger.reject(m.sequence_number);
+    if (r !== undefined && r.kind !== 'unknown') {
+      const c = this.o.counters;
+      if (r.kind === 'rejected-after-ack') c.accepted--;
+      c.rejected++;
+      countReason(c.rejectedByReason, code);
+      this.o.log.warn(
+        { channelId: m.channel_id, seq: m.sequence_number, jobId: r.share.jobId, code },
+        `share rejected: ${code}`,
+      );
+      return;
+    }
+    this.o.log.warn(
+      { channelId: m.channel_id, seq: m.sequence_number, code },
+      'SubmitShares.Error for a share we do not know',
+    );
+  }
+
+  /** UpdateChannel messages due now for a rig hashrate of `total` H/s (split evenly). */
+  hashrateUpdates(total: number): MessageFields<'UpdateChannel'>[] {
+    if (this.slots.size === 0 || !(total > 0)) return [];
+    const drift = this.o.hashrateUpdate?.drift ?? 0.2;
+    const interval = this.o.hashrateUpdate?.minIntervalMs ?? 60_000;
+    const perChannel = total / this.slots.size;
+    const now = this.o.clock.now();
+    const out: MessageFields<'UpdateChannel'>[] = [];
+    for (const slot of this.slots.values()) {
+      const moved = slot.announced > 0 ? Math.abs(perChannel - slot.announced) / slot.announced : 1;
+      if (moved <= drift || now - slot.lastUpdateAt < interval) continue;
+      slot.announced = perChannel;
+      slot.lastUpdateAt = now;
+      out.push({
+        channel_id: slot.channel.channelId,
+        nominal_hash_rate: perChannel,
+        maximum_target: bigIntToLeBytes(this.o.maxTarget),
+      });
+    }
+    return out;
+  }
+
+  /** Counts a share that will not be submitted (also used by the session when the connection is down). */
+  markStale(reason: string): SubmitOutcome {
+    this.o.counters.stale++;
+    countReason(this.o.counters.staleByReason, reason);
+    return { kind: 'stale', reason };
+  }
+
+  private writeOff(shares: readonly PendingShare[]): void {
+    this.o.counters.unacknowledged += shares.length;
+  }
+
+  private addToGroup(groupId: number, channelId: number): void {
+    let members = this.groups.get(groupId);
+    if (members === undefined) {
+      members = new Set();
+      this.groups.set(groupId, members);
+    }
+    members.add(channelId);
+  }
+}

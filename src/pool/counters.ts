@@ -1,0 +1,58 @@
+/**
+ * Share counters per pool (sv2.md §6.8): every submitted share ends in exactly one bucket,
+ * accepted, rejected (by the pool's error code) or unacknowledged (connection lost before any
+ * answer), so `submitted = accepted + rejected + unacknowledged + in flight`. Stale shares are
+ * caught locally and never submitted, so they are counted apart, by reason.
+ */
+
+export interface ShareCounters {
+  submitted: number;
+  accepted: number;
+  /** Sum of SubmitShares.Success.new_shares_sum: the difficulty the pool credited. */
+  acceptedWork: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  /** Not submitted: job no longer valid, connection down, wrong pool or channel. */
+  stale: number;
+  staleByReason: Record<string, number>;
+  /** Submitted, but the connection ended (or the ledger overflowed) before the pool answered. */
+  unacknowledged: number;
+  /** Success batches whose new_submits_accepted_count differed from what we matched. */
+  ackMismatches: number;
+}
+
+export function emptyCounters(): ShareCounters {
+  return {
+    submitted: 0,
+    accepted: 0,
+    acceptedWork: 0,
+    rejected: 0,
+    rejectedByReason: reasonTable(),
+    stale: 0,
+    staleByReason: reasonTable(),
+    unacknowledged: 0,
+    ackMismatches: 0,
+  };
+}
+
+// No prototype: a pool that sends the error code "__proto__" or "constructor" gets an ordinary key.
+function reasonTable(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
+/** Distinct reasons kept per table; error codes are free-form pool text, so the table is bounded. */
+export const MAX_REASONS = 32;
+
+export function countReason(table: Record<string, number>, reason: string): void {
+  const key = Object.hasOwn(table, reason) || Object.keys(table).length < MAX_REASONS ? reason : 'other';
+  table[key] = (table[key] ?? 0) + 1;
+}
+
+/** A deep copy for status snapshots, so API callers never hold live references. */
+export function copyCounters(c: ShareCounters): ShareCounters {
+  return {
+    ...c,
+    rejectedByReason: Object.assign(reasonTable(), c.rejectedByReason),
+    staleByReason: Object.assign(reasonTable(), c.staleByReason),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The contract of one pool session (session.ts): what it is given (SessionOptions), the states it
+ * reports (connecting .. mining, sv2.md §6.1) and how it ends (SessionEnd, a value the client's
+ * failover acts on; sessions never throw).
+ */
+import type { Logger } from '../log.js';
+import type { Clock } from '../work/clock.js';
+import type { Job } from '../work/job.js';
+import type { HashrateUpdatePolicy } from './channel-set.js';
+import type { ConnectionOptions, Endpoint } from './connection.js';
+import type { ShareCounters } from './counters.js';
+import type { DeviceIdentity } from './requests.js';
+
+export type SessionState = 'connecting' | 'handshake' | 'setup' | 'open' | 'mining';
+
+export type SessionEnd =
+  /** We ended it (shutdown, fail-back, probe done). */
+  | { readonly kind: 'closed'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly stage: SessionState; readonly reason: string }
+  /** This pool can never serve a standard-only device. */
+  | { readonly kind: 'give-up'; readonly reason: string }
+  | { readonly kind: 'reconnect'; readonly endpoint: Endpoint };
+
+export interface SessionOptions {
+  readonly pool: string;
+  readonly endpoint: Endpoint;
+  readonly user: string;
+  readonly device: DeviceIdentity;
+  readonly channels: number;
+  /** Rig hashrate in H/s, split evenly over the channels. */
+  readonly nominalHashrate: number;
+  readonly maxTarget: bigint;
+  readonly rollMask: number;
+  readonly silenceMs: number;
+  readonly counters: ShareCounters;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly connection: Omit<ConnectionOptions, 'pool' | 'endpoint' | 'log' | 'onHandshake'>;
+  readonly onJob: (job: Job) => void;
+  readonly onState?: (state: SessionState) => void;
+  /** Stop after SetupConnection.Success (background health probe for fail-back). */
+  readonly probeOnly?: boolean;
+  readonly maxFutureJobs?: number;
+  readonly ntimeSlackSec?: number;
+  readonly hashrateUpdate?: HashrateUpdatePolicy;
+}
