@@ -80,6 +80,8 @@ interface ActiveJob {
   ntime: number;
   slot: number;
   exhausted: boolean;
+  /** Clock time the job became active: the ntime bound grows by one per second since (sv2.md §6.6). */
+  readonly activatedAt: number;
 }
 
 interface ChainState {
@@ -130,6 +132,7 @@ export class Dispatcher {
       ntime: job.ntime,
       slot: 0,
       exhausted: false,
+      activatedAt: this.options.clock.now(),
     };
     const active = this.active;
     // Issue every send before awaiting any: a flush reaches all chains in parallel.
@@ -169,7 +172,10 @@ export class Dispatcher {
 
   private async sendNext(state: ChainState, active: ActiveJob, clean: boolean): Promise<void> {
     const next = this.takeSlot(active);
-    if (next === undefined) return;
+    if (next === undefined) {
+      this.retryWhenNtimeAllows(state, active);
+      return;
+    }
     const { job, plan } = active;
     const workId = this.nextWorkId;
     this.nextWorkId = (this.nextWorkId % 0xffffffff) + 1;
@@ -193,15 +199,25 @@ export class Dispatcher {
     }
   }
 
-  /** The next unused (ntime, host slot) of the job, or undefined once ntime would pass maxNtime. */
+  /**
+   * The next unused (ntime, host slot) of the job, or undefined while ntime would pass the bound.
+   * The bound is job.maxNtime (the pool's limit when the job was emitted) plus the whole seconds
+   * since: the spec allows min_ntime + seconds since SetNewPrevHash, so the space reopens as time
+   * passes instead of the chips idling until the next job.
+   */
   private takeSlot(active: ActiveJob): { ntime: number; slot: number } | undefined {
-    if (active.exhausted) return undefined;
-    if (active.ntime > active.job.maxNtime) {
-      active.exhausted = true;
-      this.totals.exhaustedJobs++;
-      this.log.warn({ jobId: active.job.jobId, maxNtime: active.job.maxNtime }, 'job work space exhausted');
+    if (active.ntime > this.ntimeBound(active)) {
+      if (!active.exhausted) {
+        active.exhausted = true;
+        this.totals.exhaustedJobs++;
+        this.log.warn(
+          { jobId: active.job.jobId, ntime: active.ntime },
+          'job work space exhausted until ntime may advance',
+        );
+      }
       return undefined;
     }
+    active.exhausted = false;
     const taken = { ntime: active.ntime, slot: active.slot };
     active.slot++;
     if (active.slot >= active.plan.hostSlots) {
@@ -209,6 +225,23 @@ export class Dispatcher {
       active.ntime++;
     }
     return taken;
+  }
+
+  private ntimeBound(active: ActiveJob): number {
+    return active.job.maxNtime + Math.floor((this.options.clock.now() - active.activatedAt) / 1000);
+  }
+
+  /** Sends the next work item as soon as the ntime bound has moved past the exhausted ntime. */
+  private retryWhenNtimeAllows(state: ChainState, active: ActiveJob): void {
+    this.clearTimer(state);
+    const elapsed = this.options.clock.now() - active.activatedAt;
+    const secondsShort = Math.max(1, active.ntime - this.ntimeBound(active));
+    const delay = secondsShort * 1000 - (elapsed % 1000);
+    state.timer = this.options.clock.setTimer(() => {
+      state.timer = undefined;
+      if (this.stopped || this.active !== active) return;
+      void this.sendNext(state, active, false);
+    }, delay);
   }
 
   /** Exhaustion time = versions x 2^32 / chain hashrate (bm13xx.md §8.2); refresh well before it. */

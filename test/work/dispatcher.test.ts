@@ -140,17 +140,27 @@ describe('Dispatcher: keeping chips busy', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('never rolls ntime past maxNtime, then stops sending and counts the job exhausted', async () => {
+  it('never rolls ntime past maxNtime plus the seconds since the job began, and waits instead of idling', async () => {
     const chains = [
       new FakeChain(0, { nominalHashrate: 2 ** 48 }),
       new FakeChain(1, { nominalHashrate: 2 ** 48 }),
     ];
     const { clock, dispatcher } = setup(chains);
     await dispatcher.setJob(sriJob({ maxNtime: valid.ntime + 2 }));
-    clock.advance(60_000);
-    const ntimes = chains.flatMap((c) => c.sent.map((s) => s.work.ntime)).sort();
-    expect(ntimes).toEqual([valid.ntime, valid.ntime + 1, valid.ntime + 2]);
+    const sentNtimes = (): number[] => chains.flatMap((c) => c.sent.map((s) => s.work.ntime)).sort();
+    // Within the first second the bound is maxNtime itself: the space runs out and the job waits.
+    clock.advance(900);
+    expect([...new Set(sentNtimes())]).toEqual([valid.ntime, valid.ntime + 1, valid.ntime + 2]);
     expect(dispatcher.stats().exhaustedJobs).toBe(1);
+    // Each further second opens one more ntime (sv2.md §6.6), never more.
+    clock.advance(10_000);
+    const ntimes = sentNtimes();
+    expect(Math.max(...ntimes)).toBeGreaterThan(valid.ntime + 2);
+    expect(Math.max(...ntimes)).toBeLessThanOrEqual(valid.ntime + 2 + 10);
+    expect(new Set(chains.flatMap((c) => c.sent.map((s) => `${s.work.ntime}:${s.work.version}`))).size).toBe(
+      ntimes.length,
+    );
+    dispatcher.stop();
     expect(clock.pending()).toBe(0);
   });
 
