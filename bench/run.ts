@@ -12,6 +12,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   sim: () => import('./sim.js'),
   'pool-server': () => import('./pool-server.js'),
   'share-path': () => import('./share-path.js'),
+  api: () => import('./api.js'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,145 @@
+/**
+ * Maps a RigSnapshot to the AxeOS JSON shapes: GET /api/system/info (ESP-Miner openapi.yaml
+ * SystemInfo, monitoring.md §3b) and GET /api/system/asic (SystemASIC). Units follow ESP-Miner:
+ * hashrates in GH/s (float), temperatures in C, frequency in MHz, voltages in mV. Pure: no I/O.
+ * Never carries a pool password (always "*****"), the API token or any secret key.
+ */
+import type { HostFacts } from './host-info.js';
+import type { PoolSnapshot, RigSnapshot } from './snapshot.js';
+
+const GH = 1e9;
+const MASKED = '*****';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json> {
+  const primary = s.pools[0];
+  const fallback = s.pools[1];
+  const active = s.pools.find((p) => p.active);
+  const attempts = s.nonces + s.hardwareErrors;
+  return {
+    ASICModel: s.chipModel,
+    asicCount: s.chipCount,
+    smallCoreCount: s.smallCoreCount,
+    frequency: s.frequencyMhz,
+    coreVoltage: s.coreVoltageMv ?? 0,
+    coreVoltageActual: s.coreVoltageMv ?? 0,
+    // ESP-Miner's "current" hashrate is smoothed; our 1 min window is the nearest steady figure.
+    hashRate: gh(s.hashrate.h1m > 0 ? s.hashrate.h1m : s.hashrate.h5s),
+    hashRate_1m: gh(s.hashrate.h1m),
+    hashRate_10m: gh(s.hashrate.h10m),
+    hashRate_1h: gh(s.hashrate.h1h),
+    expectedHashrate: gh(s.expectedHashrate),
+    errorPercentage: attempts === 0 ? 0 : round((100 * s.hardwareErrors) / attempts, 3),
+    // No power sensing on the supported boards: 0 rather than an invented figure.
+    power: 0,
+    voltage: 0,
+    current: 0,
+    temp: s.temperatures.chipC ?? 0,
+    temp2: 0,
+    vrTemp: s.temperatures.boardC ?? 0,
+    fanspeed: s.fan.speedPercent,
+    manualFanSpeed: s.fan.speedPercent,
+    fanrpm: s.fan.rpm ?? 0,
+    fan2rpm: 0,
+    autofanspeed: s.fan.auto ? 1 : 0,
+    sharesAccepted: s.shares.accepted,
+    sharesRejected: s.shares.rejected,
+    sharesRejectedReasons: Object.entries(s.shares.rejectReasons).map(([message, count]) => ({
+      message,
+      count,
+    })),
+    bestDiff: s.bestDifficulty.allTime,
+    bestSessionDiff: s.bestDifficulty.session,
+    poolDifficulty: active?.difficulty ?? 0,
+    responseTime: active?.lastRoundTripMs ?? 0,
+    uptimeSeconds: Math.floor(s.uptimeS),
+    hostname: s.hostname,
+    macAddr: host.macAddr,
+    ipv4: host.ipv4,
+    version: s.version,
+    axeOSVersion: s.version,
+    boardVersion: s.board.id,
+    deviceModel: s.board.description,
+    stratumURL: primary?.host ?? '',
+    stratumPort: primary?.port ?? 0,
+    stratumUser: primary?.user ?? '',
+    stratumProtocol: 'SV2',
+    stratumV2ChannelType: 'standard',
+    stratumV2AuthorityPubkey: primary?.authorityKey ?? '',
+    fallbackStratumURL: fallback?.host ?? '',
+    fallbackStratumPort: fallback?.port ?? 0,
+    fallbackStratumUser: fallback?.user ?? '',
+    isUsingFallbackStratum: active !== undefined && active.index !== 0 ? 1 : 0,
+    pools: s.pools.map(poolEntry),
+    primaryPoolIndex: 0,
+    secondaryPoolIndex: s.pools.length > 1 ? 1 : -1,
+    activePoolIndex: s.activePoolIndex ?? -1,
+    miningPaused: s.paused,
+    overheat_mode: 0,
+    hashrateMonitor: {
+      asics: s.chips.map((c) => ({
+        total: gh(c.hashrate.h1m),
+        domains: [],
+        errorCount: c.hardwareErrors + c.crcErrors,
+      })),
+    },
+    blockHeight: s.network.blockHeight ?? 0,
+    networkDifficulty: s.network.nbits === null ? 0 : networkDifficulty(s.network.nbits),
+    nonces: s.nonces,
+    hardwareErrors: s.hardwareErrors,
+    simulated: s.board.simulated,
+  };
+}
+
+function poolEntry(p: PoolSnapshot): Json {
+  return {
+    id: p.index,
+    stratumProtocol: 'SV2',
+    stratumURL: p.host,
+    stratumPort: p.port,
+    stratumUser: p.user,
+    stratumPassword: MASKED,
+    stratumV2AuthorityPubkey: p.authorityKey ?? '',
+    url: p.url,
+    priority: p.priority,
+    enabled: p.enabled,
+    active: p.active,
+    state: p.state,
+    sharesAccepted: p.accepted,
+    sharesRejected: p.rejected,
+    poolDifficulty: p.difficulty,
+    responseTime: p.lastRoundTripMs ?? 0,
+  };
+}
+
+export function asicInfo(s: RigSnapshot): Record<string, Json> {
+  const mv = s.coreVoltageMv ?? null;
+  return {
+    ASICModel: s.chipModel,
+    deviceModel: s.board.description,
+    swarmColor: 'purple',
+    asicCount: s.chipCount,
+    defaultFrequency: s.defaultFrequencyMhz,
+    frequencyOptions: [...s.frequencyOptionsMhz],
+    defaultVoltage: mv ?? 0,
+    voltageOptions: mv === null ? [] : [mv],
+  };
+}
+
+/** Difficulty of a compact nBits target: diff1 (0x1d00ffff) / target. */
+export function networkDifficulty(nbits: number): number {
+  const exponent = nbits >>> 24;
+  const mantissa = nbits & 0x007fffff;
+  if (mantissa === 0) return 0;
+  return (0xffff / mantissa) * 2 ** (8 * (0x1d - exponent));
+}
+
+function gh(hashesPerSecond: number): number {
+  return round(hashesPerSecond / GH, 3);
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,156 @@
+/**
+ * The AxeOS-compatible HTTP API (monitoring.md §3a/§3b, ESP-Miner openapi.yaml) plus our own
+ * extras: GET /api/system/info|asic|statistics[/dashboard]|scoreboard|metrics, PATCH /api/system,
+ * POST /api/system/{restart,pause,resume,identify}, GET /metrics, /api/sv2miner/snapshot, the SSE
+ * stream /api/events and the dashboard at /. Writes need `Authorization: Bearer <token>` (401
+ * otherwise); reads stay open so pyasic works. Responses never carry a password, token or key.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { bearerMatches } from './auth.js';
+import { asicInfo, systemInfo } from './axeos.js';
+import { DASHBOARD_COLUMNS, type HashrateHistory } from './history.js';
+import type { HostFacts } from './host-info.js';
+import type { LiveHub } from './live.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+import { settingsFromBody } from './settings.js';
+import type { RigControl } from './snapshot.js';
+import type { WebAssets } from './static.js';
+
+export interface RestContext {
+  readonly control: RigControl;
+  readonly token: string;
+  readonly history: HashrateHistory;
+  readonly host: HostFacts;
+  readonly live: LiveHub;
+  readonly web: WebAssets;
+  readonly log: Logger;
+}
+
+const MAX_BODY = 64 * 1024;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    send(res, status, 'application/json', JSON.stringify(body));
+  const snapshotJson = (res: ServerResponse, pick: (s: ReturnType<RigControl['snapshot']>) => unknown) =>
+    json(res, 200, pick(ctx.control.snapshot()));
+  const action =
+    (name: string, run: () => Promise<void>): Handler =>
+    async (_req, res) => {
+      await run();
+      json(res, 200, { message: `${name} accepted` });
+    };
+
+  const reads: Record<string, Handler> = {
+    '/api/system/info': (_q, res) => snapshotJson(res, (s) => systemInfo(s, ctx.host)),
+    '/api/system/asic': (_q, res) => snapshotJson(res, asicInfo),
+    '/api/system/statistics': (_q, res, url) => {
+      const cols = url.searchParams.get('columns');
+      const columns =
+        cols === null || cols.trim() === ''
+          ? null
+          : cols
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean);
+      json(res, 200, ctx.history.statistics(columns, uptimeMs(ctx)));
+    },
+    '/api/system/statistics/dashboard': (_q, res) =>
+      json(res, 200, ctx.history.statistics(DASHBOARD_COLUMNS, uptimeMs(ctx))),
+    // We keep no per-share log yet; an empty top list is a valid scoreboard.
+    '/api/system/scoreboard': (_q, res) => json(res, 200, []),
+    '/api/system/metrics': (_q, res) =>
+      send(res, 200, METRICS_CONTENT_TYPE, renderMetrics(ctx.control.snapshot())),
+    '/metrics': (_q, res) => send(res, 200, METRICS_CONTENT_TYPE, renderMetrics(ctx.control.snapshot())),
+    '/api/sv2miner/snapshot': (_q, res) => snapshotJson(res, (s) => s),
+    '/api/events': (req, res) => ctx.live.handleSse(req, res),
+  };
+  const writes: Record<string, Handler> = {
+    'PATCH /api/system': async (req, res) => {
+      const body = await readJsonBody(req);
+      await ctx.control.applySettings(settingsFromBody(body, ctx.control.snapshot()));
+      json(res, 200, { message: 'settings applied' });
+    },
+    'POST /api/system/restart': action('restart', () => ctx.control.restart()),
+    'POST /api/system/pause': action('pause', () => ctx.control.pause()),
+    'POST /api/system/resume': action('resume', () => ctx.control.resume()),
+    // No LED or screen to blink on a Linux host: accepted and ignored.
+    'POST /api/system/identify': action('identify', async () => {}),
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const run = async () => {
+      const write = writes[`${method} ${url.pathname}`];
+      if (write !== undefined) {
+        if (!bearerMatches(req.headers.authorization, ctx.token)) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="sv2miner"');
+          json(res, 401, { error: 'unauthorized: send Authorization: Bearer <api token>' });
+          req.resume();
+          return;
+        }
+        await write(req, res, url);
+        return;
+      }
+      if (method === 'GET' || method === 'HEAD') {
+        const read = reads[url.pathname];
+        if (read !== undefined) return read(req, res, url);
+        const asset = ctx.web.get(url.pathname);
+        if (asset !== undefined) return send(res, 200, asset.type, asset.body);
+      }
+      const known = url.pathname in reads || Object.keys(writes).some((k) => k.endsWith(` ${url.pathname}`));
+      json(res, known ? 405 : 404, {
+        error: known ? `method ${method} not allowed` : `no route ${url.pathname}`,
+      });
+    };
+    run().catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof ConfigError || error instanceof BodyError)
+        json(res, 400, { error: error.message });
+      else {
+        ctx.log.error({ err: error, path: url.pathname }, 'API request failed');
+        json(res, 500, { error: 'internal error' });
+      }
+    });
+  };
+}
+
+class BodyError extends Error {}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new BodyError(`body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Never echo the body: it may hold a pool password.
+    throw new BodyError('body: expected JSON, got unparsable text');
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function uptimeMs(ctx: RestContext): number {
+  return Math.round(ctx.control.snapshot().uptimeS * 1000);
+}

@@ -1,0 +1,196 @@
+/**
+ * PATCH /api/system body (ESP-Miner openapi Settings, monitoring.md §3a/§3b) -> SettingsPatch.
+ * Accepts AxeOS keys (stratumURL/Port/User/Password for pool 0, fallbackStratum* for pool 1,
+ * frequency, fanspeed, autofanspeed and pyasic's autoFanspeed) and our own `pools` list. Unknown
+ * keys are ignored, as AxeOS does. Error messages name the key but never echo a password.
+ */
+import { ConfigError } from '../errors.js';
+import type { RigSnapshot, SettingsPatch } from './snapshot.js';
+
+type PoolInput = { url: string; user: string; password?: string; insecure?: boolean };
+
+const SV2_SCHEMES = ['stratum2+tcp:', 'stratum+sv2:'];
+
+export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsPatch {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ConfigError(
+      'body',
+      'a JSON object of settings',
+      Array.isArray(body) ? 'an array' : typeof body,
+    );
+  const b = body as Record<string, unknown>;
+  const patch: {
+    pools?: PoolInput[];
+    frequencyMhz?: number;
+    fan?: { auto?: boolean; speedPercent?: number };
+  } = {};
+
+  if (b['pools'] !== undefined) patch.pools = poolList(b['pools']);
+  else {
+    const pools = current.pools.map((p): PoolInput => ({ url: p.url, user: p.user, insecure: p.insecure }));
+    const changed = [
+      applyAxeosPool(b, '', pools, 0, current),
+      applyAxeosPool(b, 'fallback', pools, 1, current),
+    ];
+    if (changed.some(Boolean)) patch.pools = pools;
+  }
+  if (b['frequency'] !== undefined) patch.frequencyMhz = positiveNumber(b['frequency'], 'frequency');
+  const auto = b['autofanspeed'] ?? b['autoFanspeed'];
+  const fan: { auto?: boolean; speedPercent?: number } = {};
+  if (auto !== undefined)
+    fan.auto = flag(auto, b['autofanspeed'] !== undefined ? 'autofanspeed' : 'autoFanspeed');
+  if (b['fanspeed'] !== undefined) fan.speedPercent = percent(b['fanspeed'], 'fanspeed');
+  if (fan.auto !== undefined || fan.speedPercent !== undefined) patch.fan = fan;
+
+  if (patch.pools === undefined && patch.frequencyMhz === undefined && patch.fan === undefined)
+    throw new ConfigError(
+      'body',
+      'at least one of stratumURL, stratumPort, stratumUser, stratumPassword, fallbackStratum*, pools, frequency, fanspeed, autofanspeed',
+      `keys ${Object.keys(b).join(', ') || '(none)'}`,
+    );
+  return patch;
+}
+
+/** Applies `<prefix>stratumURL/Port/User/Password` to pools[index]; true when any key was present. */
+function applyAxeosPool(
+  b: Record<string, unknown>,
+  prefix: '' | 'fallback',
+  pools: PoolInput[],
+  index: number,
+  current: RigSnapshot,
+): boolean {
+  const key = (name: string) => (prefix === '' ? `stratum${name}` : `fallbackStratum${name}`);
+  const urlValue = b[key('URL')];
+  const portValue = b[key('Port')];
+  const userValue = b[key('User')];
+  const passwordValue = b[key('Password')];
+  const keyValue = prefix === '' ? b['stratumV2AuthorityPubkey'] : undefined;
+  if ([urlValue, portValue, userValue, passwordValue, keyValue].every((v) => v === undefined)) return false;
+  const existing = current.pools[index];
+  if (index > pools.length)
+    throw new ConfigError(key('URL'), `a primary pool before the ${prefix} pool`, 'none set');
+  const host = urlValue === undefined ? existing?.host : text(urlValue, key('URL'));
+  const port = portValue === undefined ? existing?.port : portNumber(portValue, key('Port'));
+  const user = userValue === undefined ? existing?.user : text(userValue, key('User'));
+  if (host === undefined || host === '') throw new ConfigError(key('URL'), 'a pool host or URL', 'none');
+  if (user === undefined) throw new ConfigError(key('User'), 'a user name', 'none');
+  const authorityKey = keyValue === undefined ? undefined : text(keyValue, 'stratumV2AuthorityPubkey');
+  const pool: PoolInput = {
+    url: poolUrl(host, port, authorityKey, existing, key('URL')),
+    user,
+    insecure: existing?.insecure ?? false,
+  };
+  // The password is write-only: sent on when given, never read back or echoed in errors.
+  if (passwordValue !== undefined) {
+    if (typeof passwordValue !== 'string')
+      throw new ConfigError(key('Password'), 'a string', typeof passwordValue);
+    pool.password = passwordValue;
+  }
+  pools[index] = pool;
+  return true;
+}
+
+/**
+ * AxeOS sends a bare host (pyasic strips the scheme); SV2 URLs are taken whole. A bare host keeps
+ * the current authority key only while it names the same pool, since a key belongs to one pool.
+ */
+function poolUrl(
+  hostOrUrl: string,
+  port: number | undefined,
+  key: string | undefined,
+  existing: RigSnapshot['pools'][number] | undefined,
+  path: string,
+): string {
+  const scheme = /^([a-z0-9+.-]+:)\/\//i.exec(hostOrUrl)?.[1]?.toLowerCase();
+  if (scheme !== undefined && SV2_SCHEMES.includes(scheme) && key === undefined) return hostOrUrl;
+  let host = hostOrUrl;
+  let urlPort = port;
+  if (scheme !== undefined) {
+    // An SV1-style URL (stratum+tcp://host:port): keep host and port, speak SV2 to them.
+    let parsed: URL;
+    try {
+      parsed = new URL(hostOrUrl);
+    } catch {
+      throw new ConfigError(path, 'a host name or stratum2+tcp://host:port/<key> URL', 'an unparsable URL');
+    }
+    host = parsed.hostname;
+    if (parsed.port !== '') urlPort = Number(parsed.port);
+  }
+  if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(host))
+    // Not echoed: a user may have pasted a password into the wrong field.
+    throw new ConfigError(path, 'a host name or address', 'characters outside A-Z a-z 0-9 . - [ ] :');
+  if (urlPort === undefined) throw new ConfigError(path.replace('URL', 'Port'), 'a port 1..65535', 'none');
+  const keptKey =
+    existing !== undefined && existing.host === host ? (existing.authorityKey ?? undefined) : undefined;
+  const finalKey = key ?? keptKey;
+  return `stratum2+tcp://${host}:${urlPort}${finalKey === undefined || finalKey === '' ? '' : `/${finalKey}`}`;
+}
+
+function poolList(value: unknown): PoolInput[] {
+  if (!Array.isArray(value))
+    throw new ConfigError('pools', 'a list of {url, user, password?, insecure?}', typeof value);
+  return value.map((item: unknown, i): PoolInput => {
+    if (typeof item !== 'object' || item === null)
+      throw new ConfigError(`pools[${i}]`, 'an object', typeof item);
+    const p = item as Record<string, unknown>;
+    const pool: PoolInput = {
+      url: text(p['url'], `pools[${i}].url`),
+      user: text(p['user'], `pools[${i}].user`),
+    };
+    if (p['password'] !== undefined) {
+      if (typeof p['password'] !== 'string')
+        throw new ConfigError(`pools[${i}].password`, 'a string', typeof p['password']);
+      pool.password = p['password'];
+    }
+    if (p['insecure'] !== undefined) {
+      if (typeof p['insecure'] !== 'boolean')
+        throw new ConfigError(`pools[${i}].insecure`, 'true or false', typeof p['insecure']);
+      pool.insecure = p['insecure'];
+    }
+    return pool;
+  });
+}
+
+function text(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw new ConfigError(path, 'a string', typeof value);
+  return value.trim();
+}
+
+function numeric(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return Number.NaN;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  // Short word-like strings only: anything longer could be a secret typed into the wrong field.
+  if (typeof value === 'string') return /^[\w.+-]{0,12}$/.test(value) ? JSON.stringify(value) : 'a string';
+  return typeof value;
+}
+
+function positiveNumber(value: unknown, path: string): number {
+  const n = numeric(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(path, 'a positive number (MHz)', describe(value));
+  return n;
+}
+
+function portNumber(value: unknown, path: string): number {
+  const n = numeric(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new ConfigError(path, 'a port 1..65535', describe(value));
+  return n;
+}
+
+function percent(value: unknown, path: string): number {
+  const n = numeric(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new ConfigError(path, 'a percentage 0..100', describe(value));
+  return n;
+}
+
+function flag(value: unknown, path: string): boolean {
+  if (value === true || value === 1 || value === '1') return true;
+  if (value === false || value === 0 || value === '0') return false;
+  throw new ConfigError(path, '0 or 1', describe(value));
+}

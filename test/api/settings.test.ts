@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { settingsFromBody } from '../../src/api/settings.js';
+import { ConfigError } from '../../src/errors.js';
+import { AUTHORITY_PUBKEY, sampleSnapshot } from './helpers/fake-rig.js';
+
+const snap = sampleSnapshot();
+const primary = `stratum2+tcp://pool.example.org:34254/${AUTHORITY_PUBKEY}`;
+const fallback = `stratum2+tcp://backup.example.net:34254/${AUTHORITY_PUBKEY}`;
+
+describe('PATCH body -> SettingsPatch', () => {
+  it('maps frequency and both fan spellings', () => {
+    expect(settingsFromBody({ frequency: 600 }, snap)).toEqual({ frequencyMhz: 600 });
+    expect(settingsFromBody({ frequency: '575' }, snap)).toEqual({ frequencyMhz: 575 });
+    expect(settingsFromBody({ autofanspeed: 1 }, snap)).toEqual({ fan: { auto: true } });
+    expect(settingsFromBody({ autoFanspeed: 0, fanspeed: 100 }, snap)).toEqual({
+      fan: { auto: false, speedPercent: 100 },
+    });
+  });
+
+  it('a bare host keeps the port and, for the same host, the authority key', () => {
+    expect(settingsFromBody({ stratumURL: 'pool.example.org', stratumPassword: 'x' }, snap).pools).toEqual([
+      { url: primary, user: 'bc1qworker.rig0', insecure: false, password: 'x' },
+      { url: fallback, user: 'bc1qworker.rig1', insecure: false },
+    ]);
+    // A different host drops the old pool's key (it belongs to that pool) unless one is given.
+    expect(settingsFromBody({ stratumURL: 'other.example', stratumPort: 3336 }, snap).pools?.[0]?.url).toBe(
+      'stratum2+tcp://other.example:3336',
+    );
+    expect(
+      settingsFromBody(
+        { stratumURL: 'other.example', stratumPort: '3336', stratumV2AuthorityPubkey: 'KEY' },
+        snap,
+      ).pools?.[0]?.url,
+    ).toBe('stratum2+tcp://other.example:3336/KEY');
+  });
+
+  it('takes SV2 URLs whole and rewrites SV1 URLs to stratum2+tcp with their port', () => {
+    expect(settingsFromBody({ stratumURL: 'stratum2+tcp://a.example:1234/K' }, snap).pools?.[0]?.url).toBe(
+      'stratum2+tcp://a.example:1234/K',
+    );
+    expect(
+      settingsFromBody({ stratumURL: 'stratum+tcp://pool.example.org:3333' }, snap).pools?.[0]?.url,
+    ).toBe(`stratum2+tcp://pool.example.org:3333/${AUTHORITY_PUBKEY}`);
+  });
+
+  it('fallbackStratum* edits pool 1 only', () => {
+    const pools = settingsFromBody({ fallbackStratumUser: 'bc1qalt' }, snap).pools;
+    expect(pools).toEqual([
+      { url: primary, user: 'bc1qworker.rig0', insecure: false },
+      { url: fallback, user: 'bc1qalt', insecure: false },
+    ]);
+  });
+
+  it('passes our pools form through after type checks', () => {
+    const pools = [{ url: 'stratum2+tcp://h:1/K', user: 'u', password: 'p', insecure: true }];
+    expect(settingsFromBody({ pools }, snap)).toEqual({ pools });
+    expect(() => settingsFromBody({ pools: [{ url: 'x' }] }, snap)).toThrow(
+      'pools[0].user: expected a string, got undefined',
+    );
+  });
+
+  it('throws ConfigErrors that name the key and never echo a password', () => {
+    const cases: [unknown, string][] = [
+      [[1], 'body: expected a JSON object of settings, got an array'],
+      [{ fanspeed: -1 }, 'fanspeed: expected a percentage 0..100, got -1'],
+      [{ autofanspeed: 2 }, 'autofanspeed: expected 0 or 1, got 2'],
+      [{ stratumPort: 70000 }, 'stratumPort: expected a port 1..65535, got 70000'],
+      [
+        { stratumURL: 'two words' },
+        'stratumURL: expected a host name or address, got characters outside A-Z a-z 0-9 . - [ ] :',
+      ],
+      [{ stratumPassword: 12345 }, 'stratumPassword: expected a string, got number'],
+    ];
+    for (const [body, message] of cases) {
+      expect(() => settingsFromBody(body, snap)).toThrow(ConfigError);
+      expect(() => settingsFromBody(body, snap)).toThrow(message);
+    }
+  });
+
+  it('needs a primary pool before a fallback can be set', () => {
+    const empty = { ...snap, pools: [] };
+    expect(() =>
+      settingsFromBody({ fallbackStratumURL: 'h', fallbackStratumPort: 1, fallbackStratumUser: 'u' }, empty),
+    ).toThrow(/fallbackStratumURL: expected a primary pool/);
+    expect(
+      settingsFromBody({ stratumURL: 'h.example', stratumPort: 1, stratumUser: 'u' }, empty).pools,
+    ).toEqual([{ url: 'stratum2+tcp://h.example:1', user: 'u', insecure: false }]);
+  });
+});
