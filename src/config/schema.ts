@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
+import { parseAllowList } from '../api/cidr.js';
 import { ConfigError } from '../errors.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
 
@@ -64,6 +65,15 @@ const poolSchema = z
     }
   });
 
+function isCidr(text: string): boolean {
+  try {
+    parseAllowList([text]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const CHIP_DIFFICULTY = 'a power of two from 1 to 2^32';
 
 export const configSchema = z
@@ -87,8 +97,15 @@ export const configSchema = z
             .string(expect('a token of at least 16 characters'))
             .min(16, expect('a token of at least 16 characters'))
             .optional(),
+          // Who may send cgminer write commands (switchpool, addpool, restart, ...).
+          cgminerAllow: z
+            .array(
+              z.string().refine(isCidr, expect('an address or CIDR, e.g. 192.168.1.0/24')),
+              expect('a list of CIDRs'),
+            )
+            .default(['127.0.0.1/32']),
         },
-        expect('an object {host, port, cgminerPort, token?}'),
+        expect('an object {host, port, cgminerPort, token?, cgminerAllow?}'),
       ),
       thermal: z.strictObject(
         {

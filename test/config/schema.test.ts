@@ -92,6 +92,21 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('validates the cgminer write allow-list and defaults it to loopback only', () => {
+    const raw = valid();
+    const parsed = validateConfig(raw);
+    expect(parsed.ok && parsed.config.api.cgminerAllow).toEqual(['127.0.0.1/32']);
+    raw['api'] = {
+      host: '127.0.0.1',
+      port: 8080,
+      cgminerPort: 4028,
+      cgminerAllow: ['192.168.1.0/24', '10.0.0.300/8'],
+    };
+    expect(messages(raw)).toEqual([
+      'api.cgminerAllow[1]: expected an address or CIDR, e.g. 192.168.1.0/24, got "10.0.0.300/8"',
+    ]);
+  });
+
   it('names an unknown key and the nearest known key', () => {
     const raw = valid();
     raw['api'] = { host: '127.0.0.1', prot: 8080, port: 8080, cgminerPort: 4028 };
