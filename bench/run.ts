@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   'pool-server': () => import('./pool-server.js'),
   'share-path': () => import('./share-path.js'),
   api: () => import('./api.js'),
+  daemon: () => import('./daemon.js'),
 };
 
 const wanted = process.argv.slice(2);

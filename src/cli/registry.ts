@@ -10,6 +10,14 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  run: {
+    summary: 'mine (the default): embedded local pool + simulated board unless the config names others',
+    load: async () => (await import('./commands/run.js')).command,
+  },
+  probe: {
+    summary: "reset and enumerate a board's chains and print the chips and a register dump as JSON",
+    load: async () => (await import('./commands/probe.js')).command,
+  },
   decode: {
     summary: 'decode one plaintext SV2 frame given as hex and print it as JSON',
     load: async () => (await import('./commands/decode.js')).command,

@@ -1,0 +1,159 @@
+/**
+ * Turns one chain of a BoardDefinition into the things a Bm13xxChain is built from (architecture.md
+ * seams A and D): a ByteLink (UartLink over SimBinding or the hardware binding), the reset/stop
+ * functions behind the board's control lines, and the temperature readers. Simulated boards get a
+ * FakeGpio whose reset edge calls SimChain.reset(); hardware gets OnoffGpio lines (bm13xx.md §10.1).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BoardDefinition, ChainDefinition, ControlLine, SensorDefinition } from '../../boards/types.js';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import type { SimChain } from '../../drivers/sim/sim-chain.js';
+import { bindingByName } from '../../drivers/transport/bindings.js';
+import { type ByteLink, UartLink } from '../../drivers/transport/uart-link.js';
+import { FakeGpio, type Gpio, OnoffGpio, pulseReset, sysfsGpioNumber } from '../hw/gpio.js';
+import { SysfsThermalReader, type ThermalReader } from '../hw/thermal.js';
+import type { Logger } from '../log.js';
+
+export interface ChainIo {
+  readonly link: ByteLink;
+  /** The NRST pulse before bring-up (power enable asserted first where the board has one). */
+  readonly reset: () => Promise<void>;
+  /** Hold the chips in reset (they stop hashing and draw little power). */
+  readonly stop: () => Promise<void>;
+  /** The simulated chain behind the link, for tests and the sim's own figures. */
+  readonly sim: SimChain | undefined;
+  /** Releases the GPIO lines. */
+  readonly release: () => Promise<void>;
+}
+
+export interface ChainIoOptions {
+  readonly board: BoardDefinition;
+  readonly index: number;
+  readonly log: Logger;
+  /** Reset pulse lengths; ESP-Miner holds 100 ms and settles 100 ms (bm13xx.md §10.1). */
+  readonly resetHoldMs?: number;
+  readonly resetSettleMs?: number;
+}
+
+/** The path a simulated chain is served at: `sim:<board>:<chain>`. */
+export function simChainPath(chain: ChainDefinition, index: number): string {
+  return `${chain.uartPath}:${index}`;
+}
+
+export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
+  const { board, index, log } = options;
+  const def = board.chains[index];
+  if (def === undefined) throw new RangeError(`board ${board.id} has no chain ${index}`);
+  const hold = options.resetHoldMs ?? 100;
+  const settle = options.resetSettleMs ?? 100;
+  if (board.simulated) {
+    const path = simChainPath(def, index);
+    const sim = SimBinding.createChain(path, {
+      model: board.chip,
+      chipCount: def.chipCount,
+      // The board's speed is for the whole board; chains share it by chip count.
+      hashrate: (board.sim.hashrate * def.chipCount) / totalChips(board),
+      simTargetShift: board.sim.simTargetShift,
+    });
+    const gpio = new FakeGpio({
+      activeLow: board.reset?.activeLow ?? true,
+      // Asserting NRST puts every chip back in its power-on state, as on silicon.
+      onEdge: (edge) => {
+        if (edge.level === 1) sim.reset();
+      },
+    });
+    const link = new UartLink({ binding: SimBinding, path, logger: log });
+    return {
+      link,
+      sim,
+      reset: () => pulseReset(gpio, (ms) => sleep(ms), hold, settle),
+      stop: () => gpio.write(1),
+      release: () => gpio.close(),
+    };
+  }
+  const binding = await bindingByName('hw');
+  const link = new UartLink({ binding, path: def.uartPath, logger: log });
+  const reset = await openLine(board.reset, 1, log, 'reset');
+  // Power stays off until the first bring-up asserts it.
+  const power = await openLine(board.powerEnable, 0, log, 'power-enable');
+  return {
+    link,
+    sim: undefined,
+    reset: async () => {
+      if (power !== undefined && (await power.read()) === 0) {
+        await power.write(1);
+        await sleep(settle);
+      }
+      if (reset === undefined) return;
+      await pulseReset(reset, (ms) => sleep(ms), hold, settle);
+    },
+    stop: async () => {
+      await reset?.write(1);
+    },
+    release: async () => {
+      await power?.write(0);
+      await reset?.close();
+      await power?.close();
+    },
+  };
+}
+
+function totalChips(board: BoardDefinition): number {
+  return board.chains.reduce((n, c) => n + c.chipCount, 0);
+}
+
+/** A hardware control line, opened at `initial`; bridge pins have no driver yet (logged, skipped). */
+async function openLine(
+  line: ControlLine | undefined,
+  initial: 0 | 1,
+  log: Logger,
+  what: string,
+): Promise<Gpio | undefined> {
+  if (line === undefined) return undefined;
+  switch (line.kind) {
+    case 'gpiochip': {
+      const number = await sysfsGpioNumber(line.chip, line.line);
+      return OnoffGpio.open(number, { activeLow: line.activeLow, initial });
+    }
+    case 'bridge':
+      log.warn(
+        { line: what, port: line.controlPort },
+        'USB-bridge control pins are not driven yet; skipping',
+      );
+      return undefined;
+    case 'sim':
+      return new FakeGpio({ activeLow: line.activeLow, initial });
+  }
+}
+
+/**
+ * Readers for the board's sensors. The simulator reports its configured temperature with a small
+ * drift, so throttling logic sees a live value; I2C sensors have no driver yet and are skipped
+ * with a warning rather than read as failures (which would shut the rig down).
+ */
+export function thermalReaders(board: BoardDefinition, log: Logger): ThermalReader[] {
+  const readers: ThermalReader[] = [];
+  for (const sensor of board.sensors) {
+    const reader = readerFor(sensor);
+    if (reader === undefined)
+      log.warn({ sensor: sensor.label, kind: sensor.kind }, 'no driver for this sensor; not monitored');
+    else readers.push(reader);
+  }
+  return readers;
+}
+
+function readerFor(sensor: SensorDefinition): ThermalReader | undefined {
+  switch (sensor.kind) {
+    case 'sim': {
+      const startedAt = performance.now();
+      return {
+        label: sensor.label,
+        read: async () => sensor.celsius + Math.sin((performance.now() - startedAt) / 30_000),
+      };
+    }
+    case 'sysfs':
+      return new SysfsThermalReader(sensor.label, sensor.path);
+    default:
+      return undefined;
+  }
+}

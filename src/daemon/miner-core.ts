@@ -1,0 +1,325 @@
+/**
+ * The core of the miner daemon (architecture.md "composition root" and data flow): pool client
+ * jobs go to the Dispatcher, dispatcher shares go back to the client, counters and meters feed the
+ * RigSnapshot, progress feeds the watchdog health. With no pools configured it starts the embedded
+ * local SV2 pool and mines on it over real TCP and Noise. Never exits the process (lifecycle.ts does).
+ */
+import type { BoardDefinition } from '../../boards/types.js';
+import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
+import type { RigSnapshot } from '../api/snapshot.js';
+import type { Config, PoolConfig } from '../config/schema.js';
+import { ChipError } from '../errors.js';
+import { type Logger, silentLog } from '../log.js';
+import type { SocketFactory } from '../pool/connection.js';
+import type { LocalPool, LocalPoolOptions } from '../pool-server/local-pool.js';
+import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
+import type { Job, Share } from '../work/job.js';
+import { thermalReaders } from './board-io.js';
+import { startEmbeddedPool } from './embedded-pool.js';
+import type { LogTap } from './log-tap.js';
+import { PoolSet } from './pool-set.js';
+import { Rig } from './rig.js';
+import { buildRigSnapshot, expectedHashrate } from './rig-snapshot.js';
+import { ThermalGuard } from './thermal-guard.js';
+import { VERSION } from './version.js';
+
+export interface MinerOptions {
+  readonly config: Readonly<Config>;
+  readonly board: BoardDefinition;
+  /** Where settings are persisted (local.json in it); default from NODE_CONFIG_DIR. */
+  readonly configDir?: string;
+  readonly log?: Logger;
+  readonly logTap?: LogTap;
+  readonly clock?: Clock;
+  /** Extra options for the embedded local pool (tests: forced blocks, intervals). */
+  readonly localPool?: Partial<LocalPoolOptions>;
+  readonly socketFactory?: SocketFactory;
+  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
+  readonly timing?: Partial<ChainTiming>;
+  /** Watchdog health deadlines: chains must return nonces or take work, the pool loop must move. */
+  readonly chainDeadlineMs?: number;
+  readonly poolDeadlineMs?: number;
+}
+
+export type Health = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+const MAX_LATENCIES = 32;
+
+export abstract class MinerCore {
+  readonly board: BoardDefinition;
+  protected config: Readonly<Config>;
+  protected readonly o: MinerOptions;
+  /** The logger given (root); components get their own child of it, the daemon's own lines 'daemon'. */
+  protected readonly baseLog: Logger;
+  protected readonly log: Logger;
+  protected readonly clock: Clock;
+  protected readonly startedAtMono: number;
+  protected readonly startedAtWall = Date.now();
+  protected rig: Rig | undefined;
+  protected pools: PoolSet | undefined;
+  protected embedded: LocalPool | undefined;
+  protected embeddedUrl: string | undefined;
+  protected thermal: ThermalGuard | undefined;
+  protected lastJob: Job | undefined;
+  protected paused = false;
+  protected throttled = false;
+  protected fan: RigSnapshot['fan'] = { auto: true, speedPercent: 100, rpm: null };
+  protected readonly latencies: number[] = [];
+  protected localStale = 0;
+  protected ops: Promise<void> = Promise.resolve();
+  protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
+  protected pollTimer: TimerHandle | undefined;
+  protected lastChainWork = -1;
+  protected lastChainProgressAt: number;
+  protected lastPoolProgressAt: number;
+  protected readyResolve: (() => void) | undefined;
+  /** Resolves once chains are initialised and the first pool job has reached them. */
+  readonly ready: Promise<void>;
+
+  constructor(options: MinerOptions) {
+    this.o = options;
+    this.config = options.config;
+    this.board = options.board;
+    this.baseLog = options.log ?? silentLog;
+    this.log = this.baseLog.child({ component: 'daemon' });
+    this.clock = options.clock ?? systemClock;
+    this.startedAtMono = this.clock.now();
+    this.lastChainProgressAt = this.startedAtMono;
+    this.lastPoolProgressAt = this.startedAtMono;
+    this.ready = new Promise((resolve) => {
+      this.readyResolve = resolve;
+    });
+  }
+
+  /** The embedded pool, when the daemon runs one (tests force blocks through it). */
+  get localPool(): LocalPool | undefined {
+    return this.embedded;
+  }
+
+  get currentRig(): Rig | undefined {
+    return this.rig;
+  }
+
+  async start(): Promise<void> {
+    const expected = expectedHashrate(this.board, this.frequencyMhz());
+    let pools: readonly PoolConfig[] = this.config.pools;
+    if (pools.length === 0) {
+      const embedded = await startEmbeddedPool(
+        this.config,
+        this.baseLog.child({ component: 'local-pool' }),
+        this.o.localPool,
+      );
+      this.embedded = embedded.pool;
+      this.embeddedUrl = embedded.poolConfig.url;
+      pools = [embedded.poolConfig];
+      this.log.info({ url: embedded.pool.url }, 'no pools configured: mining on the embedded local pool');
+    }
+    this.pools = new PoolSet({
+      pools,
+      client: {
+        nominalHashrate: expected,
+        clock: this.clock,
+        log: this.baseLog.child({ component: 'pool' }),
+        ...(this.o.socketFactory === undefined ? {} : { socketFactory: this.o.socketFactory }),
+      },
+      onJob: (job) => this.onJob(job),
+      onProgress: () => {
+        this.lastPoolProgressAt = this.clock.now();
+      },
+      log: this.baseLog.child({ component: 'pools' }),
+    });
+    // Connect while the chains come up: the handshake and the bring-up overlap.
+    this.pools.start();
+    await this.startRig();
+    this.thermal = new ThermalGuard({
+      readers: thermalReaders(this.board, this.baseLog.child({ component: 'thermal' })),
+      limits: this.config.thermal,
+      clock: this.clock,
+      log: this.baseLog.child({ component: 'thermal' }),
+      actions: {
+        throttle: (on) => this.throttle(on),
+        shutdown: async () => {
+          await this.pause();
+        },
+      },
+    });
+    this.thermal.start();
+    this.schedulePoll();
+  }
+
+  /** Ordered stop: CloseChannel, chips held in reset and ports closed, pool closed, best saved. */
+  async stop(): Promise<void> {
+    if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
+    this.pollTimer = undefined;
+    this.thermal?.stop();
+    await this.ops.catch(() => {});
+    await this.pools?.close();
+    await this.rig?.close();
+    await this.embedded?.close();
+  }
+
+  /** Healthy = paused on purpose, or the chains and the pool loop both made progress in time. */
+  health(): Health {
+    const now = this.clock.now();
+    if (this.paused) return { ok: true };
+    const chainDeadline = this.o.chainDeadlineMs ?? 60_000;
+    const poolDeadline = this.o.poolDeadlineMs ?? 180_000;
+    if (now - this.lastChainProgressAt > chainDeadline)
+      return {
+        ok: false,
+        reason: `no nonce and no work on any chain for ${Math.round((now - this.lastChainProgressAt) / 1000)} s`,
+      };
+    if (now - this.lastPoolProgressAt > poolDeadline)
+      return {
+        ok: false,
+        reason: `pool loop made no progress for ${Math.round((now - this.lastPoolProgressAt) / 1000)} s`,
+      };
+    return { ok: true };
+  }
+
+  snapshot(): RigSnapshot {
+    return buildRigSnapshot({
+      version: VERSION,
+      board: this.board,
+      rig: this.rig,
+      chipDifficulty: this.config.chipDifficulty,
+      frequencyMhz: this.frequencyMhz(),
+      now: this.clock.now(),
+      startedAtMono: this.startedAtMono,
+      startedAtWall: this.startedAtWall,
+      paused: this.paused,
+      pools: this.pools?.snapshot() ?? [],
+      activePoolIndex: this.pools?.activeIndex() ?? null,
+      tempC: this.thermal?.hottest() ?? null,
+      fan: this.fan,
+      jobSwitchLatencyMs: this.latencies,
+      nbits: this.lastJob?.nbits ?? null,
+      localStale: this.localStale,
+    });
+  }
+
+  protected frequencyMhz(): number {
+    const base = this.config.frequencyMhz ?? this.board.defaultFrequencyMhz;
+    // Thermal throttling runs the chips at 80 %, rounded to the 6.25 MHz PLL grid (bm13xx.md §5).
+    return this.throttled ? Math.round((base * 0.8) / 6.25) * 6.25 : base;
+  }
+
+  protected async startRig(): Promise<void> {
+    const rig = await Rig.build({
+      config: this.config,
+      board: this.board,
+      clock: this.clock,
+      log: this.baseLog.child({ component: 'rig' }),
+      frequencyMhz: this.frequencyMhz(),
+      onShare: (share) => this.onShare(share),
+      ...(this.rig === undefined ? {} : { hashrate: this.rig.hashrate, best: this.rig.best }),
+      ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
+      ...(this.o.onLinkWrite === undefined ? {} : { onLinkWrite: this.o.onLinkWrite }),
+    });
+    this.rig = rig;
+    const mining = await rig.start();
+    if (mining === 0) {
+      const reasons = rig.chains.map((c) => `chain ${c.index}: ${c.error ?? 'not started'}`).join('; ');
+      throw new ChipError(`no chain of board ${this.board.id} initialised (${reasons})`);
+    }
+    this.lastChainProgressAt = this.clock.now();
+    // A job that arrived during bring-up found no ready chain: hand it over now.
+    if (this.lastJob !== undefined) await this.dispatch(this.lastJob);
+  }
+
+  protected onJob(job: Job): void {
+    this.lastJob = job;
+    if (this.paused || this.rig === undefined) return;
+    void this.dispatch(job);
+  }
+
+  protected async dispatch(job: Job): Promise<void> {
+    const rig = this.rig;
+    if (rig === undefined) return;
+    const t0 = this.clock.now();
+    await rig.dispatcher.setJob(job);
+    if (job.clean) {
+      this.latencies.push(this.clock.now() - t0);
+      if (this.latencies.length > MAX_LATENCIES) this.latencies.shift();
+    }
+    if (rig.dispatcher.stats().workSent > 0 && rig.miningChains() > 0) {
+      this.readyResolve?.();
+      this.readyResolve = undefined;
+    }
+  }
+
+  protected onShare(share: Share): void {
+    const outcome = this.pools?.submit(share) ?? { kind: 'stale' as const, reason: 'no-pool' };
+    if (outcome.kind === 'stale' && this.pools?.status() === undefined) this.localStale++;
+    if (outcome.kind === 'stale')
+      this.log.debug({ jobId: share.jobId, reason: outcome.reason }, 'share stale');
+  }
+
+  protected async throttle(on: boolean): Promise<void> {
+    if (this.throttled === on) return;
+    this.throttled = on;
+    await this.serial(() => this.applyFrequency());
+  }
+
+  protected async applyFrequency(): Promise<void> {
+    const mhz = this.frequencyMhz();
+    for (const c of this.rig?.chains ?? []) {
+      if (c.state !== 'mining') continue;
+      const reached = await c.chain.setFrequency(mhz);
+      this.log.info({ chain: c.index, mhz: reached }, 'frequency changed');
+    }
+  }
+
+  /** Every second: pool state changes, chain progress, hashrate to the pool, status listeners. */
+  protected schedulePoll(): void {
+    let ticks = 0;
+    const tick = (): void => {
+      this.pollTimer = this.clock.setTimer(() => {
+        ticks++;
+        this.pools?.poll();
+        const work = this.chainWork();
+        if (work !== this.lastChainWork) {
+          this.lastChainWork = work;
+          this.lastChainProgressAt = this.clock.now();
+        }
+        if (ticks % 10 === 0 && this.rig !== undefined)
+          this.pools?.reportHashrate(this.rig.hashrate.rigRate('10m', this.clock.now()));
+        this.emitStatus();
+        tick();
+      }, 1_000);
+    };
+    tick();
+  }
+
+  protected chainWork(): number {
+    let n = 0;
+    for (const c of this.rig?.chains ?? []) {
+      if (c.state !== 'mining') continue;
+      const s = c.chain.stats();
+      n += s.nonces + s.jobsSent;
+    }
+    return n;
+  }
+
+  protected emitStatus(): void {
+    if (this.statusListeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.statusListeners) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        this.log.warn({ err }, 'status listener failed');
+      }
+    }
+  }
+
+  /** Control operations run one at a time; a failed one does not block the next. */
+  protected serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.ops.then(fn, fn);
+    this.ops = run.catch(() => {});
+    return run;
+  }
+
+  /** Chips into reset, no work (thermal shutdown and the pause control). */
+  abstract pause(): Promise<void>;
+}

@@ -1,0 +1,125 @@
+/**
+ * The miner daemon as the APIs see it: MinerCore (miner-core.ts: pool jobs to chips, shares to the
+ * pool, health, snapshots) plus RigControl (src/api/snapshot.ts): pause/resume, in-process
+ * restart, settings validated like the config file and persisted to local.json, pool edits, logs.
+ */
+import type { RigControl, RigSnapshot, SettingsPatch } from '../api/snapshot.js';
+import type { PoolConfig } from '../config/schema.js';
+import { MinerCore } from './miner-core.js';
+import { configPatch, localConfigPath, patchedConfig, persistSettings } from './settings.js';
+
+export type { Health, MinerOptions } from './miner-core.js';
+
+export class Miner extends MinerCore implements RigControl {
+  pause(): Promise<void> {
+    return this.serial(async () => {
+      if (this.paused) return;
+      this.paused = true;
+      this.log.info('paused: chips held in reset');
+      await this.rig?.close();
+      this.emitStatus();
+    });
+  }
+
+  resume(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.paused) return;
+      this.paused = false;
+      await this.startRig();
+      this.log.info('resumed');
+      this.emitStatus();
+    });
+  }
+
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      this.log.info('restarting: chains re-initialised, pools reconnected');
+      await this.rig?.close();
+      this.lastJob = undefined;
+      await this.pools?.rebuild();
+      if (!this.paused) await this.startRig();
+      this.emitStatus();
+    });
+  }
+
+  applySettings(patch: SettingsPatch): Promise<void> {
+    return this.serial(async () => {
+      const change = configPatch(patch);
+      const next = patchedConfig(this.config, change);
+      if (patch.fan !== undefined) {
+        // No board here has a fan driver yet: remember the wish so the APIs show it.
+        this.fan = { ...this.fan, ...patch.fan };
+        this.log.warn('fan settings stored but not applied: this board has no fan control');
+      }
+      const keys: ('pools' | 'frequencyMhz')[] = [];
+      if (change.frequencyMhz !== undefined) {
+        keys.push('frequencyMhz');
+        this.config = next;
+        await this.applyFrequency();
+      }
+      if (change.pools !== undefined) {
+        keys.push('pools');
+        this.config = next;
+        await this.pools?.replace(next.pools);
+      }
+      if (keys.length > 0) await persistSettings(localConfigPath(this.o.configDir), this.config, keys);
+      this.emitStatus();
+    });
+  }
+
+  switchPool(index: number): Promise<void> {
+    return this.serial(async () => {
+      await this.pools?.switchTo(index);
+      this.emitStatus();
+    });
+  }
+
+  setPoolEnabled(index: number, enabled: boolean): Promise<void> {
+    return this.serial(async () => {
+      await this.pools?.setEnabled(index, enabled);
+      this.emitStatus();
+    });
+  }
+
+  addPool(pool: { url: string; user: string; password?: string }): Promise<void> {
+    return this.serial(async () => {
+      const next = patchedConfig(this.config, { pools: [...this.persistedPools(), pool] });
+      const added = next.pools.at(-1);
+      if (added === undefined) return;
+      await this.pools?.add(added);
+      await this.persistPools();
+      this.emitStatus();
+    });
+  }
+
+  removePool(index: number): Promise<void> {
+    return this.serial(async () => {
+      await this.pools?.remove(index);
+      await this.persistPools();
+      this.emitStatus();
+    });
+  }
+
+  recentLogs(): readonly string[] {
+    return this.o.logTap?.recent() ?? [];
+  }
+
+  onLog(listener: (line: string) => void): () => void {
+    return this.o.logTap?.onLine(listener) ?? (() => {});
+  }
+
+  onStatus(listener: (snapshot: RigSnapshot) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Pools as the config file should hold them (the embedded pool's URL is not persisted). */
+  private persistedPools(): PoolConfig[] {
+    return (this.pools?.configs() ?? []).filter((p) => p.url !== this.embeddedUrl);
+  }
+
+  private async persistPools(): Promise<void> {
+    this.config = patchedConfig(this.config, { pools: this.persistedPools() });
+    await persistSettings(localConfigPath(this.o.configDir), this.config, ['pools']);
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The daemon's view of its pools: the configured list with enabled flags and a preferred pool,
+ * the PoolClient (src/pool/client.ts) serving the enabled ones in that order, and the per-pool
+ * PoolSnapshot rows the APIs serve. Editing the list (switch, enable, add, remove) rebuilds the
+ * client: a clean reconnect whose first job flushes the chips. Counters survive a rebuild.
+ */
+import type { PoolSnapshot } from '../api/snapshot.js';
+import type { PoolConfig } from '../config/schema.js';
+import { type Logger, silentLog } from '../log.js';
+import { parsePoolUrl } from '../noise/pool-url.js';
+import type { SubmitOutcome } from '../pool/channel-set.js';
+import { PoolClient, type PoolClientOptions } from '../pool/client.js';
+import { emptyCounters, type ShareCounters } from '../pool/counters.js';
+import type { PoolClientStatus, PoolStatus } from '../pool/status.js';
+import type { Job, Share } from '../work/job.js';
+
+interface ManagedPool {
+  readonly config: PoolConfig;
+  enabled: boolean;
+  /** Counters of clients already closed (rebuilds). */
+  retired: ShareCounters;
+  connectFailures: number;
+  lastState: string;
+  lastShareAt: number | null;
+  lastShareDifficulty: number;
+}
+
+export interface PoolSetOptions {
+  readonly pools: readonly PoolConfig[];
+  readonly client: Omit<PoolClientOptions, 'pools'>;
+  readonly onJob: (job: Job) => void;
+  /** Called whenever the pool loop shows progress (a job, a state change, a share answer). */
+  readonly onProgress?: () => void;
+  readonly log?: Logger;
+}
+
+export class PoolSet {
+  private readonly o: PoolSetOptions;
+  private readonly log: Logger;
+  private pools: ManagedPool[];
+  private preferred: number | undefined;
+  private client: PoolClient | undefined;
+  /** client pool index -> managed pool index. */
+  private order: number[] = [];
+  private closed = false;
+
+  constructor(options: PoolSetOptions) {
+    this.o = options;
+    this.log = options.log ?? silentLog;
+    // Lower priority first; equal priorities keep their listed order (Array.sort is stable).
+    const sorted = [...options.pools].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+    this.pools = sorted.map((config) => managed(config));
+  }
+
+  start(): void {
+    if (this.closed || this.client !== undefined) return;
+    this.order = this.pools
+      .map((_, i) => i)
+      .filter((i) => this.pools[i]?.enabled === true)
+      .sort((a, b) => (a === this.preferred ? -1 : b === this.preferred ? 1 : a - b));
+    if (this.order.length === 0) {
+      this.log.warn('no enabled pool: not mining');
+      return;
+    }
+    const entries = this.order.map((i) => {
+      const c = this.pools[i]?.config;
+      if (c === undefined) throw new RangeError(`pool ${i} vanished`);
+      return { url: c.url, user: c.user, ...(c.insecure === undefined ? {} : { insecure: c.insecure }) };
+    });
+    const client = new PoolClient({ ...this.o.client, pools: entries });
+    client.onJob((job) => {
+      this.o.onProgress?.();
+      this.o.onJob(job);
+    });
+    this.client = client;
+    client.start();
+  }
+
+  /** Hands a share to the pool whose job it solves (stale if that session is gone). */
+  submit(share: Share): SubmitOutcome {
+    const client = this.client;
+    if (client === undefined) return { kind: 'stale', reason: 'connection-down' };
+    const outcome = client.submit(share);
+    if (outcome.kind === 'submitted') {
+      const pool = this.pools[this.order[this.activeClientIndex(client.status()) ?? -1] ?? -1];
+      if (pool !== undefined) {
+        pool.lastShareAt = Date.now();
+        pool.lastShareDifficulty = share.difficulty;
+      }
+    }
+    return outcome;
+  }
+
+  reportHashrate(hashrate: number): void {
+    this.client?.reportHashrate(hashrate);
+  }
+
+  status(): PoolClientStatus | undefined {
+    return this.client?.status();
+  }
+
+  /** True when the active pool's session is mining. */
+  mining(): boolean {
+    const status = this.client?.status();
+    return status?.pools.some((p) => p.url === status.currentPool && p.state === 'mining') === true;
+  }
+
+  /** Watches state changes (for progress and connect-failure counts); call every second or so. */
+  poll(): void {
+    const status = this.client?.status();
+    if (status === undefined) return;
+    status.pools.forEach((p, clientIndex) => {
+      const pool = this.pools[this.order[clientIndex] ?? -1];
+      if (pool === undefined || pool.lastState === p.state) return;
+      if (p.state === 'backoff') pool.connectFailures++;
+      pool.lastState = p.state;
+      this.o.onProgress?.();
+    });
+  }
+
+  snapshot(): PoolSnapshot[] {
+    const status = this.client?.status();
+    const active = status === undefined ? undefined : this.activeClientIndex(status);
+    return this.pools.map((pool, index) => {
+      const clientIndex = this.order.indexOf(index);
+      const live = clientIndex < 0 ? undefined : status?.pools[clientIndex];
+      return poolSnapshot(pool, index, live, active !== undefined && this.order[active] === index);
+    });
+  }
+
+  activeIndex(): number | null {
+    const status = this.client?.status();
+    const active = status === undefined ? undefined : this.activeClientIndex(status);
+    return active === undefined ? null : (this.order[active] ?? null);
+  }
+
+  configs(): PoolConfig[] {
+    return this.pools.map((p) => p.config);
+  }
+
+  async switchTo(index: number): Promise<void> {
+    this.require(index);
+    this.preferred = index;
+    const pool = this.pools[index];
+    if (pool !== undefined) pool.enabled = true;
+    await this.rebuild();
+  }
+
+  async setEnabled(index: number, enabled: boolean): Promise<void> {
+    const pool = this.require(index);
+    if (pool.enabled === enabled) return;
+    pool.enabled = enabled;
+    await this.rebuild();
+  }
+
+  async add(config: PoolConfig): Promise<void> {
+    this.pools.push(managed(config));
+    await this.rebuild();
+  }
+
+  async remove(index: number): Promise<void> {
+    this.require(index);
+    this.pools.splice(index, 1);
+    if (this.preferred === index) this.preferred = undefined;
+    else if (this.preferred !== undefined && this.preferred > index) this.preferred--;
+    await this.rebuild();
+  }
+
+  /** A whole new list (settings patch); counters of pools kept by URL carry over. */
+  async replace(configs: readonly PoolConfig[]): Promise<void> {
+    const byUrl = new Map(this.pools.map((p) => [p.config.url, p]));
+    this.pools = configs.map((config) => {
+      const old = byUrl.get(config.url);
+      return old === undefined ? managed(config) : { ...old, config, enabled: true };
+    });
+    this.preferred = undefined;
+    await this.rebuild();
+  }
+
+  /** Close and reconnect (restart). */
+  async rebuild(): Promise<void> {
+    await this.stopClient();
+    this.start();
+  }
+
+  /** CloseChannel + close on the live session; no reconnect afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopClient();
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    if (client === undefined) return;
+    this.client = undefined;
+    await client.close();
+    // Fold the closed client's counters into the pools they belong to.
+    client.status().pools.forEach((p, clientIndex) => {
+      const pool = this.pools[this.order[clientIndex] ?? -1];
+      if (pool !== undefined) pool.retired = addCounters(pool.retired, p.counters);
+    });
+    this.order = [];
+  }
+
+  private activeClientIndex(status: PoolClientStatus): number | undefined {
+    const i = status.pools.findIndex((p) => p.url === status.currentPool);
+    return i < 0 ? undefined : i;
+  }
+
+  private require(index: number): ManagedPool {
+    const pool = Number.isInteger(index) ? this.pools[index] : undefined;
+    if (pool === undefined)
+      throw new RangeError(`no pool ${index}: pools are numbered 0..${this.pools.length - 1}`);
+    return pool;
+  }
+}
+
+function managed(config: PoolConfig): ManagedPool {
+  return {
+    config,
+    enabled: true,
+    retired: emptyCounters(),
+    connectFailures: 0,
+    lastState: 'idle',
+    lastShareAt: null,
+    lastShareDifficulty: 0,
+  };
+}
+
+function poolSnapshot(
+  pool: ManagedPool,
+  index: number,
+  live: PoolStatus | undefined,
+  active: boolean,
+): PoolSnapshot {
+  const c = addCounters(pool.retired, live?.counters ?? emptyCounters());
+  let host = '';
+  let port = 0;
+  let authorityKey: string | null = null;
+  try {
+    const url = parsePoolUrl(pool.config.url);
+    host = url.host;
+    port = url.port;
+    const key = new URL(pool.config.url).pathname.replace(/^\//, '');
+    authorityKey = key === '' ? null : key;
+  } catch {
+    // The config schema already refused malformed URLs; keep the row with what is known.
+  }
+  return {
+    index,
+    url: pool.config.url,
+    host,
+    port,
+    user: pool.config.user,
+    priority: pool.config.priority ?? index,
+    enabled: pool.enabled,
+    active,
+    state: pool.enabled ? (live?.state ?? 'idle') : 'disabled',
+    authorityKey,
+    insecure: pool.config.insecure === true,
+    accepted: c.accepted,
+    rejected: c.rejected,
+    stale: c.stale,
+    rejectReasons: c.rejectedByReason,
+    acceptedDifficulty: c.acceptedWork,
+    // The client keeps no sum for rejected shares; counted shares are all we know.
+    rejectedDifficulty: 0,
+    lastShareAt: pool.lastShareAt,
+    lastShareDifficulty: pool.lastShareDifficulty,
+    difficulty: live?.channels[0]?.difficulty ?? 0,
+    handshakeMs: live?.handshakeMs ?? null,
+    lastRoundTripMs: live?.lastShareRoundTripMs ?? null,
+    connectFailures: pool.connectFailures,
+    lastError: live?.lastError ?? null,
+  };
+}
+
+function addCounters(a: ShareCounters, b: ShareCounters): ShareCounters {
+  const sum = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    submitted: a.submitted + b.submitted,
+    accepted: a.accepted + b.accepted,
+    acceptedWork: a.acceptedWork + b.acceptedWork,
+    rejected: a.rejected + b.rejected,
+    rejectedByReason: sum(a.rejectedByReason, b.rejectedByReason),
+    stale: a.stale + b.stale,
+    staleByReason: sum(a.staleByReason, b.staleByReason),
+    unacknowledged: a.unacknowledged + b.unacknowledged,
+    ackMismatches: a.ackMismatches + b.ackMismatches,
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * The chip side of the daemon (architecture.md "composition root", data flow steps 4-6 and
+ * upstream 1-3): for every chain of a board its I/O (board-io.ts) and a Bm13xxChain, one
+ * Dispatcher over all of them, hashrate meters fed by chip nonces and the best difficulty. Chains
+ * init in parallel; one that fails is marked 'failed' with its reason and the others mine.
+ */
+import { join } from 'node:path';
+import type { BoardDefinition } from '../../boards/types.js';
+import { Bm13xxChain } from '../../drivers/bm13xx/chain.js';
+import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
+import type { ByteLink } from '../../drivers/transport/uart-link.js';
+import type { Config } from '../config/schema.js';
+import { type Logger, silentLog } from '../log.js';
+import { BestDifficulty } from '../work/best-difficulty.js';
+import { type Clock, systemClock } from '../work/clock.js';
+import { Dispatcher, type DispatcherOptions } from '../work/dispatcher.js';
+import { HashrateTracker } from '../work/hashrate.js';
+import { type VersionRolling, versionRollingFor } from '../work/version-roll.js';
+import { type ChainIo, openChainIo } from './board-io.js';
+
+export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
+
+export interface RigChain {
+  readonly index: number;
+  readonly chain: Bm13xxChain;
+  readonly io: ChainIo;
+  state: ChainState;
+  /** Why init failed (state 'failed'). */
+  error: string | undefined;
+}
+
+export interface RigOptions {
+  readonly config: Readonly<Config>;
+  readonly board: BoardDefinition;
+  readonly onShare: DispatcherOptions['onShare'];
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Carried over an in-process restart so rates and bests do not start from zero. */
+  readonly hashrate?: HashrateTracker;
+  readonly best?: BestDifficulty;
+  /** Overrides the chain timing (tests); sim boards otherwise use SIM_TIMING. */
+  readonly timing?: Partial<ChainTiming>;
+  /** Sees every write to a chain's link before it goes out (job-switch latency bench). */
+  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
+  /** Overrides config.frequencyMhz (a patch applied at run time). */
+  readonly frequencyMhz?: number;
+}
+
+/**
+ * The simulator's PLL locks at once and its replies come without line delay worth waiting for, so
+ * the ESP-Miner pacing (100 ms per 6.25 MHz step: ~8 s to 525 MHz) only slows demos and tests.
+ */
+export const SIM_TIMING: Partial<ChainTiming> = {
+  enumerateIdleMs: 150,
+  rampStepMs: 2,
+  pllWriteGapMs: 0,
+  perChipPauseMs: 0,
+  readIdleMs: 60,
+};
+
+export class Rig {
+  readonly board: BoardDefinition;
+  readonly chains: readonly RigChain[];
+  readonly dispatcher: Dispatcher;
+  readonly hashrate: HashrateTracker;
+  readonly best: BestDifficulty;
+  private readonly log: Logger;
+
+  private constructor(
+    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best'> & { log: Logger },
+  ) {
+    this.board = init.board;
+    this.chains = init.chains;
+    this.dispatcher = init.dispatcher;
+    this.hashrate = init.hashrate;
+    this.best = init.best;
+    this.log = init.log;
+  }
+
+  static async build(options: RigOptions): Promise<Rig> {
+    const { board, config } = options;
+    const log = options.log ?? silentLog;
+    const clock = options.clock ?? systemClock;
+    const frequencyMhz = options.frequencyMhz ?? config.frequencyMhz ?? board.defaultFrequencyMhz;
+    const timing = options.timing ?? (board.simulated ? SIM_TIMING : undefined);
+    const chains: RigChain[] = [];
+    for (let index = 0; index < board.chains.length; index++) {
+      const def = board.chains[index];
+      if (def === undefined) continue;
+      const chainLog = log.child({ chain: index });
+      const io = await openChainIo({ board, index, log: chainLog });
+      const link = tapLink(io.link, index, options.onLinkWrite);
+      const chain = createChain(board, index, link, io, {
+        frequencyMhz,
+        chipDifficulty: config.chipDifficulty,
+        log: chainLog,
+        now: () => clock.now(),
+        timing,
+      });
+      chains.push({ index, chain, io, state: 'stopped', error: undefined });
+    }
+    const hashrate = options.hashrate ?? new HashrateTracker(clock.now());
+    const best =
+      options.best ?? (await BestDifficulty.load(join(config.stateDir, 'best-difficulty.json'), log));
+    const dispatcher = new Dispatcher({
+      chains: chains.map((c) => c.chain),
+      clock,
+      onShare: options.onShare,
+      onChipNonce: (event) => {
+        hashrate.record(event);
+        best.record(event.difficulty);
+      },
+      simTargetShift: board.simulated ? board.sim.simTargetShift : 0,
+      ...rollingFor(board),
+      log: log.child({ component: 'dispatcher' }),
+    });
+    return new Rig({ board, chains, dispatcher, hashrate, best, log });
+  }
+
+  /** Initialise every chain at once; resolves with how many are mining (0 = nothing to mine with). */
+  async start(): Promise<number> {
+    await Promise.all(
+      this.chains.map(async (c) => {
+        c.state = 'initialising';
+        c.error = undefined;
+        try {
+          await c.chain.init();
+          c.state = 'mining';
+        } catch (error) {
+          c.state = 'failed';
+          c.error = error instanceof Error ? error.message : String(error);
+          this.log.error({ chain: c.index, err: error }, `chain ${c.index} failed to initialise: ${c.error}`);
+          // Leave the chips in reset and the port closed; a restart tries again.
+          await c.chain.close().catch(() => {});
+        }
+      }),
+    );
+    return this.miningChains();
+  }
+
+  miningChains(): number {
+    return this.chains.filter((c) => c.state === 'mining').length;
+  }
+
+  /** Stop work, hold the chips in reset, close the ports; saves the best difficulty. */
+  async close(): Promise<void> {
+    this.dispatcher.stop();
+    await Promise.all(
+      this.chains.map(async (c) => {
+        if (c.state !== 'failed') {
+          await c.chain
+            .close()
+            .catch((err: unknown) => this.log.warn({ chain: c.index, err }, 'close failed'));
+          c.state = 'stopped';
+        }
+        await c.io.release().catch(() => {});
+      }),
+    );
+    await this.best.save();
+  }
+}
+
+/**
+ * Chains must get disjoint work. When the chips roll every BIP320 bit themselves (BM1366/68/70/62)
+ * and the pool allows no ntime rolling yet, one job is one work item, so a second chain would get
+ * nothing. With several chains the host keeps the lowest ceil(log2(chains)) bits of the mask and
+ * gives each chain its own value of them (sv2.md §6.7; bm13xx.md §4.4: chips roll what 0xA4 says).
+ */
+export function rollingFor(board: BoardDefinition): { rolling?: VersionRolling } {
+  const rolling = versionRollingFor(board.chip);
+  if (board.chains.length < 2 || rolling.kind !== 'chip-mask') return {};
+  const hostBits = Math.ceil(Math.log2(board.chains.length));
+  const lowest = rolling.mask & -rolling.mask;
+  const hostMask = (lowest * (2 ** hostBits - 1)) >>> 0;
+  return { rolling: { kind: 'chip-mask', mask: (rolling.mask & ~hostMask) >>> 0 } };
+}
+
+export interface ChainSettings {
+  readonly frequencyMhz: number;
+  readonly chipDifficulty: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly timing: Partial<ChainTiming> | undefined;
+}
+
+/** A Bm13xxChain for chain `index` of `board` on the given link and control lines. */
+export function createChain(
+  board: BoardDefinition,
+  index: number,
+  link: ByteLink,
+  io: Pick<ChainIo, 'reset' | 'stop'>,
+  settings: ChainSettings,
+): Bm13xxChain {
+  return new Bm13xxChain({
+    index,
+    model: board.chip,
+    expectedChipCount: board.chains[index]?.chipCount ?? 0,
+    link,
+    reset: io.reset,
+    stop: io.stop,
+    frequencyMhz: settings.frequencyMhz,
+    chipDifficulty: settings.chipDifficulty,
+    workingBaud: board.baud.working,
+    logger: settings.log,
+    ...(settings.now === undefined ? {} : { now: settings.now }),
+    ...(settings.timing === undefined ? {} : { timing: settings.timing }),
+  });
+}
+
+/** The link with a write hook; the identity when there is no hook (no cost on the hot path). */
+function tapLink(
+  link: ByteLink,
+  chain: number,
+  onWrite: ((chain: number, bytes: Uint8Array) => void) | undefined,
+): ByteLink {
+  if (onWrite === undefined) return link;
+  return {
+    path: link.path,
+    get baud() {
+      return link.baud;
+    },
+    open: (baud) => link.open(baud),
+    write: (bytes) => {
+      onWrite(chain, bytes);
+      return link.write(bytes);
+    },
+    setBaud: (baud) => link.setBaud(baud),
+    flushInput: () => link.flushInput(),
+    onBytes: (listener) => link.onBytes(listener),
+    close: () => link.close(),
+  };
+}

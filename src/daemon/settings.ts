@@ -1,0 +1,80 @@
+/**
+ * Run-time settings (RigControl.applySettings and the pool edits): a patch is merged into the
+ * running Config, validated with the config schema (same `path: expected X, got Y` errors as the
+ * file), and the changed keys are persisted to the rig's local override file, which node-config
+ * merges last: <last NODE_CONFIG_DIR entry or --config-dir, default ./config>/local.json.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import type { SettingsPatch } from '../api/snapshot.js';
+import { type Config, type PoolConfig, validateConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+
+/** The local.json node-config reads last for this process. */
+export function localConfigPath(configDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (configDir !== undefined) return join(configDir, 'local.json');
+  const dirs = (env['NODE_CONFIG_DIR'] ?? '').split(delimiter).filter((d) => d !== '');
+  return join(dirs.at(-1) ?? join(process.cwd(), 'config'), 'local.json');
+}
+
+/** The patch applied to `config`, validated; throws the first ConfigError. */
+export function patchedConfig(
+  config: Readonly<Config>,
+  patch: Partial<Pick<Config, 'pools' | 'frequencyMhz'>>,
+): Config {
+  const merged: Record<string, unknown> = JSON.parse(JSON.stringify(config));
+  if (patch.pools !== undefined) merged['pools'] = patch.pools.map(cleanPool);
+  if (patch.frequencyMhz !== undefined) merged['frequencyMhz'] = patch.frequencyMhz;
+  const result = validateConfig(merged);
+  if (!result.ok) throw result.errors[0] ?? new ConfigError('config', 'valid settings', 'nothing');
+  return result.config;
+}
+
+/** The config-relevant part of an API patch (fan has no config key: it lives in memory). */
+export function configPatch(patch: SettingsPatch): Partial<Pick<Config, 'pools' | 'frequencyMhz'>> {
+  return {
+    ...(patch.pools === undefined ? {} : { pools: patch.pools.map(cleanPool) }),
+    ...(patch.frequencyMhz === undefined ? {} : { frequencyMhz: patch.frequencyMhz }),
+  };
+}
+
+/**
+ * Writes `keys` of `config` into the local override file, keeping whatever else it holds.
+ * Written to a temporary file and renamed, so a crash never leaves half a file.
+ */
+export async function persistSettings(
+  path: string,
+  config: Readonly<Config>,
+  keys: readonly ('pools' | 'frequencyMhz')[],
+): Promise<void> {
+  let current: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      current = parsed as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+  }
+  for (const key of keys) current[key] = config[key];
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(current, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+/** Only the fields the schema knows, without undefined values (the schema is strict). */
+function cleanPool(pool: {
+  readonly url: string;
+  readonly user: string;
+  readonly password?: string | undefined;
+  readonly insecure?: boolean | undefined;
+  readonly priority?: number | undefined;
+}): PoolConfig {
+  return {
+    url: pool.url,
+    user: pool.user,
+    ...(pool.password === undefined ? {} : { password: pool.password }),
+    ...(pool.insecure === undefined ? {} : { insecure: pool.insecure }),
+    ...(pool.priority === undefined ? {} : { priority: pool.priority }),
+  };
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boardById } from '../../boards/registry.js';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import { validateConfig } from '../../src/config/schema.js';
+import { LogTap } from '../../src/daemon/log-tap.js';
+import { Miner } from '../../src/daemon/miner.js';
+import { ConfigError } from '../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sv2miner-control-'));
+const local = join(dir, 'local.json');
+const readLocal = (): unknown => JSON.parse(readFileSync(local, 'utf8'));
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return cond();
+}
+
+let miner: Miner;
+const tap = new LogTap(() => {});
+const lines: string[] = [];
+
+beforeAll(async () => {
+  const result = validateConfig({
+    board: 'sim-bm1370-1',
+    pools: [],
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'info',
+    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
+    stateDir: join(dir, 'state'),
+  });
+  if (!result.ok) throw result.errors[0];
+  tap.onLine((l) => lines.push(l));
+  miner = new Miner({
+    config: result.config,
+    board: boardById('sim-bm1370-1'),
+    configDir: dir,
+    log: pino({ level: 'info' }, tap),
+    logTap: tap,
+  });
+  await miner.start();
+  await miner.ready;
+}, 30_000);
+
+afterAll(async () => {
+  await miner.stop();
+  SimBinding.reset();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RigControl on the running demo', () => {
+  it('serves recent log lines and streams new ones', () => {
+    const recent = miner.recentLogs();
+    expect(
+      recent.some((l) => JSON.parse(l).msg === 'no pools configured: mining on the embedded local pool'),
+    ).toBe(true);
+    expect(lines.length).toBe(recent.length);
+  });
+
+  it('applies a frequency on the running chain and persists it to local.json', async () => {
+    await miner.applySettings({ frequencyMhz: 400 });
+    const s = miner.snapshot();
+    expect(s.frequencyMhz).toBe(400);
+    // The PLL reaches 400 MHz exactly on the BM1370's 25 MHz reference grid (bm13xx.md §5).
+    expect(s.chains[0]?.frequencyMhz).toBeCloseTo(400, 0);
+    expect(readLocal()).toEqual({ frequencyMhz: 400 });
+  });
+
+  it('refuses a bad value with the config schema message and persists nothing', async () => {
+    await expect(miner.applySettings({ frequencyMhz: 9999 })).rejects.toThrow(ConfigError);
+    await expect(miner.applySettings({ frequencyMhz: 9999 })).rejects.toThrow(
+      'frequencyMhz: expected at most 625 MHz for board sim-bm1370-1, got 9999',
+    );
+    expect(readLocal()).toEqual({ frequencyMhz: 400 });
+  });
+
+  it('adds, disables and removes a pool; only configured pools are persisted', async () => {
+    const key = miner.localPool?.authorityPublicKey ?? '';
+    // Port 1 on loopback: nothing listens, so this pool only ever fails over.
+    const url = `stratum2+tcp://127.0.0.1:1/${key}`;
+    await expect(miner.addPool({ url: 'http://nope', user: 'x' })).rejects.toThrow(
+      /^pools\[0\]\.url: expected stratum2\+tcp:\/\/host:port\/<authority key>, got "http:\/\/nope"$/,
+    );
+    await miner.addPool({ url, user: 'backup' });
+    expect(miner.snapshot().pools.map((p) => [p.index, p.url, p.user])).toEqual([
+      [0, miner.localPool?.url, 'sv2miner.local'],
+      [1, url, 'backup'],
+    ]);
+    expect(readLocal()).toEqual({ frequencyMhz: 400, pools: [{ url, user: 'backup' }] });
+    await miner.setPoolEnabled(1, false);
+    expect(miner.snapshot().pools[1]).toMatchObject({
+      enabled: false,
+      state: 'disabled',
+      host: '127.0.0.1',
+      port: 1,
+    });
+    // The embedded pool is still first and mining again after the client rebuild.
+    expect(await until(() => miner.snapshot().pools[0]?.state === 'mining', 10_000)).toBe(true);
+    await miner.removePool(1);
+    expect(miner.snapshot().pools).toHaveLength(1);
+    expect(readLocal()).toEqual({ frequencyMhz: 400, pools: [] });
+  }, 20_000);
+
+  it('pause holds the chips in reset; resume brings them back to work', async () => {
+    await miner.pause();
+    let s = miner.snapshot();
+    expect(s.paused).toBe(true);
+    expect(s.chains[0]?.state).toBe('stopped');
+    expect(SimBinding.getChain('sim:sim-bm1370-1:0')?.chips[0]?.address).toBe(0);
+    expect(miner.health()).toEqual({ ok: true });
+    await miner.resume();
+    s = miner.snapshot();
+    expect(s.paused).toBe(false);
+    expect(s.chains[0]?.state).toBe('mining');
+    // A fresh rig: its counters restart, and work reaches it again.
+    expect(await until(() => (miner.snapshot().chains[0]?.jobsSent ?? 0) > 0, 10_000)).toBe(true);
+    expect(await until(() => miner.snapshot().nonces > 0, 15_000)).toBe(true);
+  }, 30_000);
+
+  it('restart re-initialises the chains and reconnects the pool in-process', async () => {
+    const connections = miner.localPool?.stats().connectionsTotal ?? 0;
+    await miner.restart();
+    expect(miner.snapshot().chains[0]?.state).toBe('mining');
+    expect(await until(() => (miner.localPool?.stats().connectionsTotal ?? 0) > connections, 10_000)).toBe(
+      true,
+    );
+    expect(await until(() => miner.snapshot().pools[0]?.state === 'mining', 10_000)).toBe(true);
+    expect(await until(() => (miner.snapshot().chains[0]?.jobsSent ?? 0) > 0, 10_000)).toBe(true);
+  }, 30_000);
+});

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import { runMiner } from '../../src/cli/commands/run.js';
+import type { Miner } from '../../src/daemon/miner.js';
+import { type FakeSystemd, fakeSystemd } from './fake-systemd.js';
+
+function configDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sv2miner-notify-run-'));
+  writeFileSync(
+    join(dir, 'default.json'),
+    JSON.stringify({
+      board: 'sim-bm1370-1',
+      pools: [],
+      chipDifficulty: 256,
+      api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+      thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+      logLevel: 'silent',
+      localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
+      stateDir: join(dir, 'state'),
+    }),
+  );
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+  SimBinding.reset();
+});
+
+const quiet = { out: () => {}, err: () => {} };
+
+describe('systemd notify protocol, end to end', () => {
+  let systemd: FakeSystemd;
+
+  it('READY once mining, WATCHDOG at half WatchdogSec while healthy, STOPPING on stop', async () => {
+    systemd = await fakeSystemd();
+    cleanups.push(() => systemd.close());
+    let miner: Miner | undefined;
+    let readyAt = Number.POSITIVE_INFINITY;
+    const code = await runMiner(['--config-dir', configDir(), '--for', '5', '--no-api'], quiet, {
+      processHooks: false,
+      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '1000000' },
+      onMiner: (m) => {
+        miner = m;
+        void m.ready.then(() => {
+          readyAt = performance.now();
+        });
+      },
+    });
+    expect(code).toBe(0);
+    const texts = systemd.received.map((d) => d.text);
+    // READY=1 comes first, with a STATUS line, and only after chains and pool were mining.
+    expect(texts[0]).toMatch(/^READY=1\nSTATUS=\[sv2miner\] .* \| pool 127\.0\.0\.1:\d+ mining \| up /);
+    expect(systemd.received[0]?.at ?? 0).toBeGreaterThanOrEqual(readyAt);
+    expect(miner?.snapshot().nonces).toBeGreaterThan(0);
+    // Pings every 500 ms for ~4 s of mining.
+    const pings = texts.filter((t) => t === 'WATCHDOG=1').length;
+    expect(pings).toBeGreaterThanOrEqual(5);
+    expect(texts.at(-1)).toBe('STOPPING=1');
+    expect(texts.filter((t) => t.startsWith('READY=1'))).toHaveLength(1);
+  }, 30_000);
+
+  it('stops pinging when the chips are stuck', async () => {
+    systemd = await fakeSystemd();
+    cleanups.push(() => systemd.close());
+    let stuckAt = Number.POSITIVE_INFINITY;
+    const code = await runMiner(['--config-dir', configDir(), '--for', '6', '--no-api'], quiet, {
+      processHooks: false,
+      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '1000000' },
+      miner: { chainDeadlineMs: 1_500 },
+      onMiner: (m) => {
+        void m.ready.then(() =>
+          setTimeout(() => {
+            // Assert NRST behind the daemon's back: the chips forget everything and stop hashing.
+            SimBinding.getChain('sim:sim-bm1370-1:0')?.reset();
+            stuckAt = performance.now();
+          }, 1_000),
+        );
+      },
+    });
+    expect(code).toBe(0);
+    const pings = systemd.received.filter((d) => d.text === 'WATCHDOG=1');
+    expect(pings.some((p) => p.at < stuckAt)).toBe(true);
+    // Deadline 1.5 s + one 0.5 s ping period (+ slack for the 1 s progress poll): then silence.
+    const late = pings.filter((p) => p.at > stuckAt + 3_200);
+    expect(late).toEqual([]);
+    expect(systemd.received.at(-1)?.text).toBe('STOPPING=1');
+  }, 30_000);
+});

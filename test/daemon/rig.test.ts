@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { boardById } from '../../boards/registry.js';
+import type { BoardDefinition } from '../../boards/types.js';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import { validateConfig } from '../../src/config/schema.js';
+import { Rig, rollingFor } from '../../src/daemon/rig.js';
+
+const gamma = boardById('sim-bm1370-1');
+const hex = boardById('sim-bm1366-chain');
+
+function config(board: string) {
+  const result = validateConfig({
+    board,
+    pools: [],
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'silent',
+    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
+    stateDir: '/tmp/sv2miner-test-state-rig',
+  });
+  if (!result.ok) throw result.errors[0];
+  return result.config;
+}
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+  SimBinding.reset();
+});
+
+describe('version bits split between chains', () => {
+  it('leaves a single-chain board to the chips (all of BIP320 0x1fffe000)', () => {
+    expect(rollingFor(gamma)).toEqual({});
+  });
+  it('keeps the lowest mask bits on the host for 2..4 chains', () => {
+    const chains = (n: number): BoardDefinition => ({
+      ...hex,
+      chains: Array.from({ length: n }, () => ({ uartPath: 'sim:x', chipCount: 1 })),
+    });
+    // BIP320 mask 0x1fffe000: bit 13 is the lowest rolled bit.
+    expect(rollingFor(chains(2))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fffc000 } });
+    expect(rollingFor(chains(3))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fff8000 } });
+    expect(rollingFor(chains(4))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fff8000 } });
+  });
+});
+
+describe('Rig on simulated boards', () => {
+  it('marks a chain that fails bring-up as failed and mines with the rest', async () => {
+    const board: BoardDefinition = {
+      ...hex,
+      chains: [
+        { uartPath: 'sim:rig-ok', chipCount: 2 },
+        { uartPath: 'sim:rig-bad', chipCount: 2 },
+      ],
+    };
+    rig = await Rig.build({ config: config('sim-bm1366-chain'), board, onShare: () => {} });
+    // Chain 1's board promises 2 chips but the simulated hardware has only 1 (position 1 missing).
+    SimBinding.createChain('sim:rig-bad:1', {
+      model: 'BM1366',
+      chipCount: 2,
+      faults: { 1: { missing: true } },
+    });
+    expect(await rig.start()).toBe(1);
+    expect(rig.chains.map((c) => c.state)).toEqual(['mining', 'failed']);
+    expect(rig.chains[1]?.error).toMatch(/expected 2 BM1366 chips, 1 answered/);
+  });
+
+  it('resets the simulated chips through the reset line on close (power-on addresses)', async () => {
+    const board = boardById('sim-bm1370-chain');
+    rig = await Rig.build({ config: config('sim-bm1370-chain'), board, onShare: () => {} });
+    expect(await rig.start()).toBe(1);
+    const sim = rig.chains[0]?.io.sim;
+    // Addressed at interval 256/4 = 64 during bring-up (bm13xx.md §3).
+    expect(sim?.chips.map((c) => c.address)).toEqual([0, 64, 128, 192]);
+    await rig.close();
+    expect(sim?.chips.map((c) => c.address)).toEqual([0, 0, 0, 0]);
+    expect(rig.chains[0]?.state).toBe('stopped');
+    rig = undefined;
+  });
+});

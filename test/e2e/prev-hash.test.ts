@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { boardById } from '../../boards/registry.js';
+import type { BoardDefinition } from '../../boards/types.js';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import type { NonceResult } from '../../drivers/types.js';
+import { validateConfig } from '../../src/config/schema.js';
+import { Miner } from '../../src/daemon/miner.js';
+import { PoolClient } from '../../src/pool/client.js';
+import { Dispatcher } from '../../src/work/dispatcher.js';
+import type { Job, Share } from '../../src/work/job.js';
+
+// Two chains of two BM1366s each, so "every chain" and "every chip" both mean more than one. BM1366
+// chips stamp their address into the nonce (bm13xx.md §2.3), so each nonce names its chip; the
+// BM1370 does not (§12.7).
+const base = boardById('sim-bm1366-chain');
+const twoChains: BoardDefinition = {
+  ...base,
+  chains: [
+    { uartPath: 'sim:e2e-a', chipCount: 2 },
+    { uartPath: 'sim:e2e-b', chipCount: 2 },
+  ],
+};
+
+function config() {
+  const result = validateConfig({
+    board: 'sim-bm1366-chain',
+    pools: [],
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'silent',
+    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 120 },
+    stateDir: '/tmp/sv2miner-test-state-e2e',
+  });
+  if (!result.ok) throw result.errors[0];
+  return result.config;
+}
+
+/** Job frame prev hash -> header order: the frame carries the 8 words in reverse order (bm13xx.md §7.1). */
+function framePrevHash(frame: Uint8Array): string {
+  const words = frame.subarray(50, 82);
+  const out = new Uint8Array(32);
+  for (let w = 0; w < 8; w++) out.set(words.subarray((7 - w) * 4, (7 - w) * 4 + 4), w * 4);
+  return Buffer.from(out).toString('hex');
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return cond();
+}
+
+let miner: Miner | undefined;
+afterEach(async () => {
+  await miner?.stop();
+  miner = undefined;
+  vi.restoreAllMocks();
+  SimBinding.reset();
+});
+
+describe('a new prev hash from the pool', () => {
+  it('reaches every chip of every chain, and no share for the old prev hash is submitted after it', async () => {
+    // Every job the pipeline saw (by pool job id) and every share handed to the client.
+    const jobs = new Map<number, Job>();
+    const setJob = Dispatcher.prototype.setJob;
+    vi.spyOn(Dispatcher.prototype, 'setJob').mockImplementation(function (this: Dispatcher, job: Job) {
+      jobs.set(job.jobId, job);
+      return setJob.call(this, job);
+    });
+    const submitted: { share: Share; at: number; kind: string }[] = [];
+    const submit = PoolClient.prototype.submit;
+    vi.spyOn(PoolClient.prototype, 'submit').mockImplementation(function (this: PoolClient, share: Share) {
+      const outcome = submit.call(this, share);
+      submitted.push({ share, at: performance.now(), kind: outcome.kind });
+      return outcome;
+    });
+    const jobFrames: { chain: number; prevHash: string; at: number }[] = [];
+    miner = new Miner({
+      config: config(),
+      board: twoChains,
+      onLinkWrite: (chain, bytes) => {
+        // 55 AA 21: a full-header job frame (bm13xx.md §7.1).
+        if (bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0x21)
+          jobFrames.push({ chain, prevHash: framePrevHash(bytes), at: performance.now() });
+      },
+    });
+    await miner.start();
+    await miner.ready;
+    const pool = miner.localPool;
+    const rig = miner.currentRig;
+    if (pool === undefined || rig === undefined) throw new Error('demo parts missing');
+    const nonces: NonceResult[] = [];
+    for (const c of rig.chains) c.chain.onNonce((r) => nonces.push(r));
+    expect(await until(() => (pool.stats().sharesAccepted ?? 0) >= 1, 15_000)).toBe(true);
+
+    const oldPrev = hex(pool.tip().prevHash);
+    const tip = pool.newBlock();
+    const newPrev = hex(tip.prevHash);
+    expect(newPrev).not.toBe(oldPrev);
+    // Every chain gets a job frame carrying the new prev hash...
+    expect(
+      await until(
+        () => [0, 1].every((c) => jobFrames.some((f) => f.chain === c && f.prevHash === newPrev)),
+        5_000,
+      ),
+    ).toBe(true);
+    const cleanAt = Math.max(
+      ...[0, 1].map((c) => jobFrames.find((f) => f.chain === c && f.prevHash === newPrev)?.at ?? 0),
+    );
+    // ...and every chip of every chain returns nonces for it (chip index from the nonce's address bits).
+    const chipsOnNew = () =>
+      new Set(nonces.filter((n) => hex(n.work.prevHash) === newPrev).map((n) => `${n.chain}:${n.chipIndex}`));
+    expect(await until(() => chipsOnNew().size === 4, 20_000)).toBe(true);
+    expect([...chipsOnNew()].sort()).toEqual(['0:0', '0:1', '1:0', '1:1']);
+    // Shares keep being accepted on the new block.
+    const acceptedBefore = pool.stats().sharesAccepted;
+    expect(await until(() => pool.stats().sharesAccepted > acceptedBefore, 15_000)).toBe(true);
+
+    // No share whose job carries the old prev hash went to the pool once the chips had the new one.
+    const late = submitted.filter((s) => s.at > cleanAt && s.kind === 'submitted');
+    expect(late.length).toBeGreaterThan(0);
+    for (const s of late) expect(hex(jobs.get(s.share.jobId)?.prevHash ?? new Uint8Array())).toBe(newPrev);
+    // The pool rejected nothing, in particular no stale share from us.
+    expect(pool.stats().sharesRejected).toEqual({});
+    expect(rig.dispatcher.stats().hwErrors).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,55 @@
+/**
+ * CPU nonce search for the interop suites: rebuilds the 80-byte header from a Job exactly as the
+ * chips' results are checked (src/work/header.ts, sv2.md §6.3) and keeps nonces whose sha256d
+ * meets (or, for a deliberately bad share, misses) the job target.
+ */
+import { HeaderHasher } from '../../../src/work/header.js';
+import type { Job, Share } from '../../../src/work/job.js';
+import { hashMeetsTarget, hashToDifficulty } from '../../../src/work/target.js';
+
+export interface Found {
+  readonly nonce: number;
+  readonly version: number;
+  readonly hash: Uint8Array;
+}
+
+/** The first `count` nonces from `start` whose hash meets (`good`) or misses the job target. */
+export function search(
+  job: Job,
+  count: number,
+  o: { start?: number; version?: number; good?: boolean } = {},
+): Found[] {
+  const hasher = new HeaderHasher();
+  const version = o.version ?? job.version;
+  const good = o.good ?? true;
+  const out: Found[] = [];
+  for (let nonce = o.start ?? 0; nonce <= 0xffffffff && out.length < count; nonce++) {
+    const hash = hasher.hash(job, version, nonce);
+    if (hashMeetsTarget(hash, job.target) === good) out.push({ nonce, version, hash });
+  }
+  return out;
+}
+
+export function shareOf(job: Job, f: Found): Share {
+  return {
+    pool: job.pool,
+    channelId: job.channelId,
+    jobId: job.jobId,
+    nonce: f.nonce,
+    ntime: job.ntime,
+    version: f.version,
+    difficulty: hashToDifficulty(f.hash),
+    foundAt: performance.now(),
+  };
+}
+
+/** Polls `get` until it returns a value (vitest's fake timers are never used in these suites). */
+export async function until<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
