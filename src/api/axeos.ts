@@ -135,8 +135,9 @@ export function networkDifficulty(nbits: number): number {
   return (0xffff / mantissa) * 2 ** (8 * (0x1d - exponent));
 }
 
+/** GH/s to six significant digits: a fixed number of decimals would print a CPU-simulated board as 0. */
 function gh(hashesPerSecond: number): number {
-  return round(hashesPerSecond / GH, 3);
+  return Number((hashesPerSecond / GH).toPrecision(6));
 }
 
 function round(value: number, digits: number): number {
