@@ -23,7 +23,8 @@ export function patchedConfig(
   patch: Partial<Pick<Config, 'pools' | 'frequencyMhz'>>,
 ): Config {
   const merged: Record<string, unknown> = JSON.parse(JSON.stringify(config));
-  if (patch.pools !== undefined) merged['pools'] = patch.pools.map(cleanPool);
+  if (patch.pools !== undefined)
+    merged['pools'] = patch.pools.map((p) => keepPassword(cleanPool(p), config.pools));
   if (patch.frequencyMhz !== undefined) merged['frequencyMhz'] = patch.frequencyMhz;
   const result = validateConfig(merged);
   if (!result.ok) throw result.errors[0] ?? new ConfigError('config', 'valid settings', 'nothing');
@@ -60,6 +61,16 @@ export async function persistSettings(
   const tmp = `${path}.tmp`;
   await writeFile(tmp, `${JSON.stringify(current, null, 2)}\n`);
   await rename(tmp, path);
+}
+
+/**
+ * API clients never see pool passwords (the snapshot has none), so a patched pool without one
+ * keeps the password of the configured pool with the same URL and user instead of losing it.
+ */
+function keepPassword(pool: PoolConfig, existing: readonly PoolConfig[]): PoolConfig {
+  if (pool.password !== undefined) return pool;
+  const same = existing.find((e) => e.url === pool.url && e.user === pool.user);
+  return same?.password === undefined ? pool : { ...pool, password: same.password };
 }
 
 /** Only the fields the schema knows, without undefined values (the schema is strict). */
