@@ -24,6 +24,8 @@ export async function startEmbeddedPool(
     host: config.localPool.host,
     port: config.localPool.port,
     targetSharesPerMinute: config.localPool.sharesPerMinute,
+    // A demo should settle on its share rate within a minute, not after several.
+    vardiffIntervalMs: 15_000,
     logger: log,
     ...extra,
   };
