@@ -65,7 +65,7 @@ export async function run(): Promise<BenchLine[]> {
       if (client.submit(share()).kind !== 'submitted') throw new Error('bench: share not submitted');
       submitUs.push((lastWriteAt - t0) * 1000);
       // Let acks drain every so often so the ledger and socket buffers stay in a steady state.
-      if (i % 100 === 99) await tick();
+      if (i % 50 === 49) await tick();
     }
     await waitAccepted(client, SUBMIT_SAMPLES);
 
@@ -97,10 +97,18 @@ function accepted(client: PoolClient): number {
   return client.status().pools[0]?.counters.accepted ?? 0;
 }
 
+/** Waits until every submitted share is settled (accepted, rejected, or dropped from a full ledger). */
 async function waitAccepted(client: PoolClient, n: number): Promise<void> {
   const deadline = performance.now() + 30_000;
-  while (accepted(client) < n) {
-    if (performance.now() > deadline) throw new Error(`bench: only ${accepted(client)} of ${n} shares acked`);
+  const settled = (): number => {
+    const c = client.status().pools[0]?.counters;
+    return c === undefined ? 0 : c.accepted + c.rejected + c.unacknowledged;
+  };
+  while (settled() < n) {
+    if (performance.now() > deadline)
+      throw new Error(
+        `bench: only ${accepted(client)} of ${n} shares acked: ${JSON.stringify(client.status().pools[0]?.counters)}`,
+      );
     await tick();
   }
 }
