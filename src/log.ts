@@ -21,11 +21,16 @@ const REDACT = [
   '*.token',
 ];
 
-let root: Logger = pino({
-  level: process.env['SV2MINER_LOG_LEVEL'] ?? 'info',
-  base: { svc: 'sv2miner' },
-  redact: { paths: REDACT, censor: '[redacted]' },
-});
+// Synchronous writes: a line logged before a reply is sent is on its way to journald before the
+// reply, and nothing queued is lost when the process is killed.
+let root: Logger = pino(
+  {
+    level: process.env['SV2MINER_LOG_LEVEL'] ?? 'info',
+    base: { svc: 'sv2miner' },
+    redact: { paths: REDACT, censor: '[redacted]' },
+  },
+  pino.destination({ dest: 1, sync: true }),
+);
 
 /** Replace the root logger (the composition root does this once, from config). */
 export function configureRootLogger(options: {
@@ -38,7 +43,7 @@ export function configureRootLogger(options: {
       base: { svc: 'sv2miner' },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination(1),
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
   return root;
 }

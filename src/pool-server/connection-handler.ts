@@ -305,8 +305,10 @@ export class PoolConnection {
     if (outcome.kind === 'rejected') {
       this.log.debug({ channel: ch.channelId, seq: f.sequence_number }, `share rejected: ${outcome.detail}`);
       this.send(outcome.reply);
-    } else if (outcome.ack !== undefined) {
-      this.send(outcome.ack);
+    } else {
+      // One line per accepted share (debug): operators and the process tests count them.
+      this.log.debug({ channel: ch.channelId, seq: f.sequence_number, job: f.job_id }, 'share accepted');
+      if (outcome.ack !== undefined) this.send(outcome.ack);
     }
   }
 }
