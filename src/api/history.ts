@@ -105,6 +105,10 @@ export class HashrateHistory {
   }
 }
 
+/**
+ * Six significant digits, as axeos.ts serves hashRate: three fixed decimals of GH/s turned a
+ * CPU-simulated board's 0.00025 GH/s into a flat zero line on the chart.
+ */
 function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
+  return Number.isFinite(value) ? Number(value.toPrecision(6)) : 0;
 }

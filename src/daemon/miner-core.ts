@@ -10,16 +10,19 @@ import type { RigSnapshot } from '../api/snapshot.js';
 import type { Config, PoolConfig } from '../config/schema.js';
 import { ChipError } from '../errors.js';
 import { type Logger, silentLog } from '../log.js';
+import type { HashrateUpdatePolicy } from '../pool/channel-set.js';
 import type { SocketFactory } from '../pool/connection.js';
 import type { LocalPool, LocalPoolOptions } from '../pool-server/local-pool.js';
 import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
 import { thermalReaders } from './board-io.js';
+import { deviceIdentity } from './device-identity.js';
 import { startEmbeddedPool } from './embedded-pool.js';
+import { reportedHashrate } from './hashrate-report.js';
 import type { LogTap } from './log-tap.js';
 import { PoolSet } from './pool-set.js';
 import { Rig } from './rig.js';
-import { buildRigSnapshot, expectedHashrate } from './rig-snapshot.js';
+import { buildRigSnapshot, expectedHashrate, type RetiredCounters, retiredCounters } from './rig-snapshot.js';
 import { ThermalGuard } from './thermal-guard.js';
 import { VERSION } from './version.js';
 
@@ -39,6 +42,10 @@ export interface MinerOptions {
   /** Watchdog health deadlines: chains must return nonces or take work, the pool loop must move. */
   readonly chainDeadlineMs?: number;
   readonly poolDeadlineMs?: number;
+  /** How often the measured rig hashrate goes to the pool client (UpdateChannel on drift). Default 10 s. */
+  readonly hashrateReportMs?: number;
+  /** The client's UpdateChannel drift and debounce rule (default: 20 %, once a minute). */
+  readonly hashrateUpdate?: HashrateUpdatePolicy;
 }
 
 export type Health = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -66,12 +73,16 @@ export abstract class MinerCore {
   protected fan: RigSnapshot['fan'] = { auto: true, speedPercent: 100, rpm: null };
   protected readonly latencies: number[] = [];
   protected localStale = 0;
+  protected retired: RetiredCounters | undefined;
   protected ops: Promise<void> = Promise.resolve();
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
   protected lastChainWork = -1;
   protected lastChainProgressAt: number;
   protected lastPoolProgressAt: number;
+  /** When the current rig's chains started mining (the hashrate report's window), monotonic ms. */
+  protected miningSince: number | undefined;
+  protected lastHashrateReportAt: number;
   protected readyResolve: (() => void) | undefined;
   /** Resolves once chains are initialised and the first pool job has reached them. */
   readonly ready: Promise<void>;
@@ -86,6 +97,7 @@ export abstract class MinerCore {
     this.startedAtMono = this.clock.now();
     this.lastChainProgressAt = this.startedAtMono;
     this.lastPoolProgressAt = this.startedAtMono;
+    this.lastHashrateReportAt = this.startedAtMono;
     this.ready = new Promise((resolve) => {
       this.readyResolve = resolve;
     });
@@ -118,9 +130,11 @@ export abstract class MinerCore {
       pools,
       client: {
         nominalHashrate: expected,
+        device: deviceIdentity(this.board),
         clock: this.clock,
         log: this.baseLog.child({ component: 'pool' }),
         ...(this.o.socketFactory === undefined ? {} : { socketFactory: this.o.socketFactory }),
+        ...(this.o.hashrateUpdate === undefined ? {} : { hashrateUpdate: this.o.hashrateUpdate }),
       },
       onJob: (job) => this.onJob(job),
       onProgress: () => {
@@ -195,6 +209,7 @@ export abstract class MinerCore {
       jobSwitchLatencyMs: this.latencies,
       nbits: this.lastJob?.nbits ?? null,
       localStale: this.localStale,
+      retired: this.retired,
     });
   }
 
@@ -216,6 +231,8 @@ export abstract class MinerCore {
       ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
       ...(this.o.onLinkWrite === undefined ? {} : { onLinkWrite: this.o.onLinkWrite }),
     });
+    // The replaced rig's totals carry over, so served counters never fall (rig-snapshot.ts).
+    if (this.rig !== undefined) this.retired = retiredCounters(this.snapshot());
     this.rig = rig;
     const mining = await rig.start();
     if (mining === 0) {
@@ -223,6 +240,7 @@ export abstract class MinerCore {
       throw new ChipError(`no chain of board ${this.board.id} initialised (${reasons})`);
     }
     this.lastChainProgressAt = this.clock.now();
+    this.miningSince = this.clock.now();
     // A job that arrived during bring-up found no ready chain: hand it over now.
     if (this.lastJob !== undefined) await this.dispatch(this.lastJob);
   }
@@ -272,23 +290,31 @@ export abstract class MinerCore {
 
   /** Every second: pool state changes, chain progress, hashrate to the pool, status listeners. */
   protected schedulePoll(): void {
-    let ticks = 0;
     const tick = (): void => {
       this.pollTimer = this.clock.setTimer(() => {
-        ticks++;
         this.pools?.poll();
         const work = this.chainWork();
         if (work !== this.lastChainWork) {
           this.lastChainWork = work;
           this.lastChainProgressAt = this.clock.now();
         }
-        if (ticks % 10 === 0 && this.rig !== undefined)
-          this.pools?.reportHashrate(this.rig.hashrate.rigRate('10m', this.clock.now()));
+        this.reportHashrate();
         this.emitStatus();
         tick();
       }, 1_000);
     };
     tick();
+  }
+
+  /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */
+  protected reportHashrate(): void {
+    const now = this.clock.now();
+    if (now - this.lastHashrateReportAt < (this.o.hashrateReportMs ?? 10_000)) return;
+    if (this.paused || this.rig === undefined || this.miningSince === undefined) return;
+    const rate = reportedHashrate(this.rig.hashrate, this.miningSince, now);
+    if (rate === undefined) return;
+    this.lastHashrateReportAt = now;
+    this.pools?.reportHashrate(rate);
   }
 
   protected chainWork(): number {

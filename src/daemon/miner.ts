@@ -4,7 +4,7 @@
  * restart, settings validated like the config file and persisted to local.json, pool edits, logs.
  */
 import type { RigControl, RigSnapshot, SettingsPatch } from '../api/snapshot.js';
-import type { PoolConfig } from '../config/schema.js';
+import type { Config, PoolConfig } from '../config/schema.js';
 import { MinerCore } from './miner-core.js';
 import { configPatch, localConfigPath, patchedConfig, persistSettings } from './settings.js';
 
@@ -44,7 +44,7 @@ export class Miner extends MinerCore implements RigControl {
 
   applySettings(patch: SettingsPatch): Promise<void> {
     return this.serial(async () => {
-      const change = configPatch(patch);
+      const change = this.withoutUnchangedPools(configPatch(patch));
       const next = patchedConfig(this.config, change);
       if (patch.fan !== undefined) {
         // No board here has a fan driver yet: remember the wish so the APIs show it.
@@ -61,6 +61,8 @@ export class Miner extends MinerCore implements RigControl {
         keys.push('pools');
         this.config = next;
         await this.pools?.replace(next.pools);
+        // The embedded pool (ephemeral port, per-run key) must not land in local.json.
+        this.config = patchedConfig(this.config, { pools: this.persistedPools() });
       }
       if (keys.length > 0) await persistSettings(localConfigPath(this.o.configDir), this.config, keys);
       this.emitStatus();
@@ -111,6 +113,32 @@ export class Miner extends MinerCore implements RigControl {
   onStatus(listener: (snapshot: RigSnapshot) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  /**
+   * AxeOS clients (our dashboard too) send the whole pool form with every save: a list equal to
+   * the running one is no change, so saving a frequency neither reconnects nor persists pools.
+   */
+  private withoutUnchangedPools(
+    change: Partial<Pick<Config, 'pools' | 'frequencyMhz'>>,
+  ): Partial<Pick<Config, 'pools' | 'frequencyMhz'>> {
+    const current = this.pools?.configs() ?? [];
+    const { pools, frequencyMhz } = change;
+    const same =
+      pools !== undefined &&
+      pools.length === current.length &&
+      pools.every((p, i) => {
+        const c = current[i];
+        return (
+          c !== undefined &&
+          p.url === c.url &&
+          p.user === c.user &&
+          (p.insecure ?? false) === (c.insecure ?? false) &&
+          (p.password === undefined || p.password === c.password)
+        );
+      });
+    if (!same) return change;
+    return frequencyMhz === undefined ? {} : { frequencyMhz };
   }
 
   /** Pools as the config file should hold them (the embedded pool's URL is not persisted). */

@@ -2,7 +2,9 @@
  * The daemon's view of its pools: the configured list with enabled flags and a preferred pool,
  * the PoolClient (src/pool/client.ts) serving the enabled ones in that order, and the per-pool
  * PoolSnapshot rows the APIs serve. Editing the list (switch, enable, add, remove) rebuilds the
- * client: a clean reconnect whose first job flushes the chips. Counters survive a rebuild.
+ * client: a clean reconnect whose first job flushes the chips. Counters survive a rebuild. Once
+ * closed (daemon stopped), the snapshot still names the pool mined on last, as active, with the
+ * last figures its client showed: the `run --for` summary is taken after the ordered stop.
  */
 import type { PoolSnapshot } from '../api/snapshot.js';
 import type { PoolConfig } from '../config/schema.js';
@@ -22,7 +24,8 @@ interface ManagedPool {
   connectFailures: number;
   lastState: string;
   lastShareAt: number | null;
-  lastShareDifficulty: number;
+  /** The last status row a closed client showed for it (display fields after the final stop). */
+  lastStatus: PoolStatus | undefined;
 }
 
 export interface PoolSetOptions {
@@ -43,6 +46,8 @@ export class PoolSet {
   /** client pool index -> managed pool index. */
   private order: number[] = [];
   private closed = false;
+  /** The pool whose job last reached the rig: "the pool mined on" once nothing is active. */
+  private lastActive: ManagedPool | undefined;
 
   constructor(options: PoolSetOptions) {
     this.o = options;
@@ -69,6 +74,8 @@ export class PoolSet {
     });
     const client = new PoolClient({ ...this.o.client, pools: entries });
     client.onJob((job) => {
+      const clientIndex = client.status().pools.findIndex((p) => p.url === job.pool);
+      this.lastActive = this.pools[this.order[clientIndex] ?? -1] ?? this.lastActive;
       this.o.onProgress?.();
       this.o.onJob(job);
     });
@@ -83,10 +90,7 @@ export class PoolSet {
     const outcome = client.submit(share);
     if (outcome.kind === 'submitted') {
       const pool = this.pools[this.order[this.activeClientIndex(client.status()) ?? -1] ?? -1];
-      if (pool !== undefined) {
-        pool.lastShareAt = Date.now();
-        pool.lastShareDifficulty = share.difficulty;
-      }
+      if (pool !== undefined) pool.lastShareAt = Date.now();
     }
     return outcome;
   }
@@ -120,16 +124,24 @@ export class PoolSet {
 
   snapshot(): PoolSnapshot[] {
     const status = this.client?.status();
-    const active = status === undefined ? undefined : this.activeClientIndex(status);
+    const activeIndex = this.activeIndex(status);
     return this.pools.map((pool, index) => {
       const clientIndex = this.order.indexOf(index);
       const live = clientIndex < 0 ? undefined : status?.pools[clientIndex];
-      return poolSnapshot(pool, index, live, active !== undefined && this.order[active] === index);
+      const shown = live ?? (this.closed ? pool.lastStatus : undefined);
+      return poolSnapshot(pool, index, live, shown, activeIndex === index);
     });
   }
 
-  activeIndex(): number | null {
-    const status = this.client?.status();
+  /**
+   * The pool the rig is connected to; after close(), the pool it mined on last (so the summary
+   * taken after the ordered stop still names it). Null while no session runs, or if none ever did.
+   */
+  activeIndex(status: PoolClientStatus | undefined = this.client?.status()): number | null {
+    if (this.closed) {
+      const last = this.lastActive === undefined ? -1 : this.pools.indexOf(this.lastActive);
+      return last < 0 ? null : last;
+    }
     const active = status === undefined ? undefined : this.activeClientIndex(status);
     return active === undefined ? null : (this.order[active] ?? null);
   }
@@ -168,13 +180,18 @@ export class PoolSet {
 
   /** A whole new list (settings patch); counters of pools kept by URL carry over. */
   async replace(configs: readonly PoolConfig[]): Promise<void> {
+    // Stop first: the closing client's counters fold into pools by the old order.
+    await this.stopClient();
     const byUrl = new Map(this.pools.map((p) => [p.config.url, p]));
     this.pools = configs.map((config) => {
       const old = byUrl.get(config.url);
-      return old === undefined ? managed(config) : { ...old, config, enabled: true };
+      if (old === undefined) return managed(config);
+      const kept = { ...old, config, enabled: true };
+      if (old === this.lastActive) this.lastActive = kept;
+      return kept;
     });
     this.preferred = undefined;
-    await this.rebuild();
+    this.start();
   }
 
   /** Close and reconnect (restart). */
@@ -193,11 +210,16 @@ export class PoolSet {
     const client = this.client;
     if (client === undefined) return;
     this.client = undefined;
+    // Channels (and so the difficulty) are gone once the sessions closed: keep what they showed.
+    const before = client.status();
     await client.close();
     // Fold the closed client's counters into the pools they belong to.
     client.status().pools.forEach((p, clientIndex) => {
       const pool = this.pools[this.order[clientIndex] ?? -1];
-      if (pool !== undefined) pool.retired = addCounters(pool.retired, p.counters);
+      if (pool === undefined) return;
+      pool.retired = addCounters(pool.retired, p.counters);
+      const shown = before.pools[clientIndex];
+      pool.lastStatus = { ...p, channels: shown?.channels ?? p.channels };
     });
     this.order = [];
   }
@@ -223,14 +245,16 @@ function managed(config: PoolConfig): ManagedPool {
     connectFailures: 0,
     lastState: 'idle',
     lastShareAt: null,
-    lastShareDifficulty: 0,
+    lastStatus: undefined,
   };
 }
 
+/** `live`: the running client's row (counters); `shown`: the row for the display fields. */
 function poolSnapshot(
   pool: ManagedPool,
   index: number,
   live: PoolStatus | undefined,
+  shown: PoolStatus | undefined,
   active: boolean,
 ): PoolSnapshot {
   const c = addCounters(pool.retired, live?.counters ?? emptyCounters());
@@ -255,23 +279,24 @@ function poolSnapshot(
     priority: pool.config.priority ?? index,
     enabled: pool.enabled,
     active,
-    state: pool.enabled ? (live?.state ?? 'idle') : 'disabled',
+    state: pool.enabled ? (shown?.state ?? 'idle') : 'disabled',
     authorityKey,
     insecure: pool.config.insecure === true,
     accepted: c.accepted,
     rejected: c.rejected,
     stale: c.stale,
     rejectReasons: c.rejectedByReason,
-    acceptedDifficulty: c.acceptedWork,
-    // The client keeps no sum for rejected shares; counted shares are all we know.
-    rejectedDifficulty: 0,
+    // Our own sums of the shares' target difficulties: the pool's new_shares_sum is truncated to
+    // an integer by SRI and reads 0 below difficulty 1 (counters.ts).
+    acceptedDifficulty: c.acceptedDifficulty,
+    rejectedDifficulty: c.rejectedDifficulty,
     lastShareAt: pool.lastShareAt,
-    lastShareDifficulty: pool.lastShareDifficulty,
-    difficulty: live?.channels[0]?.difficulty ?? 0,
-    handshakeMs: live?.handshakeMs ?? null,
-    lastRoundTripMs: live?.lastShareRoundTripMs ?? null,
+    lastShareDifficulty: c.lastShareDifficulty,
+    difficulty: shown?.channels[0]?.difficulty ?? 0,
+    handshakeMs: shown?.handshakeMs ?? null,
+    lastRoundTripMs: shown?.lastShareRoundTripMs ?? null,
     connectFailures: pool.connectFailures,
-    lastError: live?.lastError ?? null,
+    lastError: shown?.lastError ?? null,
   };
 }
 
@@ -284,8 +309,12 @@ function addCounters(a: ShareCounters, b: ShareCounters): ShareCounters {
   return {
     submitted: a.submitted + b.submitted,
     accepted: a.accepted + b.accepted,
-    acceptedWork: a.acceptedWork + b.acceptedWork,
+    creditedWork: a.creditedWork + b.creditedWork,
+    acceptedDifficulty: a.acceptedDifficulty + b.acceptedDifficulty,
     rejected: a.rejected + b.rejected,
+    rejectedDifficulty: a.rejectedDifficulty + b.rejectedDifficulty,
+    // b is the newer of the two (the live client over the retired ones).
+    lastShareDifficulty: b.submitted > 0 ? b.lastShareDifficulty : a.lastShareDifficulty,
     rejectedByReason: sum(a.rejectedByReason, b.rejectedByReason),
     stale: a.stale + b.stale,
     staleByReason: sum(a.staleByReason, b.staleByReason),

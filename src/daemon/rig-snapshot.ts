@@ -35,6 +35,47 @@ export interface SnapshotInputs {
   readonly nbits: number | null;
   /** Shares counted stale in the pipeline before reaching a pool (not in any pool's counters). */
   readonly localStale: number;
+  /** Counters of rigs already replaced (pause/resume, restart), added to the live rig's. */
+  readonly retired?: RetiredCounters | undefined;
+}
+
+type ChainCounters = Pick<ChainSnapshot, 'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors' | 'jobsSent'>;
+type ChipCounters = Pick<ChipSnapshot, 'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors'>;
+
+/**
+ * A resume or restart builds a new Rig whose chains count from zero; carrying the old totals keeps
+ * every served counter (Prometheus *_total, cgminer, AxeOS) from falling while the process lives.
+ */
+export interface RetiredCounters {
+  readonly hardwareErrors: number;
+  readonly chains: ReadonlyMap<number, ChainCounters>;
+  /** Keyed `chain:index`. */
+  readonly chips: ReadonlyMap<string, ChipCounters>;
+}
+
+/** The cumulative counters of `s` (which already includes earlier retired rigs). */
+export function retiredCounters(s: RigSnapshot): RetiredCounters {
+  return {
+    hardwareErrors: s.hardwareErrors,
+    chains: new Map(
+      s.chains.map((c) => [
+        c.index,
+        {
+          nonces: c.nonces,
+          hardwareErrors: c.hardwareErrors,
+          stale: c.stale,
+          crcErrors: c.crcErrors,
+          jobsSent: c.jobsSent,
+        },
+      ]),
+    ),
+    chips: new Map(
+      s.chips.map((c) => [
+        `${c.chain}:${c.index}`,
+        { nonces: c.nonces, hardwareErrors: c.hardwareErrors, stale: c.stale, crcErrors: c.crcErrors },
+      ]),
+    ),
+  };
 }
 
 const ZERO_RATES: HashrateFigures = { h5s: 0, h1m: 0, h10m: 0, h1h: 0 };
@@ -51,6 +92,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     const info = c.chain.info();
     const chainRates = rates?.chains.find((r) => r.chain === c.index);
     const hw = work?.chains[c.index]?.hwErrors ?? 0;
+    const base = i.retired?.chains.get(c.index);
     chains.push({
       index: c.index,
       chipModel: stats.chipModel,
@@ -58,24 +100,25 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
       frequencyMhz: info?.frequencyMhz ?? stats.frequencyMhz,
       hashrate: figures(chainRates?.rates),
       nominalHashrate: info?.nominalHashrate ?? 0,
-      nonces: stats.nonces,
-      hardwareErrors: hw,
-      stale: stats.stale,
-      crcErrors: stats.crcErrors,
-      jobsSent: stats.jobsSent,
+      nonces: stats.nonces + (base?.nonces ?? 0),
+      hardwareErrors: hw + (base?.hardwareErrors ?? 0),
+      stale: stats.stale + (base?.stale ?? 0),
+      crcErrors: stats.crcErrors + (base?.crcErrors ?? 0),
+      jobsSent: stats.jobsSent + (base?.jobsSent ?? 0),
       state: c.state,
       temperatureC: i.tempC,
     });
     for (const chip of stats.chips) {
+      const chipBase = i.retired?.chips.get(`${c.index}:${chip.index}`);
       chips.push({
         chain: c.index,
         index: chip.index,
         address: chip.address,
         hashrate: figures(chainRates?.chips.find((r) => r.chip === chip.index)?.rates),
-        nonces: chip.nonces,
-        hardwareErrors: chip.hardwareErrors,
-        stale: chip.stale,
-        crcErrors: chip.crcErrors,
+        nonces: chip.nonces + (chipBase?.nonces ?? 0),
+        hardwareErrors: chip.hardwareErrors + (chipBase?.hardwareErrors ?? 0),
+        stale: chip.stale + (chipBase?.stale ?? 0),
+        crcErrors: chip.crcErrors + (chipBase?.crcErrors ?? 0),
         lastNonceAgeS: chip.lastNonceAt === undefined ? null : Math.max(0, (now - chip.lastNonceAt) / 1000),
       });
     }
@@ -111,7 +154,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
       rejectReasons: reasons,
     },
     nonces: chains.reduce((n, c) => n + c.nonces, 0),
-    hardwareErrors: work?.hwErrors ?? 0,
+    hardwareErrors: (work?.hwErrors ?? 0) + (i.retired?.hardwareErrors ?? 0),
     bestDifficulty: rig?.best.state ?? { session: 0, allTime: 0 },
     temperatures: { chipC: i.tempC, boardC: i.tempC },
     fan: i.fan,

@@ -15,7 +15,6 @@ import { BestDifficulty } from '../work/best-difficulty.js';
 import { type Clock, systemClock } from '../work/clock.js';
 import { Dispatcher, type DispatcherOptions } from '../work/dispatcher.js';
 import { HashrateTracker } from '../work/hashrate.js';
-import { type VersionRolling, versionRollingFor } from '../work/version-roll.js';
 import { type ChainIo, openChainIo } from './board-io.js';
 
 export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
@@ -111,7 +110,8 @@ export class Rig {
         best.record(event.difficulty);
       },
       simTargetShift: board.simulated ? board.sim.simTargetShift : 0,
-      ...rollingFor(board),
+      // No rolling override: the dispatcher splits version bits itself when chains outnumber the
+      // job's host space (dispatcher.ts splitLanes).
       log: log.child({ component: 'dispatcher' }),
     });
     return new Rig({ board, chains, dispatcher, hashrate, best, log });
@@ -158,21 +158,6 @@ export class Rig {
     );
     await this.best.save();
   }
-}
-
-/**
- * Chains must get disjoint work. When the chips roll every BIP320 bit themselves (BM1366/68/70/62)
- * and the pool allows no ntime rolling yet, one job is one work item, so a second chain would get
- * nothing. With several chains the host keeps the lowest ceil(log2(chains)) bits of the mask and
- * gives each chain its own value of them (sv2.md §6.7; bm13xx.md §4.4: chips roll what 0xA4 says).
- */
-export function rollingFor(board: BoardDefinition): { rolling?: VersionRolling } {
-  const rolling = versionRollingFor(board.chip);
-  if (board.chains.length < 2 || rolling.kind !== 'chip-mask') return {};
-  const hostBits = Math.ceil(Math.log2(board.chains.length));
-  const lowest = rolling.mask & -rolling.mask;
-  const hostMask = (lowest * (2 ** hostBits - 1)) >>> 0;
-  return { rolling: { kind: 'chip-mask', mask: (rolling.mask & ~hostMask) >>> 0 } };
 }
 
 export interface ChainSettings {

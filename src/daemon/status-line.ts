@@ -53,11 +53,9 @@ export interface RunSummary {
 }
 
 export function runSummary(s: RigSnapshot): RunSummary {
-  // Taken after the ordered stop, when no pool is active any more: name the one that was mined on.
-  const pool =
-    (s.activePoolIndex === null ? undefined : s.pools[s.activePoolIndex]) ??
-    s.pools.find((p) => p.accepted + p.rejected + p.stale > 0) ??
-    s.pools[0];
+  // Taken after the ordered stop: a stopped daemon's snapshot names the pool it mined on last as
+  // active (pool-set.ts), so null means no pool ever gave the rig a job.
+  const pool = s.activePoolIndex === null ? undefined : s.pools[s.activePoolIndex];
   // Over a short run the 1 min window is the whole run (hashrate.ts divides by uptime).
   return {
     uptime_s: Math.round(s.uptimeS * 10) / 10,

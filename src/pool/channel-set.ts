@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
 import type { Clock } from '../work/clock.js';
 import type { Share } from '../work/job.js';
-import { bigIntToLeBytes } from '../work/target.js';
+import { bigIntToLeBytes, targetToDifficulty } from '../work/target.js';
 import { StandardChannel } from './channel.js';
 import { countReason, type ShareCounters } from './counters.js';
 import { type PendingShare, ShareLedger } from './submitter.js';
@@ -126,7 +126,10 @@ export class ChannelSet {
     if (slot === undefined) return this.markStale('unknown-channel');
     const validity = slot.channel.jobValidity(share.jobId, share.foundAt);
     if (validity.kind === 'stale') return this.markStale(validity.reason);
-    const { seq, evicted } = slot.ledger.record(share.jobId, share.difficulty, this.o.clock.now());
+    // The ledger keeps what the pool will credit (the job target's difficulty), so every Success
+    // can be summed exactly even when the pool truncates new_shares_sum (sv2.md §6.8).
+    const credited = targetToDifficulty(validity.target);
+    const { seq, evicted } = slot.ledger.record(share.jobId, credited, this.o.clock.now());
     send({
       channel_id: share.channelId,
       sequence_number: seq,
@@ -136,6 +139,7 @@ export class ChannelSet {
       version: share.version >>> 0,
     });
     this.o.counters.submitted++;
+    this.o.counters.lastShareDifficulty = credited;
     if (evicted !== undefined) this.writeOff([evicted]);
     return { kind: 'submitted', sequence: seq };
   }
@@ -154,7 +158,8 @@ export class ChannelSet {
     );
     const c = this.o.counters;
     c.accepted += r.accepted.length;
-    c.acceptedWork += Number(m.new_shares_sum);
+    for (const share of r.accepted) c.acceptedDifficulty += share.difficulty;
+    c.creditedWork += Number(m.new_shares_sum);
     if (r.roundTripMs !== undefined) this.lastRoundTripMs = r.roundTripMs;
     if (r.mismatch) {
       c.ackMismatches++;
@@ -170,8 +175,12 @@ export class ChannelSet {
     const r = this.slots.get(m.channel_id)?.ledger.reject(m.sequence_number);
     if (r !== undefined && r.kind !== 'unknown') {
       const c = this.o.counters;
-      if (r.kind === 'rejected-after-ack') c.accepted--;
+      if (r.kind === 'rejected-after-ack') {
+        c.accepted--;
+        c.acceptedDifficulty -= r.share.difficulty;
+      }
       c.rejected++;
+      c.rejectedDifficulty += r.share.difficulty;
       countReason(c.rejectedByReason, code);
       this.o.log.warn(
         { channelId: m.channel_id, seq: m.sequence_number, jobId: r.share.jobId, code },

@@ -48,7 +48,8 @@ export type ChannelUpdate =
   | { readonly kind: 'no-job'; readonly jobId: number };
 
 export type JobValidity =
-  | { readonly kind: 'valid' }
+  /** `target`: the job's share target, what the pool credits a share of it (sv2.md §6.8). */
+  | { readonly kind: 'valid'; readonly target: bigint }
   | { readonly kind: 'stale'; readonly reason: 'unknown-job' | 'found-before-job' };
 
 interface StoredJob {
@@ -76,8 +77,8 @@ export class StandardChannel {
   private prev: PrevHash | undefined;
   private active: Job | undefined;
   private readonly future = new Map<number, StoredJob>();
-  /** jobId -> clock ms it was emitted; shares for anything else are stale. */
-  private readonly valid = new Map<number, number>();
+  /** jobId -> clock ms it was emitted and its target; shares for anything else are stale. */
+  private readonly valid = new Map<number, { readonly emittedAt: number; readonly target: bigint }>();
   private readonly maxFutureJobs: number;
   private readonly maxValidJobs: number;
   private readonly ntimeSlackSec: number;
@@ -161,12 +162,12 @@ export class StandardChannel {
 
   /** May a share for `jobId`, found at clock ms `foundAt`, still be submitted on this channel? */
   jobValidity(jobId: number, foundAt: number): JobValidity {
-    const emittedAt = this.valid.get(jobId);
-    if (emittedAt === undefined) return { kind: 'stale', reason: 'unknown-job' };
+    const entry = this.valid.get(jobId);
+    if (entry === undefined) return { kind: 'stale', reason: 'unknown-job' };
     // Job ids are reused (spec allows it once a job is invalid): a nonce older than this job's
     // emission belongs to an earlier job with the same id.
-    if (foundAt < emittedAt) return { kind: 'stale', reason: 'found-before-job' };
-    return { kind: 'valid' };
+    if (foundAt < entry.emittedAt) return { kind: 'stale', reason: 'found-before-job' };
+    return { kind: 'valid', target: entry.target };
   }
 
   private activate(stored: StoredJob, prev: PrevHash, ntime: number, clean: boolean, now: number): Job {
@@ -189,7 +190,7 @@ export class StandardChannel {
     };
     this.active = job;
     this.valid.delete(stored.jobId);
-    this.valid.set(stored.jobId, now);
+    this.valid.set(stored.jobId, { emittedAt: now, target: stored.target });
     if (this.valid.size > this.maxValidJobs) {
       const oldest = this.valid.keys().next().value;
       if (oldest !== undefined) this.valid.delete(oldest);

@@ -8,9 +8,21 @@
 export interface ShareCounters {
   submitted: number;
   accepted: number;
-  /** Sum of SubmitShares.Success.new_shares_sum: the difficulty the pool credited. */
-  acceptedWork: number;
+  /**
+   * Sum of SubmitShares.Success.new_shares_sum: the difficulty the pool says it credited. SRI
+   * truncates each batch's sum to an integer, so below difficulty 1 this stays 0.
+   */
+  creditedWork: number;
+  /**
+   * Our own sum of the target difficulties of the shares each Success settled (sv2.md §6.8:
+   * the difficulty credited per share is its job's target), exact below difficulty 1.
+   */
+  acceptedDifficulty: number;
   rejected: number;
+  /** Target difficulties of the shares the pool rejected (a late Error moves one from accepted). */
+  rejectedDifficulty: number;
+  /** Target difficulty of the last share submitted, 0 before the first. */
+  lastShareDifficulty: number;
   rejectedByReason: Record<string, number>;
   /** Not submitted: job no longer valid, connection down, wrong pool or channel. */
   stale: number;
@@ -25,8 +37,11 @@ export function emptyCounters(): ShareCounters {
   return {
     submitted: 0,
     accepted: 0,
-    acceptedWork: 0,
+    creditedWork: 0,
+    acceptedDifficulty: 0,
     rejected: 0,
+    rejectedDifficulty: 0,
+    lastShareDifficulty: 0,
     rejectedByReason: reasonTable(),
     stale: 0,
     staleByReason: reasonTable(),

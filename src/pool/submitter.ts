@@ -8,6 +8,7 @@
 export interface PendingShare {
   readonly seq: number;
   readonly jobId: number;
+  /** What the pool credits for it: its job's target difficulty (not the hash's own difficulty). */
   readonly difficulty: number;
   readonly sentAt: number;
 }

@@ -3,7 +3,8 @@
  * flow; sv2.md §6.2 job lifecycle, §6.6 ntime, §6.7 version rolling; bm13xx.md §8.2 job cadence).
  * A clean job (new prev hash) flushes every chain at once; a work item is replaced before the
  * chain can exhaust it, by stepping host-side version bits and then ntime, never past
- * job.maxNtime or outside the job's mask. Chains get disjoint work from one cursor per job.
+ * job.maxNtime or outside the job's mask. Chains get disjoint work from one cursor per job; when
+ * that space is smaller than the chain count, each chain gets a lane of its own instead (splitLanes).
  */
 import type { HashChain, NonceResult } from '../../drivers/types.js';
 import type { Logger } from '../log.js';
@@ -11,6 +12,7 @@ import { silentLog } from '../log.js';
 import { type Clock, MAX_TIMER_MS, type TimerHandle } from './clock.js';
 import { HeaderHasher } from './header.js';
 import type { Job, Share } from './job.js';
+import { type Cursor, type Lanes, splitLanes } from './lanes.js';
 import { checkNonce } from './share-check.js';
 import { ticketDifficulty, ticketTarget } from './target.js';
 import {
@@ -77,8 +79,9 @@ interface WorkEntry {
 interface ActiveJob {
   readonly job: Job;
   readonly plan: RollPlan;
-  ntime: number;
-  slot: number;
+  /** Shared by every chain unless the job is split into lanes. */
+  readonly cursor: Cursor;
+  readonly lanes: Lanes<ChainState> | undefined;
   exhausted: boolean;
   /** Clock time the job became active: the ntime bound grows by one per second since (sv2.md §6.6). */
   readonly activatedAt: number;
@@ -126,11 +129,12 @@ export class Dispatcher {
     }
     const ready = this.states.filter((s) => this.prepareChain(s));
     const rolling = this.options.rolling ?? versionRollingFor(ready[0]?.chain.info()?.chipModel ?? '');
+    const plan = rollPlan(rolling, job.versionMask);
     this.active = {
       job,
-      plan: rollPlan(rolling, job.versionMask),
-      ntime: job.ntime,
-      slot: 0,
+      plan,
+      cursor: { ntime: job.ntime, slot: 0 },
+      lanes: splitLanes(plan, ready, job),
       exhausted: false,
       activatedAt: this.options.clock.now(),
     };
@@ -171,17 +175,22 @@ export class Dispatcher {
   }
 
   private async sendNext(state: ChainState, active: ActiveJob, clean: boolean): Promise<void> {
-    const next = this.takeSlot(active);
+    const lane = active.lanes?.byChain.get(state);
+    const cursor = lane?.cursor ?? active.cursor;
+    const next = this.takeSlot(active, cursor);
     if (next === undefined) {
-      this.retryWhenNtimeAllows(state, active);
+      this.retryWhenNtimeAllows(state, active, cursor);
       return;
     }
     const { job, plan } = active;
     const workId = this.nextWorkId;
     this.nextWorkId = (this.nextWorkId % 0xffffffff) + 1;
+    let version = slotVersion(job.version, plan, next.slot);
+    if (active.lanes !== undefined && lane !== undefined)
+      version = slotVersion(version, active.lanes.lanePlan, lane.lane);
     const work = {
-      version: slotVersion(job.version, plan, next.slot),
-      versionMask: plan.workMask,
+      version,
+      versionMask: (active.lanes?.workPlan ?? plan).workMask,
       prevHash: job.prevHash,
       merkleRoot: job.merkleRoot,
       ntime: next.ntime,
@@ -205,24 +214,24 @@ export class Dispatcher {
    * since: the spec allows min_ntime + seconds since SetNewPrevHash, so the space reopens as time
    * passes instead of the chips idling until the next job.
    */
-  private takeSlot(active: ActiveJob): { ntime: number; slot: number } | undefined {
-    if (active.ntime > this.ntimeBound(active)) {
+  private takeSlot(active: ActiveJob, cursor: Cursor): { ntime: number; slot: number } | undefined {
+    if (cursor.ntime > this.ntimeBound(active)) {
       if (!active.exhausted) {
         active.exhausted = true;
         this.totals.exhaustedJobs++;
         this.log.warn(
-          { jobId: active.job.jobId, ntime: active.ntime },
+          { jobId: active.job.jobId, ntime: cursor.ntime },
           'job work space exhausted until ntime may advance',
         );
       }
       return undefined;
     }
     active.exhausted = false;
-    const taken = { ntime: active.ntime, slot: active.slot };
-    active.slot++;
-    if (active.slot >= active.plan.hostSlots) {
-      active.slot = 0;
-      active.ntime++;
+    const taken = { ntime: cursor.ntime, slot: cursor.slot };
+    cursor.slot++;
+    if (cursor.slot >= active.plan.hostSlots) {
+      cursor.slot = 0;
+      cursor.ntime++;
     }
     return taken;
   }
@@ -232,10 +241,10 @@ export class Dispatcher {
   }
 
   /** Sends the next work item as soon as the ntime bound has moved past the exhausted ntime. */
-  private retryWhenNtimeAllows(state: ChainState, active: ActiveJob): void {
+  private retryWhenNtimeAllows(state: ChainState, active: ActiveJob, cursor: Cursor): void {
     this.clearTimer(state);
     const elapsed = this.options.clock.now() - active.activatedAt;
-    const secondsShort = Math.max(1, active.ntime - this.ntimeBound(active));
+    const secondsShort = Math.max(1, cursor.ntime - this.ntimeBound(active));
     const delay = secondsShort * 1000 - (elapsed % 1000);
     state.timer = this.options.clock.setTimer(() => {
       state.timer = undefined;
@@ -249,7 +258,8 @@ export class Dispatcher {
     this.clearTimer(state);
     const hashrate = state.chain.info()?.nominalHashrate ?? 0;
     if (!(hashrate > 0)) return;
-    const exhaustMs = ((active.plan.versionsPerWork * 2 ** 32) / hashrate) * 1000;
+    const versions = (active.lanes?.workPlan ?? active.plan).versionsPerWork;
+    const exhaustMs = ((versions * 2 ** 32) / hashrate) * 1000;
     const delay = Math.min(
       MAX_TIMER_MS,
       Math.max(this.options.minRefreshMs ?? 1, exhaustMs * (this.options.refreshFraction ?? 0.5)),

@@ -3,9 +3,8 @@ import { boardById } from '../../boards/registry.js';
 import type { BoardDefinition } from '../../boards/types.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { validateConfig } from '../../src/config/schema.js';
-import { Rig, rollingFor } from '../../src/daemon/rig.js';
+import { Rig } from '../../src/daemon/rig.js';
 
-const gamma = boardById('sim-bm1370-1');
 const hex = boardById('sim-bm1366-chain');
 
 function config(board: string) {
@@ -28,22 +27,6 @@ afterEach(async () => {
   await rig?.close();
   rig = undefined;
   SimBinding.reset();
-});
-
-describe('version bits split between chains', () => {
-  it('leaves a single-chain board to the chips (all of BIP320 0x1fffe000)', () => {
-    expect(rollingFor(gamma)).toEqual({});
-  });
-  it('keeps the lowest mask bits on the host for 2..4 chains', () => {
-    const chains = (n: number): BoardDefinition => ({
-      ...hex,
-      chains: Array.from({ length: n }, () => ({ uartPath: 'sim:x', chipCount: 1 })),
-    });
-    // BIP320 mask 0x1fffe000: bit 13 is the lowest rolled bit.
-    expect(rollingFor(chains(2))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fffc000 } });
-    expect(rollingFor(chains(3))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fff8000 } });
-    expect(rollingFor(chains(4))).toEqual({ rolling: { kind: 'chip-mask', mask: 0x1fff8000 } });
-  });
 });
 
 describe('Rig on simulated boards', () => {

@@ -176,7 +176,7 @@ describe.skipIf(peer.bin === '')('sv2miner client against the SRI pool (sri-peer
       [1, 1, 0],
       [2, 1, 0],
     ]);
-    expect(counters.acceptedWork).toBe(0);
+    expect(counters.creditedWork).toBe(0);
 
     session.close('interop test done');
     const end = await ended;

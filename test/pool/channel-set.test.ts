@@ -8,7 +8,7 @@ import { ChannelSet } from '../../src/pool/channel-set.js';
 import { emptyCounters } from '../../src/pool/counters.js';
 import type { MessageFields } from '../../src/sv2/messages/registry.js';
 import type { Share } from '../../src/work/job.js';
-import { MAX_TARGET } from '../../src/work/target.js';
+import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../src/work/target.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const success = (channel_id: number, group: number) => ({
@@ -84,8 +84,11 @@ describe('ChannelSet', () => {
     expect(counters).toMatchObject({
       submitted: 3,
       accepted: 1,
-      acceptedWork: 2,
+      creditedWork: 2,
+      // Job target = MAX_TARGET: 0xffff / 2^48 per share, not the hash's difficulty 2.
+      acceptedDifficulty: 0xffff / 2 ** 48,
       rejected: 1,
+      rejectedDifficulty: 0xffff / 2 ** 48,
       stale: 2,
       unacknowledged: 1,
       ackMismatches: 0,
@@ -109,5 +112,48 @@ describe('ChannelSet', () => {
     expect(set.hashrateUpdates(1000)).toEqual([]);
     clock.advance(1);
     expect(set.hashrateUpdates(1000)).toHaveLength(2);
+  });
+
+  it('sums accepted difficulty from the shares a batched Success settles when the pool truncates new_shares_sum', () => {
+    const clock = new FakeClock();
+    const counters = emptyCounters();
+    const set = new ChannelSet({ pool: 'p', counters, clock, log: silentLog, maxTarget: MAX_TARGET });
+    const success1 = { ...success(1, 9), target: bigIntToLeBytes(difficultyToTarget(0.25)) };
+    const ch = set.add(success1, 0x1fffe000, 100);
+    const prev = { prev_hash: new Uint8Array(32), min_ntime: 1, nbits: 1 };
+    ch.newMiningJob({ job_id: 5, min_ntime: null, version: 0x20000000, merkle_root: new Uint8Array(32) }, 0);
+    ch.setNewPrevHash({ job_id: 5, ...prev }, 0);
+    // SetTarget: the active job 5 keeps 1/4, the next job 6 is credited 1/2.
+    ch.setTarget(bigIntToLeBytes(difficultyToTarget(0.5)));
+    ch.newMiningJob({ job_id: 6, min_ntime: 1, version: 0x20000000, merkle_root: new Uint8Array(32) }, 0);
+    const send = () => {};
+    // Each share's hash is far harder than its target: the credit is the target's, never the hash's.
+    for (let i = 0; i < 3; i++) set.submit({ ...share(1, 5), difficulty: 1000 }, send);
+    set.submit({ ...share(1, 6), difficulty: 1000 }, send);
+    expect(counters.lastShareDifficulty).toBe(0.5);
+    // SRI's ack of the whole batch: 4 shares, sum truncated to an integer (1.25 -> 1; < 1 -> 0).
+    set.onSuccess({
+      channel_id: 1,
+      last_sequence_number: 3,
+      new_submits_accepted_count: 4,
+      new_shares_sum: 1n,
+    });
+    expect(counters).toMatchObject({ accepted: 4, acceptedDifficulty: 1.25, creditedWork: 1 });
+    // A late Error for seq 1 moves its 1/4 from accepted to rejected.
+    set.onError({ channel_id: 1, sequence_number: 1, error_code: 'stale-share' });
+    expect(counters).toMatchObject({
+      accepted: 3,
+      acceptedDifficulty: 1,
+      rejected: 1,
+      rejectedDifficulty: 0.25,
+    });
+    set.submit({ ...share(1, 6), difficulty: 3 }, send);
+    set.onSuccess({
+      channel_id: 1,
+      last_sequence_number: 4,
+      new_submits_accepted_count: 1,
+      new_shares_sum: 0n,
+    });
+    expect(counters).toMatchObject({ accepted: 4, acceptedDifficulty: 1.5, creditedWork: 1 });
   });
 });

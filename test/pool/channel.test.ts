@@ -55,7 +55,7 @@ describe('StandardChannel', () => {
         clean: true,
       },
     });
-    expect(c.jobValidity(5, 10)).toEqual({ kind: 'valid' });
+    expect(c.jobValidity(5, 10)).toEqual({ kind: 'valid', target: DIFF1_TARGET });
   });
 
   it('runs an active job at once on the current prevhash; ntime bound grows with time since prevhash', () => {
@@ -101,6 +101,9 @@ describe('StandardChannel', () => {
     expect(c.activeJob?.target).toBe(DIFF1_TARGET);
     const a = c.newMiningJob(active(3, 1000), 0);
     expect(a.kind === 'job' && a.job.target).toBe(leBytesToBigInt(T2));
+    // Shares are credited at their own job's target.
+    expect(c.jobValidity(1, 0)).toEqual({ kind: 'valid', target: DIFF1_TARGET });
+    expect(c.jobValidity(3, 0)).toEqual({ kind: 'valid', target: leBytesToBigInt(T2) });
     const f = c.setNewPrevHash(snph(2), 0);
     expect(f.kind === 'job' && f.job.target).toBe(leBytesToBigInt(T2));
   });
@@ -120,6 +123,6 @@ describe('StandardChannel', () => {
     c.newMiningJob(future(1), 200);
     c.setNewPrevHash(snph(1), 300);
     expect(c.jobValidity(1, 250)).toEqual({ kind: 'stale', reason: 'found-before-job' });
-    expect(c.jobValidity(1, 300)).toEqual({ kind: 'valid' });
+    expect(c.jobValidity(1, 300)).toEqual({ kind: 'valid', target: DIFF1_TARGET });
   });
 });

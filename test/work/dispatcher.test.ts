@@ -90,6 +90,60 @@ describe('Dispatcher: job distribution', () => {
     dispatcher.stop();
   });
 
+  it('splits version bits per chain when a clean job has fewer work items than chains (maxNtime == ntime)', async () => {
+    // BM1370: the chips roll all of BIP320 0x1fffe000, the pool allows no ntime rolling yet, so
+    // the job is one work item; four chains must still get distinct work at once.
+    const chains = [0, 1, 2, 3].map((i) => new FakeChain(i, { nominalHashrate: 2 ** 48 / 100 }));
+    for (const c of chains) c.sendBehaviour = 'hold';
+    const { clock, dispatcher } = setup(chains);
+    const job = sriJob({ maxNtime: valid.ntime });
+    const done = dispatcher.setJob(job);
+    // All four issued before any send completed.
+    expect(chains.map((c) => c.sent.length)).toEqual([1, 1, 1, 1]);
+    for (const c of chains) c.releaseHeld();
+    await done;
+    const works = chains.map((c) => firstWork(c));
+    expect(works.every((w) => w.ntime === valid.ntime)).toBe(true);
+    // Bits 13 and 14 are fixed per chain (0..3); the chips roll bits 15..28.
+    expect(works.map((w) => w.versionMask)).toEqual([0x1fff8000, 0x1fff8000, 0x1fff8000, 0x1fff8000]);
+    expect(works.map((w) => ((w.version ^ job.version) >>> 13) & 3)).toEqual([0, 1, 2, 3]);
+    // Distinct: no two chains can hash the same header (fixed bits differ), and nothing outside
+    // the job's mask moved, either in the version sent or in what the chips may roll.
+    expect(new Set(works.map((w) => (w.version & ~w.versionMask) >>> 0)).size).toBe(4);
+    for (const w of works) {
+      expect((w.version ^ job.version) & ~job.versionMask).toBe(0);
+      expect(w.versionMask & ~job.versionMask).toBe(0);
+    }
+    expect(dispatcher.stats().exhaustedJobs).toBe(0);
+    // As the ntime bound grows each chain refreshes inside its own lane: still no overlap.
+    clock.advance(200_000);
+    const all = chains.flatMap((c, i) =>
+      c.sent.map((x) => ({
+        chain: i,
+        ntime: x.work.ntime,
+        fixed: (x.work.version & ~x.work.versionMask) >>> 0,
+      })),
+    );
+    expect(all.length).toBeGreaterThan(8);
+    expect(new Set(all.map((w) => `${w.ntime}:${w.fixed}`)).size).toBe(all.length);
+    for (const w of all) expect(((w.fixed ^ job.version) >>> 13) & 3).toBe(w.chain);
+    expect(Math.max(...all.map((w) => w.ntime))).toBeLessThanOrEqual(valid.ntime + 200);
+    dispatcher.stop();
+  });
+
+  it('keeps the chips on the whole mask when the job has work items for every chain', async () => {
+    const chains = [0, 1, 2, 3].map((i) => new FakeChain(i));
+    const { dispatcher } = setup(chains);
+    await dispatcher.setJob(sriJob({ maxNtime: valid.ntime + 3 }));
+    expect(chains.map((c) => [firstWork(c).versionMask, firstWork(c).ntime - valid.ntime])).toEqual([
+      [0x1fffe000, 0],
+      [0x1fffe000, 1],
+      [0x1fffe000, 2],
+      [0x1fffe000, 3],
+    ]);
+    dispatcher.stop();
+  });
+
   it('sends a non-clean job without flushing', async () => {
     const chain = new FakeChain(0);
     const { dispatcher } = setup([chain]);

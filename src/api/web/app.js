@@ -105,7 +105,10 @@ export function drawChart(canvas, stats) {
     ctx.stroke();
     ctx.fillText(v.toFixed(v < 10 ? 2 : 0), 4, y(v) + 4);
   }
-  series.forEach((s, n) => {
+  // The total last, on top: on a one-chain rig the chain line is the total and would hide it.
+  const isTotal = ({ s }) => (s.label === 'hashrate' ? 1 : 0);
+  const drawOrder = series.map((s, n) => ({ s, n })).sort((a, b) => isTotal(a) - isTotal(b));
+  drawOrder.forEach(({ s, n }) => {
     ctx.strokeStyle = COLORS[n % COLORS.length];
     ctx.fillStyle = ctx.strokeStyle;
     ctx.lineWidth = s.label === 'hashrate' ? 2.5 : 1.5;

@@ -1,0 +1,147 @@
+/**
+ * Test plumbing for issue 7's "every endpoint against a running simulated rig": a real Miner
+ * (src/daemon/miner.ts) on the sim-bm1370-1 board with the embedded local SV2 pool, wired to the
+ * monitoring APIs by startApi (src/api/server.ts) exactly as `sv2miner run` does, on ephemeral
+ * ports with a temp config dir (settings land in its local.json) and a temp stateDir.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boardById } from '../../../boards/registry.js';
+import { SimBinding } from '../../../drivers/sim/sim-binding.js';
+import { startApi } from '../../../src/api/server.js';
+import { validateConfig } from '../../../src/config/schema.js';
+import { LogTap } from '../../../src/daemon/log-tap.js';
+import { Miner } from '../../../src/daemon/miner.js';
+import { configureRootLogger } from '../../../src/log.js';
+
+export const RIG_TOKEN = 'rig-token-5f1c0a9e7d3b2468-ZXCVBN';
+
+export interface RealRig {
+  readonly miner: Miner;
+  readonly httpPort: number;
+  readonly cgminerPort: number;
+  readonly base: string;
+  readonly token: string;
+  /** Holds local.json once a setting is persisted. */
+  readonly configDir: string;
+  /** performance.now() of every job frame (55 AA 21, bm13xx.md §7.1) written to the chain. */
+  readonly jobFrames: number[];
+  close(): Promise<void>;
+}
+
+export interface RealRigOptions {
+  /** History sampling for /api/system/statistics; default 500 ms so charts fill quickly. */
+  readonly statsIntervalMs?: number;
+  /** Bound on waiting for the first accepted share. */
+  readonly acceptTimeoutMs?: number;
+}
+
+export async function until(cond: () => boolean, ms: number, stepMs = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, stepMs));
+  return cond();
+}
+
+/** Starts the rig and its APIs and resolves once the local pool has accepted a share. */
+export async function startRealRig(options: RealRigOptions = {}): Promise<RealRig> {
+  const root = mkdtempSync(join(tmpdir(), 'sv2miner-real-rig-'));
+  const configDir = join(root, 'config');
+  const result = validateConfig({
+    board: 'sim-bm1370-1',
+    pools: [],
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'info',
+    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 120 },
+    stateDir: join(root, 'state'),
+  });
+  if (!result.ok) throw result.errors[0];
+  const config = result.config;
+  // Log lines go to the tap only (the APIs' log views), never to the test's stdout.
+  const tap = new LogTap(() => {});
+  const log = configureRootLogger({ level: 'info', destination: tap });
+  const jobFrames: number[] = [];
+  const miner = new Miner({
+    config,
+    board: boardById(config.board),
+    log,
+    logTap: tap,
+    configDir,
+    onLinkWrite: (_chain, bytes) => {
+      if (bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0x21) jobFrames.push(performance.now());
+    },
+  });
+  const cleanup = async () => {
+    await miner.stop();
+    SimBinding.reset();
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    await miner.start();
+    await miner.ready;
+    const api = await startApi({
+      control: miner,
+      host: config.api.host,
+      port: 0,
+      cgminerPort: 0,
+      token: RIG_TOKEN,
+      log: log.child({ component: 'api' }),
+      statsIntervalMs: options.statsIntervalMs ?? 500,
+    });
+    const accepted = await until(
+      () => miner.snapshot().shares.accepted >= 1,
+      options.acceptTimeoutMs ?? 30_000,
+    );
+    if (!accepted || api.cgminerPort === null) {
+      await api.close();
+      throw new Error(`rig accepted no share in time: ${JSON.stringify(miner.snapshot().shares)}`);
+    }
+    return {
+      miner,
+      httpPort: api.httpPort,
+      cgminerPort: api.cgminerPort,
+      base: `http://127.0.0.1:${api.httpPort}`,
+      token: RIG_TOKEN,
+      configDir,
+      jobFrames,
+      close: async () => {
+        await api.close();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** An SSE client for /api/events: collects the data of "log" events; `onChunk` sees raw bytes. */
+export function openSse(base: string, onChunk?: (chunk: string) => void): { logs: string[]; close(): void } {
+  const logs: string[] = [];
+  let buffer = '';
+  const req = request(`${base}/api/events`, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      onChunk?.(chunk);
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        if (!lines.includes('event: log')) continue;
+        logs.push(
+          lines
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n'),
+        );
+      }
+    });
+  });
+  // The stream ends when the test closes it or the server stops; neither is a failure here.
+  req.on('error', () => {});
+  req.end();
+  return { logs, close: () => req.destroy() };
+}
