@@ -100,12 +100,20 @@ export class SimChain {
     this.random = seededRandom(options.seed ?? SIM_DEFAULTS.seed);
     this.tickMs = options.tickMs ?? SIM_DEFAULTS.tickMs;
     this.maxBusyFraction = options.maxBusyFraction ?? SIM_DEFAULTS.maxBusyFraction;
-    const chips: SimChip[] = [];
+    const present: number[] = [];
     for (let position = 0; position < options.chipCount; position++) {
-      if (this.faults[position]?.missing) continue;
-      chips.push(new SimChip({ model: this.model, simTargetShift: this.simTargetShift, position }));
+      if (!this.faults[position]?.missing) present.push(position);
     }
-    this.chips = chips;
+    this.chips = present.map(
+      (position, chainIndex) =>
+        new SimChip({
+          model: this.model,
+          simTargetShift: this.simTargetShift,
+          position,
+          chainIndex,
+          chainLength: present.length,
+        }),
+    );
   }
 
   /** Bytes the chips send to the host (after faults and rate mismatches). Returns an unsubscribe. */

@@ -9,6 +9,7 @@ import type { Command, FullJob, MidstateJob } from '../bm13xx/commands.js';
 import { decodePll, POWER_ON_MHZ } from '../bm13xx/pll.js';
 import { bytesToU32, REGISTERS, u32ToBytes, uartBaudFromRegister } from '../bm13xx/registers.js';
 import { encodeNonceReply, encodeRegisterReply, type ReplyLength } from '../bm13xx/replies.js';
+import { type NonceSplit, splitFor } from './nonce-split.js';
 import { type Hit, NonceSearch, type SearchSpace } from './sim-hasher.js';
 
 /** Register values out of reset (§4.1, §6, §13); anything else reads 0 until written. */
@@ -28,6 +29,10 @@ export interface SimChipOptions {
   readonly simTargetShift: number;
   /** Physical position on the chain (0 = nearest the host). */
   readonly position: number;
+  /** Place among the chips present (missing positions skipped) and how many there are: the nonce
+   * split of models that do not stamp their address (nonce-split.ts). */
+  readonly chainIndex: number;
+  readonly chainLength: number;
 }
 
 /** What one call to `hash()` did. */
@@ -41,6 +46,8 @@ export class SimChip {
   readonly spec: ChipSpec;
   readonly position: number;
   readonly simTargetShift: number;
+  readonly chainIndex: number;
+  readonly chainLength: number;
   /** Address the chip answers to (0 after reset). */
   address = 0;
   /** Set by chain-inactive; cleared when a set-address command gives this chip its address. */
@@ -57,6 +64,8 @@ export class SimChip {
     this.spec = CHIPS[options.model];
     this.position = options.position;
     this.simTargetShift = options.simTargetShift;
+    this.chainIndex = options.chainIndex;
+    this.chainLength = options.chainLength;
     this.reset();
   }
 
@@ -199,7 +208,7 @@ export class SimChip {
       cores: this.spec.cores,
     };
     this.jobId = job.jobId;
-    this.search = new NonceSearch(space, this.address);
+    this.search = new NonceSearch(space, this.nonceSplit());
   }
 
   private startMidstateJob(job: MidstateJob): void {
@@ -217,8 +226,13 @@ export class SimChip {
     this.jobId = job.jobId;
     this.search = new NonceSearch(
       { kind: 'midstates', midstates, tail, cores: this.spec.cores },
-      this.address,
+      this.nonceSplit(),
     );
+  }
+
+  /** Taken when a job starts, so a later address change applies from the next job. */
+  private nonceSplit(): NonceSplit {
+    return splitFor(this.spec, this.address, this.chainIndex, this.chainLength);
   }
 
   private nonceReply(hit: Hit, reportZeroBits: number): Uint8Array {

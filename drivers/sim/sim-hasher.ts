@@ -1,10 +1,13 @@
 /**
  * The simulated chip's hashing engine: a real double SHA-256 search over one chip's share of the
  * (version, nonce) space, built on @noble/hashes' SHA-256 compression (bm13xx.md §2.3, §7, §9).
- * Nonce layout (MSB-first reading): core id 31..25, chip address bits 7..1 in 24..18, counter 17..0.
+ * Nonce layout (MSB-first reading): core id in 31..25 always; below it either the chip address
+ * (bits 7..1 in 24..18, counter in 17..0: BM1362/66/97) or, for chips that do not stamp it (BM1370,
+ * §12.7), a scrambled 25-bit counter whose values are dealt out between the chips (nonce-split.ts).
  * It decides nothing about tickets or replies; the caller passes the zero-bit threshold.
  */
 import { _SHA256 } from '@noble/hashes/sha2.js';
+import { LOW25, type NonceSplit, scramble25, unscramble25 } from './nonce-split.js';
 
 /** What one chip searches: a full header it rolls itself (BM1366+) or host midstates (BM1397). */
 export type SearchSpace =
@@ -44,7 +47,7 @@ export interface Hit {
 }
 
 const MAX_CORES = 128; // 7-bit core id field, bm13xx.md §2.3
-const COUNTER_SPAN = 1 << 18; // bits 17..0; address bit 0 is not stamped, so 2^18 per core
+const ADDRESS_COUNTER_SPAN = 1 << 18; // bits 17..0; address bit 0 is not stamped, so 2^18 per core
 const SHA256_IV = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
@@ -111,9 +114,15 @@ export class NonceSearch {
   private cursor = 0;
   private readonly slots: number;
   private readonly cores: number;
-  /** Candidates per slot and version batch: cores x 2^18 counter values. */
+  /** Candidates per slot and version batch: cores x the chip's counter values. */
   private readonly perSlot: number;
-  private readonly address: number;
+  /** Counter values per core: 2^18 (address split) or this chip's share of 2^25 (interleave). */
+  private readonly span: number;
+  /** Address split: the stamped bits 24..18; interleave: 0. */
+  private readonly addrBits: number;
+  /** Interleave: sequence number = counter x stride + offset, then scrambled; 0 = address split. */
+  private readonly stride: number;
+  private readonly offset: number;
   private readonly space: SearchSpace;
   private readonly compressor = new Compressor();
   private readonly tailBlock = new DataView(new ArrayBuffer(64));
@@ -121,11 +130,27 @@ export class NonceSearch {
   private midstates: readonly Uint32Array[] = [];
   private batch = -1;
 
-  constructor(space: SearchSpace, address: number) {
+  /** `split` as a number is the chip address ({ kind: 'address' }). */
+  constructor(space: SearchSpace, split: NonceSplit | number) {
+    const s: NonceSplit = typeof split === 'number' ? { kind: 'address', address: split } : split;
     this.space = space;
-    this.address = address & 0xff;
     this.cores = Math.max(1, Math.min(MAX_CORES, Math.floor(space.cores)));
-    this.perSlot = this.cores * COUNTER_SPAN;
+    if (s.kind === 'address') {
+      this.addrBits = ((s.address & 0xff) >>> 1) << 18; // bits 24..18 = address bits 7..1 (§13)
+      this.stride = 0;
+      this.offset = 0;
+      this.span = ADDRESS_COUNTER_SPAN;
+    } else {
+      if (!Number.isInteger(s.count) || s.count < 1 || s.count > 256)
+        throw new RangeError(`chip count must be 1..256, got ${s.count}`);
+      if (!Number.isInteger(s.index) || s.index < 0 || s.index >= s.count)
+        throw new RangeError(`chip index must be 0..${s.count - 1}, got ${s.index}`);
+      this.addrBits = 0;
+      this.stride = s.count;
+      this.offset = s.index;
+      this.span = Math.floor((LOW25 - s.index) / s.count) + 1; // sequence numbers index + k*count <= LOW25
+    }
+    this.perSlot = this.cores * this.span;
     if (space.kind === 'rolling') {
       if (space.header.length !== 80)
         throw new RangeError(`header must be 80 bytes, got ${space.header.length}`);
@@ -164,8 +189,7 @@ export class NonceSearch {
   run(count: number, minZeroBits: number, onHit: (hit: Hit) => void): number {
     const end = Math.min(this.total, this.cursor + Math.max(0, Math.floor(count)));
     const start = this.cursor;
-    const { compressor, tailBlock, secondBlock, slots, cores, perSlot } = this;
-    const addrBits = (this.address >>> 1) << 18; // bits 24..18 = address bits 7..1 (BM1362/66 captures)
+    const { compressor, tailBlock, secondBlock, slots, cores, perSlot, addrBits, stride, offset } = this;
     for (let i = start; i < end; i++) {
       const slot = i % slots;
       const rest = (i - slot) / slots;
@@ -174,7 +198,8 @@ export class NonceSearch {
       const inBatch = rest - batch * perSlot;
       const core = inBatch % cores;
       const counter = (inBatch - core) / cores;
-      const nonceBe = ((core << 25) | addrBits | counter) >>> 0;
+      const low = stride === 0 ? addrBits | counter : scramble25(counter * stride + offset);
+      const nonceBe = ((core << 25) | low) >>> 0;
       tailBlock.setUint32(12, nonceBe); // n0..n3 = MSB-first reading, bm13xx.md §2.3
       const h1 = compressor.compress(this.midstates[slot] ?? SHA256_IV, tailBlock);
       for (let w = 0; w < 8; w++) secondBlock.setUint32(w * 4, h1[w] ?? 0);
@@ -190,7 +215,38 @@ export class NonceSearch {
     return end - start;
   }
 
-  /** Midstates for every slot of a version batch: one compression each, every 2^25 candidates per slot. */
+  /**
+   * Where this chip's search reaches a candidate, or undefined if the candidate is not in its share
+   * (another chip's, or outside the space). Inverse of the order `run()` walks; tests seek with it.
+   */
+  indexOf(candidate: Pick<Hit, 'nonceBe' | 'slot' | 'versionField'>): number | undefined {
+    const { nonceBe, slot } = candidate;
+    const core = nonceBe >>> 25;
+    const low = nonceBe & LOW25;
+    if (core >= this.cores || !Number.isInteger(slot) || slot < 0 || slot >= this.slots) return undefined;
+    let batch = 0;
+    if (this.space.kind === 'rolling') {
+      const field = candidate.versionField;
+      const mask = this.space.versionMask16 & 0xffff;
+      if (!Number.isInteger(field) || field < 0 || (field & ~mask) !== 0) return undefined;
+      const seq = extractBits(field, mask);
+      if (seq % this.slots !== slot) return undefined;
+      batch = (seq - slot) / this.slots;
+    } else if (candidate.versionField !== 0) return undefined;
+    let counter: number;
+    if (this.stride === 0) {
+      if ((low & ~(ADDRESS_COUNTER_SPAN - 1)) !== this.addrBits) return undefined;
+      counter = low & (ADDRESS_COUNTER_SPAN - 1);
+    } else {
+      const seq = unscramble25(low);
+      if (seq % this.stride !== this.offset) return undefined;
+      counter = (seq - this.offset) / this.stride;
+    }
+    const index = (batch * this.perSlot + counter * this.cores + core) * this.slots + slot;
+    return index < this.total ? index : undefined;
+  }
+
+  /** Midstates for every slot of a version batch: one compression each, once per cores x span candidates per slot. */
   private enterBatch(batch: number): void {
     this.batch = batch;
     const space = this.space;
@@ -224,6 +280,19 @@ function leadingZeroBitsLE(h: Uint32Array): number {
     bits += 32;
   }
   return bits;
+}
+
+/** Inverse of depositBits: gathers the bits of `value` under `mask` into the low bits (x86 PEXT). */
+function extractBits(value: number, mask: number): number {
+  let out = 0;
+  let k = 0;
+  for (let bit = 0; bit < 16; bit++) {
+    if ((mask >>> bit) & 1) {
+      if ((value >>> bit) & 1) out |= 1 << k;
+      k++;
+    }
+  }
+  return out;
 }
 
 function popcount16(x: number): number {

@@ -1,10 +1,12 @@
 /**
  * The sim's hashing engine against outside truth: it must land on the captured BM1370 share
  * (bm1370_roundtrip.json) and the ESP-Miner BM1397 midstate, and every hit it reports must pass a
- * host-side double SHA-256 done with @noble/hashes directly.
+ * host-side double SHA-256 done with @noble/hashes directly. Also the two nonce-space splits:
+ * address stamping (BM1366) and the BM1370 interleave, which leaves no address field.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
+import { LOW25, scramble25, unscramble25 } from '../../../drivers/sim/nonce-split.js';
 import {
   depositBits,
   type Hit,
@@ -68,6 +70,32 @@ describe('NonceSearch (rolling, BM1370 layout)', () => {
     expect(hit?.zeroBits).toBe(trip.leading_zero_bits);
   });
 
+  it('finds the captured share in the interleaved share of exactly one chip', () => {
+    const space = {
+      kind: 'rolling',
+      header: jobHeader(),
+      versionMask16: 0xffff,
+      subCores: 16,
+      cores: 128,
+    } as const;
+    const captured = { nonceBe: 0x4c035275, slot: 2, versionField: 0x05a2 };
+    for (const count of [1, 3, 4]) {
+      const owners = Array.from({ length: count }, (_, index) => {
+        const search = new NonceSearch(space, { kind: 'interleave', index, count });
+        return { search, at: search.indexOf(captured) };
+      }).filter((o) => o.at !== undefined);
+      expect(owners).toHaveLength(1);
+      const owner = owners[0];
+      if (owner?.at === undefined) throw new Error('no owner');
+      owner.search.seek(owner.at);
+      const hits: Hit[] = [];
+      expect(owner.search.run(1, 40, (h) => hits.push(h))).toBe(1);
+      expect(hits.map((h) => [bytesToHex(h.nonceBytes), h.versionField, h.core, h.slot, h.zeroBits])).toEqual(
+        [['4c035275', 0x05a2, 38, 2, trip.leading_zero_bits]],
+      );
+    }
+  });
+
   it('reports only hits that a host-side sha256d confirms, and misses none', () => {
     const header = jobHeader();
     const search = new NonceSearch(
@@ -114,6 +142,66 @@ describe('NonceSearch (rolling, BM1370 layout)', () => {
     search.seek(2 ** 25 - 3);
     expect(search.run(100, 0, () => {})).toBe(3);
     expect(search.exhausted).toBe(true);
+  });
+});
+
+describe('nonce split without an address field (BM1370)', () => {
+  it('scramble25 is a bijection on 25 bits', () => {
+    // unscramble(scramble(x)) = x for every x proves scramble25 injective, hence a permutation.
+    for (let x = 0; x <= LOW25; x++) {
+      const y = scramble25(x);
+      if (y > LOW25 || unscramble25(y) !== x) expect.fail(`not a bijection at ${x}`);
+    }
+  });
+
+  it('chips share 2^25 counter values per core between them, each exactly once', () => {
+    const space = {
+      kind: 'rolling',
+      header: jobHeader(),
+      versionMask16: 0,
+      subCores: 16,
+      cores: 128,
+    } as const;
+    const totals = [0, 1, 2].map(
+      (index) => new NonceSearch(space, { kind: 'interleave', index, count: 3 }).total,
+    );
+    expect(totals.reduce((a, b) => a + b)).toBe(2 ** 25 * 128);
+    expect(() => new NonceSearch(space, { kind: 'interleave', index: 3, count: 3 })).toThrow(RangeError);
+  });
+
+  it('4 chips: disjoint candidates, and nonce bits 24..17 vary instead of carrying the chip', () => {
+    const header = jobHeader();
+    const space = { kind: 'rolling', header, versionMask16: 0xffff, subCores: 16, cores: 128 } as const;
+    const seen = new Set<number>();
+    const perChipField: Set<number>[] = [];
+    const searches = [0, 1, 2, 3].map(
+      (index) => new NonceSearch(space, { kind: 'interleave', index, count: 4 }),
+    );
+    searches.forEach((search, chip) => {
+      const fields = new Set<number>();
+      // 24 counter steps of all 128 cores x 16 sub-cores.
+      search.run(24 * 2048, 0, (hit) => {
+        seen.add(hit.versionField * 2 ** 32 + hit.nonceBe);
+        fields.add((hit.nonceBe >>> 17) & 0xff);
+        const owners = searches.map((s) => s.indexOf(hit));
+        if (owners.filter((o) => o !== undefined).length !== 1 || owners[chip] === undefined)
+          expect.fail(`candidate ${hit.nonceBe.toString(16)} owned by ${owners}`);
+      });
+      perChipField.push(fields);
+    });
+    expect(seen.size).toBe(4 * 24 * 2048);
+    // A counting sweep would give one value per chip; 24 scrambled counters give nearly 24.
+    for (const fields of perChipField) expect(fields.size).toBeGreaterThanOrEqual(16);
+    // Sampled hits check out against a host-side sha256d like the address layout's.
+    const hits: Hit[] = [];
+    searches[1]?.run(30_000, 8, (h) => hits.push(h));
+    expect(hits.length).toBeGreaterThan(40);
+    for (const hit of hits) {
+      const h = Uint8Array.from(header);
+      new DataView(h.buffer).setUint32(0, rolledVersion(0x20000000, 0xffff, hit.versionField), true);
+      h.set(hit.nonceBytes, 76);
+      expect(hostZeroBits(h)).toBe(hit.zeroBits);
+    }
   });
 });
 
