@@ -3,6 +3,7 @@
  * when the real rate changes materially). The 10 min figure is steadiest, but a window longer than
  * the time the chips have been mining divides their nonces by seconds spent in bring-up, reset or
  * pause, so early on the 1 min or 5 s window (the longest one full of mining time) is used.
+ * HashrateReportSchedule says when: every interval, once there is a rate worth reporting.
  */
 import { HASHRATE_WINDOWS, type HashrateTracker, type HashrateWindow } from '../work/hashrate.js';
 
@@ -27,4 +28,34 @@ export function reportedHashrate(
   if (window === undefined) return undefined;
   const rate = tracker.rigRate(window, now);
   return rate > 0 ? rate : undefined;
+}
+
+/** The daemon's report timing: at most one report per `intervalMs`, none while paused or too early. */
+export class HashrateReportSchedule {
+  private readonly intervalMs: number;
+  private lastReportAt: number;
+  /** When the current rig's chains started mining (the report window), monotonic ms. */
+  private miningSince: number | undefined;
+
+  /** `now`: monotonic ms at start-up; the first report comes one interval later at the earliest. */
+  constructor(now: number, intervalMs = 10_000) {
+    this.intervalMs = intervalMs;
+    this.lastReportAt = now;
+  }
+
+  /** A new rig started mining: the report window starts over. */
+  miningStarted(now: number): void {
+    this.miningSince = now;
+  }
+
+  /** The H/s to report at `now`, or undefined when none is due or nothing is trustworthy yet. */
+  due(tracker: Pick<HashrateTracker, 'rigRate'>, now: number, paused: boolean): number | undefined {
+    if (now - this.lastReportAt < this.intervalMs) return undefined;
+    if (paused || this.miningSince === undefined) return undefined;
+    const rate = reportedHashrate(tracker, this.miningSince, now);
+    // No rate yet: try again at the next poll rather than an interval later.
+    if (rate === undefined) return undefined;
+    this.lastReportAt = now;
+    return rate;
+  }
 }

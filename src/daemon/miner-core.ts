@@ -1,54 +1,29 @@
 /**
  * The core of the miner daemon (architecture.md "composition root" and data flow): pool client
  * jobs go to the Dispatcher, dispatcher shares go back to the client, counters and meters feed the
- * RigSnapshot, progress feeds the watchdog health. With no pools configured it starts the embedded
- * local SV2 pool and mines on it over real TCP and Noise. Never exits the process (lifecycle.ts does).
+ * RigSnapshot, progress feeds the watchdog health (progress-watch.ts). With no pools configured it
+ * starts the embedded local SV2 pool and mines on it over real TCP and Noise. Never exits the
+ * process (lifecycle.ts does). Its options are in miner-options.ts; miner.ts adds the controls.
  */
 import type { BoardDefinition } from '../../boards/types.js';
-import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
 import type { RigSnapshot } from '../api/snapshot.js';
 import type { Config, PoolConfig } from '../config/schema.js';
 import { ChipError } from '../errors.js';
 import { type Logger, silentLog } from '../log.js';
-import type { HashrateUpdatePolicy } from '../pool/channel-set.js';
-import type { SocketFactory } from '../pool/connection.js';
-import type { LocalPool, LocalPoolOptions } from '../pool-server/local-pool.js';
+import type { LocalPool } from '../pool-server/local-pool.js';
 import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
 import { thermalReaders } from './board-io.js';
 import { deviceIdentity } from './device-identity.js';
 import { startEmbeddedPool } from './embedded-pool.js';
-import { reportedHashrate } from './hashrate-report.js';
-import type { LogTap } from './log-tap.js';
+import { HashrateReportSchedule } from './hashrate-report.js';
+import type { MinerOptions } from './miner-options.js';
 import { PoolSet } from './pool-set.js';
+import { chainWork, type Health, ProgressWatch } from './progress-watch.js';
 import { Rig } from './rig.js';
 import { buildRigSnapshot, expectedHashrate, type RetiredCounters, retiredCounters } from './rig-snapshot.js';
 import { ThermalGuard } from './thermal-guard.js';
 import { VERSION } from './version.js';
-
-export interface MinerOptions {
-  readonly config: Readonly<Config>;
-  readonly board: BoardDefinition;
-  /** Where settings are persisted (local.json in it); default from NODE_CONFIG_DIR. */
-  readonly configDir?: string;
-  readonly log?: Logger;
-  readonly logTap?: LogTap;
-  readonly clock?: Clock;
-  /** Extra options for the embedded local pool (tests: forced blocks, intervals). */
-  readonly localPool?: Partial<LocalPoolOptions>;
-  readonly socketFactory?: SocketFactory;
-  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
-  readonly timing?: Partial<ChainTiming>;
-  /** Watchdog health deadlines: chains must return nonces or take work, the pool loop must move. */
-  readonly chainDeadlineMs?: number;
-  readonly poolDeadlineMs?: number;
-  /** How often the measured rig hashrate goes to the pool client (UpdateChannel on drift). Default 10 s. */
-  readonly hashrateReportMs?: number;
-  /** The client's UpdateChannel drift and debounce rule (default: 20 %, once a minute). */
-  readonly hashrateUpdate?: HashrateUpdatePolicy;
-}
-
-export type Health = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 const MAX_LATENCIES = 32;
 
@@ -77,12 +52,8 @@ export abstract class MinerCore {
   protected ops: Promise<void> = Promise.resolve();
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
-  protected lastChainWork = -1;
-  protected lastChainProgressAt: number;
-  protected lastPoolProgressAt: number;
-  /** When the current rig's chains started mining (the hashrate report's window), monotonic ms. */
-  protected miningSince: number | undefined;
-  protected lastHashrateReportAt: number;
+  private readonly progress: ProgressWatch;
+  private readonly hashrateReports: HashrateReportSchedule;
   protected readyResolve: (() => void) | undefined;
   /** Resolves once chains are initialised and the first pool job has reached them. */
   readonly ready: Promise<void>;
@@ -95,9 +66,8 @@ export abstract class MinerCore {
     this.log = this.baseLog.child({ component: 'daemon' });
     this.clock = options.clock ?? systemClock;
     this.startedAtMono = this.clock.now();
-    this.lastChainProgressAt = this.startedAtMono;
-    this.lastPoolProgressAt = this.startedAtMono;
-    this.lastHashrateReportAt = this.startedAtMono;
+    this.progress = new ProgressWatch(this.startedAtMono, options);
+    this.hashrateReports = new HashrateReportSchedule(this.startedAtMono, options.hashrateReportMs);
     this.ready = new Promise((resolve) => {
       this.readyResolve = resolve;
     });
@@ -137,9 +107,7 @@ export abstract class MinerCore {
         ...(this.o.hashrateUpdate === undefined ? {} : { hashrateUpdate: this.o.hashrateUpdate }),
       },
       onJob: (job) => this.onJob(job),
-      onProgress: () => {
-        this.lastPoolProgressAt = this.clock.now();
-      },
+      onProgress: () => this.progress.poolMoved(this.clock.now()),
       log: this.baseLog.child({ component: 'pools' }),
     });
     // Connect while the chains come up: the handshake and the bring-up overlap.
@@ -174,21 +142,7 @@ export abstract class MinerCore {
 
   /** Healthy = paused on purpose, or the chains and the pool loop both made progress in time. */
   health(): Health {
-    const now = this.clock.now();
-    if (this.paused) return { ok: true };
-    const chainDeadline = this.o.chainDeadlineMs ?? 60_000;
-    const poolDeadline = this.o.poolDeadlineMs ?? 180_000;
-    if (now - this.lastChainProgressAt > chainDeadline)
-      return {
-        ok: false,
-        reason: `no nonce and no work on any chain for ${Math.round((now - this.lastChainProgressAt) / 1000)} s`,
-      };
-    if (now - this.lastPoolProgressAt > poolDeadline)
-      return {
-        ok: false,
-        reason: `pool loop made no progress for ${Math.round((now - this.lastPoolProgressAt) / 1000)} s`,
-      };
-    return { ok: true };
+    return this.progress.health(this.clock.now(), this.paused);
   }
 
   snapshot(): RigSnapshot {
@@ -239,8 +193,9 @@ export abstract class MinerCore {
       const reasons = rig.chains.map((c) => `chain ${c.index}: ${c.error ?? 'not started'}`).join('; ');
       throw new ChipError(`no chain of board ${this.board.id} initialised (${reasons})`);
     }
-    this.lastChainProgressAt = this.clock.now();
-    this.miningSince = this.clock.now();
+    const now = this.clock.now();
+    this.progress.chainsStarted(now);
+    this.hashrateReports.miningStarted(now);
     // A job that arrived during bring-up found no ready chain: hand it over now.
     if (this.lastJob !== undefined) await this.dispatch(this.lastJob);
   }
@@ -293,11 +248,7 @@ export abstract class MinerCore {
     const tick = (): void => {
       this.pollTimer = this.clock.setTimer(() => {
         this.pools?.poll();
-        const work = this.chainWork();
-        if (work !== this.lastChainWork) {
-          this.lastChainWork = work;
-          this.lastChainProgressAt = this.clock.now();
-        }
+        this.progress.observeChainWork(chainWork(this.rig?.chains ?? []), this.clock.now());
         this.reportHashrate();
         this.emitStatus();
         tick();
@@ -308,23 +259,9 @@ export abstract class MinerCore {
 
   /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */
   protected reportHashrate(): void {
-    const now = this.clock.now();
-    if (now - this.lastHashrateReportAt < (this.o.hashrateReportMs ?? 10_000)) return;
-    if (this.paused || this.rig === undefined || this.miningSince === undefined) return;
-    const rate = reportedHashrate(this.rig.hashrate, this.miningSince, now);
-    if (rate === undefined) return;
-    this.lastHashrateReportAt = now;
-    this.pools?.reportHashrate(rate);
-  }
-
-  protected chainWork(): number {
-    let n = 0;
-    for (const c of this.rig?.chains ?? []) {
-      if (c.state !== 'mining') continue;
-      const s = c.chain.stats();
-      n += s.nonces + s.jobsSent;
-    }
-    return n;
+    if (this.rig === undefined) return;
+    const rate = this.hashrateReports.due(this.rig.hashrate, this.clock.now(), this.paused);
+    if (rate !== undefined) this.pools?.reportHashrate(rate);
   }
 
   protected emitStatus(): void {

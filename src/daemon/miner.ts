@@ -8,7 +8,8 @@ import type { Config, PoolConfig } from '../config/schema.js';
 import { MinerCore } from './miner-core.js';
 import { configPatch, localConfigPath, patchedConfig, persistSettings } from './settings.js';
 
-export type { Health, MinerOptions } from './miner-core.js';
+export type { MinerOptions } from './miner-options.js';
+export type { Health } from './progress-watch.js';
 
 export class Miner extends MinerCore implements RigControl {
   pause(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The daemon's view of its pools: the configured list with enabled flags and a preferred pool,
  * the PoolClient (src/pool/client.ts) serving the enabled ones in that order, and the per-pool
- * PoolSnapshot rows the APIs serve. Editing the list (switch, enable, add, remove) rebuilds the
+ * PoolSnapshot rows the APIs serve (managed-pool.ts). Editing the list (switch, enable, add, remove) rebuilds the
  * client: a clean reconnect whose first job flushes the chips. Counters survive a rebuild. Once
  * closed (daemon stopped), the snapshot still names the pool mined on last, as active, with the
  * last figures its client showed: the `run --for` summary is taken after the ordered stop.
@@ -9,24 +9,12 @@
 import type { PoolSnapshot } from '../api/snapshot.js';
 import type { PoolConfig } from '../config/schema.js';
 import { type Logger, silentLog } from '../log.js';
-import { parsePoolUrl } from '../noise/pool-url.js';
 import type { SubmitOutcome } from '../pool/channel-set.js';
 import { PoolClient, type PoolClientOptions } from '../pool/client.js';
-import { emptyCounters, type ShareCounters } from '../pool/counters.js';
-import type { PoolClientStatus, PoolStatus } from '../pool/status.js';
+import { addCounters } from '../pool/counters.js';
+import type { PoolClientStatus } from '../pool/status.js';
 import type { Job, Share } from '../work/job.js';
-
-interface ManagedPool {
-  readonly config: PoolConfig;
-  enabled: boolean;
-  /** Counters of clients already closed (rebuilds). */
-  retired: ShareCounters;
-  connectFailures: number;
-  lastState: string;
-  lastShareAt: number | null;
-  /** The last status row a closed client showed for it (display fields after the final stop). */
-  lastStatus: PoolStatus | undefined;
-}
+import { type ManagedPool, managedPool, poolSnapshot } from './managed-pool.js';
 
 export interface PoolSetOptions {
   readonly pools: readonly PoolConfig[];
@@ -54,7 +42,7 @@ export class PoolSet {
     this.log = options.log ?? silentLog;
     // Lower priority first; equal priorities keep their listed order (Array.sort is stable).
     const sorted = [...options.pools].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
-    this.pools = sorted.map((config) => managed(config));
+    this.pools = sorted.map((config) => managedPool(config));
   }
 
   start(): void {
@@ -166,7 +154,7 @@ export class PoolSet {
   }
 
   async add(config: PoolConfig): Promise<void> {
-    this.pools.push(managed(config));
+    this.pools.push(managedPool(config));
     await this.rebuild();
   }
 
@@ -185,7 +173,7 @@ export class PoolSet {
     const byUrl = new Map(this.pools.map((p) => [p.config.url, p]));
     this.pools = configs.map((config) => {
       const old = byUrl.get(config.url);
-      if (old === undefined) return managed(config);
+      if (old === undefined) return managedPool(config);
       const kept = { ...old, config, enabled: true };
       if (old === this.lastActive) this.lastActive = kept;
       return kept;
@@ -235,90 +223,4 @@ export class PoolSet {
       throw new RangeError(`no pool ${index}: pools are numbered 0..${this.pools.length - 1}`);
     return pool;
   }
-}
-
-function managed(config: PoolConfig): ManagedPool {
-  return {
-    config,
-    enabled: true,
-    retired: emptyCounters(),
-    connectFailures: 0,
-    lastState: 'idle',
-    lastShareAt: null,
-    lastStatus: undefined,
-  };
-}
-
-/** `live`: the running client's row (counters); `shown`: the row for the display fields. */
-function poolSnapshot(
-  pool: ManagedPool,
-  index: number,
-  live: PoolStatus | undefined,
-  shown: PoolStatus | undefined,
-  active: boolean,
-): PoolSnapshot {
-  const c = addCounters(pool.retired, live?.counters ?? emptyCounters());
-  let host = '';
-  let port = 0;
-  let authorityKey: string | null = null;
-  try {
-    const url = parsePoolUrl(pool.config.url);
-    host = url.host;
-    port = url.port;
-    const key = new URL(pool.config.url).pathname.replace(/^\//, '');
-    authorityKey = key === '' ? null : key;
-  } catch {
-    // The config schema already refused malformed URLs; keep the row with what is known.
-  }
-  return {
-    index,
-    url: pool.config.url,
-    host,
-    port,
-    user: pool.config.user,
-    priority: pool.config.priority ?? index,
-    enabled: pool.enabled,
-    active,
-    state: pool.enabled ? (shown?.state ?? 'idle') : 'disabled',
-    authorityKey,
-    insecure: pool.config.insecure === true,
-    accepted: c.accepted,
-    rejected: c.rejected,
-    stale: c.stale,
-    rejectReasons: c.rejectedByReason,
-    // Our own sums of the shares' target difficulties: the pool's new_shares_sum is truncated to
-    // an integer by SRI and reads 0 below difficulty 1 (counters.ts).
-    acceptedDifficulty: c.acceptedDifficulty,
-    rejectedDifficulty: c.rejectedDifficulty,
-    lastShareAt: pool.lastShareAt,
-    lastShareDifficulty: c.lastShareDifficulty,
-    difficulty: shown?.channels[0]?.difficulty ?? 0,
-    handshakeMs: shown?.handshakeMs ?? null,
-    lastRoundTripMs: shown?.lastShareRoundTripMs ?? null,
-    connectFailures: pool.connectFailures,
-    lastError: shown?.lastError ?? null,
-  };
-}
-
-function addCounters(a: ShareCounters, b: ShareCounters): ShareCounters {
-  const sum = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    submitted: a.submitted + b.submitted,
-    accepted: a.accepted + b.accepted,
-    creditedWork: a.creditedWork + b.creditedWork,
-    acceptedDifficulty: a.acceptedDifficulty + b.acceptedDifficulty,
-    rejected: a.rejected + b.rejected,
-    rejectedDifficulty: a.rejectedDifficulty + b.rejectedDifficulty,
-    // b is the newer of the two (the live client over the retired ones).
-    lastShareDifficulty: b.submitted > 0 ? b.lastShareDifficulty : a.lastShareDifficulty,
-    rejectedByReason: sum(a.rejectedByReason, b.rejectedByReason),
-    stale: a.stale + b.stale,
-    staleByReason: sum(a.staleByReason, b.staleByReason),
-    unacknowledged: a.unacknowledged + b.unacknowledged,
-    ackMismatches: a.ackMismatches + b.ackMismatches,
-  };
 }

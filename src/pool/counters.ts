@@ -71,3 +71,28 @@ export function copyCounters(c: ShareCounters): ShareCounters {
     staleByReason: Object.assign(reasonTable(), c.staleByReason),
   };
 }
+
+/** The sum of two counter sets; `b` is the newer (a live client's counters over retired ones). */
+export function addCounters(a: ShareCounters, b: ShareCounters): ShareCounters {
+  const sum = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    // Prototype-free like reasonTable(): a reason named "__proto__" must add up like any other.
+    const out = reasonTable();
+    for (const [k, v] of [...Object.entries(x), ...Object.entries(y)]) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    submitted: a.submitted + b.submitted,
+    accepted: a.accepted + b.accepted,
+    creditedWork: a.creditedWork + b.creditedWork,
+    acceptedDifficulty: a.acceptedDifficulty + b.acceptedDifficulty,
+    rejected: a.rejected + b.rejected,
+    rejectedDifficulty: a.rejectedDifficulty + b.rejectedDifficulty,
+    // b is the newer of the two (the live client over the retired ones).
+    lastShareDifficulty: b.submitted > 0 ? b.lastShareDifficulty : a.lastShareDifficulty,
+    rejectedByReason: sum(a.rejectedByReason, b.rejectedByReason),
+    stale: a.stale + b.stale,
+    staleByReason: sum(a.staleByReason, b.staleByReason),
+    unacknowledged: a.unacknowledged + b.unacknowledged,
+    ackMismatches: a.ackMismatches + b.ackMismatches,
+  };
+}

@@ -1,13 +1,15 @@
 /**
  * One session with one pool (sv2.md §6.1): connect + Noise, SetupConnection, open the standard
- * channels, then one handler per incoming message type until the connection ends. Ends as a value
- * (SessionEnd) so the client can fail over; nothing here throws past run(). Silence (no message
- * within `silenceMs`), malformed frames, floods and pool errors all end the session with a reason.
+ * channels, then one handler per incoming message type until the connection ends. Messages for open
+ * channels are routed by channel-messages.ts; setup, channel open/close and Reconnect stay here.
+ * Ends as a value (SessionEnd) so the client can fail over; nothing here throws past run(). Silence
+ * (no message within `silenceMs`), malformed frames, floods and pool errors all end it with a reason.
  */
 import { DecodeError, NoiseError, PoolError } from '../errors.js';
 import type { AnyMessage } from '../sv2/messages/registry.js';
 import type { TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
+import { type ChannelMessageContext, handleChannelMessage } from './channel-messages.js';
 import { ChannelSet, type SubmitOutcome } from './channel-set.js';
 import { openConnection, type PoolConnection } from './connection.js';
 import {
@@ -31,6 +33,7 @@ export class Session {
   private nextRequestId = 1;
   private readonly opening = new Map<number, true>();
   private ignored = 0;
+  private readonly channelContext: ChannelMessageContext;
   handshakeMs: number | undefined;
 
   constructor(options: SessionOptions) {
@@ -45,6 +48,12 @@ export class Session {
       ...(options.ntimeSlackSec === undefined ? {} : { ntimeSlackSec: options.ntimeSlackSec }),
       ...(options.hashrateUpdate === undefined ? {} : { hashrateUpdate: options.hashrateUpdate }),
     });
+    this.channelContext = {
+      channels: this.channels,
+      log: options.log,
+      emit: (job) => this.emit(job),
+      ignored: (what) => this.noteIgnored(what),
+    };
   }
 
   get state(): SessionState {
@@ -127,9 +136,10 @@ export class Session {
     }
   }
 
+  /** Channel messages go to channel-messages.ts; the ones that change the session are handled here. */
   private handle(m: AnyMessage): void {
+    if (handleChannelMessage(m, this.o.clock.now(), this.channelContext)) return;
     const log = this.o.log;
-    const now = this.o.clock.now();
     switch (m.name) {
       case 'SetupConnection.Success': {
         if (this.stateNow !== 'setup') {
@@ -179,53 +189,6 @@ export class Session {
           stage: 'open',
           reason: `OpenMiningChannel.Error ${m.fields.error_code}`,
         };
-        return;
-      case 'NewMiningJob':
-      case 'SetNewPrevHash': {
-        const slots = this.channels.route(m.fields.channel_id);
-        if (slots.length === 0) {
-          this.noteIgnored(`${m.name} for unknown channel ${m.fields.channel_id}`);
-          return;
-        }
-        for (const slot of slots) {
-          const u =
-            m.name === 'NewMiningJob'
-              ? slot.channel.newMiningJob(m.fields, now)
-              : slot.channel.setNewPrevHash(m.fields, now);
-          if (u.kind === 'job') this.emit(u.job);
-          else if (u.kind === 'no-job')
-            log.warn(
-              { jobId: u.jobId, channelId: slot.channel.channelId },
-              'SetNewPrevHash names an unknown job',
-            );
-        }
-        return;
-      }
-      case 'SetTarget': {
-        const slots = this.channels.route(m.fields.channel_id);
-        if (slots.length === 0) {
-          this.noteIgnored(`SetTarget for unknown channel ${m.fields.channel_id}`);
-          return;
-        }
-        for (const slot of slots) slot.channel.setTarget(m.fields.maximum_target);
-        return;
-      }
-      case 'SetExtranoncePrefix': {
-        const slots = this.channels.route(m.fields.channel_id);
-        for (const slot of slots) slot.channel.setExtranoncePrefix(m.fields.extranonce_prefix);
-        return;
-      }
-      case 'SetGroupChannel':
-        this.channels.recordGroup(m.fields.group_channel_id, m.fields.channel_ids);
-        return;
-      case 'SubmitShares.Success':
-        this.channels.onSuccess(m.fields);
-        return;
-      case 'SubmitShares.Error':
-        this.channels.onError(m.fields);
-        return;
-      case 'UpdateChannel.Error':
-        log.warn({ channelId: m.fields.channel_id, code: m.fields.error_code }, 'UpdateChannel.Error');
         return;
       case 'CloseChannel':
       case 'ChannelEndpointChanged': {

@@ -5,6 +5,7 @@
  * chain can exhaust it, by stepping host-side version bits and then ntime, never past
  * job.maxNtime or outside the job's mask. Chains get disjoint work from one cursor per job; when
  * that space is smaller than the chain count, each chain gets a lane of its own instead (splitLanes).
+ * Work ids, staleness and duplicate shares are kept by the WorkLedger (work-ledger.ts).
  */
 import type { HashChain, NonceResult } from '../../drivers/types.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,7 @@ import {
   type VersionRolling,
   versionRollingFor,
 } from './version-roll.js';
+import { firstShare, WorkLedger } from './work-ledger.js';
 
 export interface ChipNonceEvent {
   readonly chain: number;
@@ -69,13 +71,6 @@ export interface DispatcherStats extends ChainWorkStats {
   readonly chains: readonly ChainWorkStats[];
 }
 
-interface WorkEntry {
-  readonly job: Job;
-  stale: boolean;
-  /** `version:nonce` of shares already passed on from this work item. */
-  shareKeys: Set<string> | undefined;
-}
-
 interface ActiveJob {
   readonly job: Job;
   readonly plan: RollPlan;
@@ -99,16 +94,16 @@ export class Dispatcher {
   private readonly options: DispatcherOptions;
   private readonly log: Logger;
   private readonly states: ChainState[];
-  private readonly works = new Map<number, WorkEntry>();
+  private readonly ledger: WorkLedger;
   private readonly hasher = new HeaderHasher();
   private readonly totals = { jobs: 0, blocks: 0, exhaustedJobs: 0 };
   private active: ActiveJob | undefined;
-  private nextWorkId = 1;
   private stopped = false;
 
   constructor(options: DispatcherOptions) {
     this.options = options;
     this.log = options.log ?? silentLog;
+    this.ledger = new WorkLedger(options.maxTrackedWork ?? 1024);
     this.states = options.chains.map((chain) => ({
       chain,
       stats: { workSent: 0, sendErrors: 0, chipNonces: 0, hwErrors: 0, stale: 0, duplicates: 0, shares: 0 },
@@ -123,10 +118,7 @@ export class Dispatcher {
   async setJob(job: Job): Promise<void> {
     if (this.stopped) return;
     this.totals.jobs++;
-    if (job.clean) {
-      // sv2.md §6.2: after SetNewPrevHash every earlier job is invalid; its nonces are stale.
-      for (const entry of this.works.values()) entry.stale = true;
-    }
+    if (job.clean) this.ledger.retireAll();
     const ready = this.states.filter((s) => this.prepareChain(s));
     const rolling = this.options.rolling ?? versionRollingFor(ready[0]?.chain.info()?.chipModel ?? '');
     const plan = rollPlan(rolling, job.versionMask);
@@ -183,8 +175,7 @@ export class Dispatcher {
       return;
     }
     const { job, plan } = active;
-    const workId = this.nextWorkId;
-    this.nextWorkId = (this.nextWorkId % 0xffffffff) + 1;
+    const workId = this.ledger.issue(job);
     let version = slotVersion(job.version, plan, next.slot);
     if (active.lanes !== undefined && lane !== undefined)
       version = slotVersion(version, active.lanes.lanePlan, lane.lane);
@@ -197,7 +188,6 @@ export class Dispatcher {
       nbits: job.nbits,
       workId,
     };
-    this.track(workId, job);
     this.scheduleRefresh(state, active);
     state.stats.workSent++;
     try {
@@ -272,8 +262,8 @@ export class Dispatcher {
   }
 
   private handleNonce(state: ChainState, result: NonceResult): void {
-    const entry = this.works.get(result.work.workId);
-    if (entry === undefined || entry.stale) {
+    const entry = this.ledger.live(result.work.workId);
+    if (entry === undefined) {
       // Retired by a clean job (or too old to remember): never submitted (bm13xx.md §13).
       state.stats.stale++;
       return;
@@ -293,26 +283,13 @@ export class Dispatcher {
       at: result.receivedAt,
     });
     if (verdict.kind !== 'share') return;
-    // A repeated (work, version, nonce) would earn duplicate-share; drop it here.
-    const key = `${result.version >>> 0}:${result.nonce >>> 0}`;
-    entry.shareKeys ??= new Set();
-    if (entry.shareKeys.has(key)) {
+    if (!firstShare(entry, result.version, result.nonce)) {
       state.stats.duplicates++;
       return;
     }
-    entry.shareKeys.add(key);
     state.stats.shares++;
     if (verdict.block) this.totals.blocks++;
     this.options.onShare(verdict.share, { block: verdict.block, chain: state.chain.index });
-  }
-
-  private track(workId: number, job: Job): void {
-    this.works.set(workId, { job, stale: false, shareKeys: undefined });
-    const limit = this.options.maxTrackedWork ?? 1024;
-    for (const key of this.works.keys()) {
-      if (this.works.size <= limit) break;
-      this.works.delete(key);
-    }
   }
 
   private clearTimer(state: ChainState): void {

@@ -4,14 +4,9 @@
  * and a settings change made through the form reaches the rig's applySettings. Skipped, loudly,
  * when /usr/bin/chromium is absent.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, TOKEN } from './helpers/api.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { chromiumAvailable, type HeadlessChromium, launchChromium } from './helpers/chromium.js';
 
 // Browser-side code is passed as strings: the project compiles without the DOM lib.
 // Counts canvas pixels that are background (#0b0f16) and in the total-line colour (#f7931a).
@@ -27,16 +22,11 @@ const PIXEL_COUNT = `(() => {
   }
   return { background, total, pixels: data.length / 4 };
 })()`;
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `\n*** dashboard.browser.test.ts SKIPPED: ${CHROMIUM} not found (apt-get install chromium) ***\n`,
-  );
+const haveChromium = chromiumAvailable('dashboard.browser.test.ts');
 
 describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   let h: Harness;
-  let browser: BrowserContext;
-  let profile: string;
+  let browser: HeadlessChromium;
 
   beforeAll(async () => {
     // Sample fast and vary the rig so the chart has several distinct points.
@@ -49,28 +39,12 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
       });
       await new Promise((r) => setTimeout(r, 60));
     }
-    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-    // A fresh empty profile: playwright takes it as the persistent context's user data dir.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   it('loads, draws the chart, and round-trips a settings change', async () => {

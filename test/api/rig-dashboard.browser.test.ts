@@ -4,14 +4,12 @@
  * a line from the rig's sampled statistics, the shares figure is the rig's, and a frequency change
  * made through the form reaches the chain and survives a reload. Skipped, loudly, without Chromium.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RealRig, startRealRig, until } from './helpers/real-rig.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { until } from '../helpers/wait.js';
+import { chromiumAvailable, type HeadlessChromium, launchChromium } from './helpers/chromium.js';
+import { type RealRig, startRealRig } from './helpers/real-rig.js';
 
 // Browser-side code is passed as strings: the project compiles without the DOM lib. Counts canvas
 // pixels in the total-line colour (#f7931a) and how many of them sit clearly above the zero line
@@ -32,11 +30,7 @@ const PIXEL_COUNT = `(() => {
   return { total, raised };
 })()`;
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `\n*** rig-dashboard.browser.test.ts SKIPPED: ${CHROMIUM} not found (apt-get install chromium) ***\n`,
-  );
+const haveChromium = chromiumAvailable('rig-dashboard.browser.test.ts');
 
 interface Statistics {
   labels: string[];
@@ -45,32 +39,16 @@ interface Statistics {
 
 describe.skipIf(!haveChromium)('dashboard in a real browser against a running simulated rig', () => {
   let rig: RealRig;
-  let browser: BrowserContext;
-  let profile: string;
+  let browser: HeadlessChromium;
 
   beforeAll(async () => {
     rig = await startRealRig({ statsIntervalMs: 500 });
-    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await rig?.close();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   /** The rig's own statistics, as the page will fetch them. */

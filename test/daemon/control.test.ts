@@ -5,40 +5,24 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { validateConfig } from '../../src/config/schema.js';
 import { LogTap } from '../../src/daemon/log-tap.js';
 import { Miner } from '../../src/daemon/miner.js';
 import { ConfigError } from '../../src/errors.js';
+import { simConfig, stopMiner } from '../helpers/sim-rig.js';
+import { until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sv2miner-control-'));
 const local = join(dir, 'local.json');
 const readLocal = (): unknown => JSON.parse(readFileSync(local, 'utf8'));
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return cond();
-}
 
 let miner: Miner;
 const tap = new LogTap(() => {});
 const lines: string[] = [];
 
 beforeAll(async () => {
-  const result = validateConfig({
-    board: 'sim-bm1370-1',
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-    logLevel: 'info',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
-    stateDir: join(dir, 'state'),
-  });
-  if (!result.ok) throw result.errors[0];
   tap.onLine((l) => lines.push(l));
   miner = new Miner({
-    config: result.config,
+    config: simConfig({ board: 'sim-bm1370-1', logLevel: 'info', stateDir: join(dir, 'state') }),
     board: boardById('sim-bm1370-1'),
     configDir: dir,
     log: pino({ level: 'info' }, tap),
@@ -49,8 +33,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await miner.stop();
-  SimBinding.reset();
+  await stopMiner(miner);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { validateConfig } from '../../src/config/schema.js';
 import { cutUtf8, deviceIdentity } from '../../src/daemon/device-identity.js';
 import { Miner } from '../../src/daemon/miner.js';
+import { simConfig } from '../helpers/sim-rig.js';
 import { startScriptedPool } from '../pool/helpers/scripted-pool.js';
 
 const packageVersion = (
@@ -53,18 +53,12 @@ describe('the daemon in SetupConnection', () => {
   it('sends vendor, hardware_version, firmware and device_id to the pool', async () => {
     const pool = await startScriptedPool();
     cleanups.push(() => pool.close());
-    const result = validateConfig({
+    const config = simConfig({
       board: 'sim-bm1370-chain',
       pools: [{ url: pool.url, user: 'acct.rig' }],
-      chipDifficulty: 256,
-      api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-      thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-      logLevel: 'silent',
-      localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
       stateDir: join(tmpdir(), 'sv2miner-test-state-device'),
     });
-    if (!result.ok) throw result.errors[0];
-    const miner = new Miner({ config: result.config, board: boardById('sim-bm1370-chain') });
+    const miner = new Miner({ config, board: boardById('sim-bm1370-chain') });
     cleanups.push(() => miner.stop());
     const started = miner.start();
     const peer = await pool.next();

@@ -4,7 +4,7 @@
  * 0), and after the ordered stop the snapshot and the `run --for` summary name the pool mined on
  * last, even after a failover from a pool that had shares of its own.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import type { PoolConfig } from '../../src/config/schema.js';
 import { PoolSet } from '../../src/daemon/pool-set.js';
@@ -12,18 +12,11 @@ import { buildRigSnapshot } from '../../src/daemon/rig-snapshot.js';
 import { runSummary } from '../../src/daemon/status-line.js';
 import type { Job, Share } from '../../src/work/job.js';
 import { bigIntToLeBytes, difficultyToTarget } from '../../src/work/target.js';
-import { bringUp, type ScriptedPool, startScriptedPool } from '../pool/helpers/scripted-pool.js';
+import { waitFor } from '../helpers/wait.js';
+import { poolTestKit, shareOnJob } from '../pool/helpers/pool-test-kit.js';
+import { bringUp } from '../pool/helpers/scripted-pool.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function pool(): Promise<ScriptedPool> {
-  const p = await startScriptedPool();
-  cleanups.push(() => p.close());
-  return p;
-}
+const { pool, defer } = poolTestKit();
 
 function poolSet(urls: string[]): { set: PoolSet; jobs: Job[] } {
   const jobs: Job[] = [];
@@ -33,30 +26,13 @@ function poolSet(urls: string[]): { set: PoolSet; jobs: Job[] } {
     client: { nominalHashrate: 1e9, backoff: { baseMs: 20, maxMs: 50 }, random: () => 0 },
     onJob: (job) => jobs.push(job),
   });
-  cleanups.push(() => set.close());
+  defer(() => set.close());
   set.start();
   return { set, jobs };
 }
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const shareFor = (job: Job, nonce: number): Share => ({
-  pool: job.pool,
-  channelId: job.channelId,
-  jobId: job.jobId,
-  nonce,
-  ntime: job.ntime,
-  version: job.version,
-  // The hash's own difficulty: never what the pool credits.
-  difficulty: 12.5,
-  foundAt: performance.now(),
-});
+// 12.5 is the hash's own difficulty: never what the pool credits.
+const shareFor = (job: Job, nonce: number): Share => shareOnJob(job, nonce, { difficulty: 12.5 });
 
 /** The daemon's snapshot of a rig with no chains: only the pool rows matter here. */
 function rigSnapshot(set: PoolSet) {

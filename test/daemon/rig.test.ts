@@ -2,25 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import type { BoardDefinition } from '../../boards/types.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { validateConfig } from '../../src/config/schema.js';
 import { Rig } from '../../src/daemon/rig.js';
+import { simConfig } from '../helpers/sim-rig.js';
 
 const hex = boardById('sim-bm1366-chain');
 
-function config(board: string) {
-  const result = validateConfig({
-    board,
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-    logLevel: 'silent',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
-    stateDir: '/tmp/sv2miner-test-state-rig',
-  });
-  if (!result.ok) throw result.errors[0];
-  return result.config;
-}
+const config = (board: string) => simConfig({ board, stateDir: '/tmp/sv2miner-test-state-rig' });
 
 let rig: Rig | undefined;
 afterEach(async () => {

@@ -1,55 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * The systemd notify protocol (sd-notify.ts): the datagrams as a python3 receiver reads them from
+ * NOTIFY_SOCKET (fake-systemd.ts), and the watchdog interval from WATCHDOG_USEC and WATCHDOG_PID.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemdNotifier } from '../../src/daemon/sd-notify.js';
-
-/**
- * A fake systemd: a python3 child binds a datagram socket and prints each datagram it receives as
- * one JSON line. Python (not the addon under test) is the receiver, so a bug in our sending side
- * cannot be cancelled out by the same bug on the receiving side.
- */
-async function fakeSystemd(): Promise<{ path: string; received: string[]; close(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sv2miner-notify-'));
-  const path = join(dir, 'notify.sock');
-  const script = [
-    'import socket, sys, json',
-    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-    's.bind(sys.argv[1])',
-    'print("bound", flush=True)',
-    'while True:',
-    '    print(json.dumps(s.recv(4096).decode()), flush=True)',
-  ].join('\n');
-  const child = spawn('python3', ['-c', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const received: string[] = [];
-  let bound = false;
-  let buffer = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl = buffer.indexOf('\n');
-    while (nl >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line === 'bound') bound = true;
-      else received.push(JSON.parse(line) as string);
-      nl = buffer.indexOf('\n');
-    }
-  });
-  await until(() => bound);
-  return {
-    path,
-    received,
-    close: () => {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-}
+import { until } from '../helpers/wait.js';
+import { fakeSystemd } from './fake-systemd.js';
 
 describe('systemd notify protocol', () => {
   let cleanup: (() => void) | undefined;
@@ -71,8 +27,12 @@ describe('systemd notify protocol', () => {
     await notifier.notify({ READY: 1, STATUS: 'mining\non 1 chain' });
     await notifier.notify({ WATCHDOG: 1 });
     await notifier.notify({ STOPPING: 1 });
-    await until(() => systemd.received.length === 3);
-    expect(systemd.received).toEqual(['READY=1\nSTATUS=mining on 1 chain', 'WATCHDOG=1', 'STOPPING=1']);
+    await until(() => systemd.received.length === 3, 3_000, 10);
+    expect(systemd.received.map((d) => d.text)).toEqual([
+      'READY=1\nSTATUS=mining on 1 chain',
+      'WATCHDOG=1',
+      'STOPPING=1',
+    ]);
   });
 
   it('derives the watchdog interval from WATCHDOG_USEC only for its own pid', () => {

@@ -7,41 +7,19 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
-import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { validateConfig } from '../../src/config/schema.js';
 import { LogTap } from '../../src/daemon/log-tap.js';
 import { Miner } from '../../src/daemon/miner.js';
 import { hashrateToTarget } from '../../src/pool-server/vardiff.js';
 import { targetToDifficulty } from '../../src/work/target.js';
+import { simConfig, stopMiner } from '../helpers/sim-rig.js';
+import { until } from '../helpers/wait.js';
 
 const SHARES_PER_MINUTE = 60;
 
-function config() {
-  const result = validateConfig({
-    board: 'sim-bm1370-1',
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-    logLevel: 'info',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: SHARES_PER_MINUTE },
-    stateDir: '/tmp/sv2miner-test-state-e2e',
-  });
-  if (!result.ok) throw result.errors[0];
-  return result.config;
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return cond();
-}
-
 let miner: Miner | undefined;
 afterEach(async () => {
-  await miner?.stop();
+  await stopMiner(miner);
   miner = undefined;
-  SimBinding.reset();
 });
 
 describe('hashrate reports to the pool', () => {
@@ -54,7 +32,12 @@ describe('hashrate reports to the pool', () => {
         updates.push(l.hashrate);
     });
     miner = new Miner({
-      config: config(),
+      config: simConfig({
+        board: 'sim-bm1370-1',
+        sharesPerMinute: SHARES_PER_MINUTE,
+        logLevel: 'info',
+        stateDir: '/tmp/sv2miner-test-state-e2e',
+      }),
       board: boardById('sim-bm1370-1'),
       log: pino({ level: 'info' }, tap),
       hashrateReportMs: 1_000,

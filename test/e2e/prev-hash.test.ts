@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import type { BoardDefinition } from '../../boards/types.js';
-import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import type { NonceResult } from '../../drivers/types.js';
-import { validateConfig } from '../../src/config/schema.js';
 import { Miner } from '../../src/daemon/miner.js';
 import { PoolClient } from '../../src/pool/client.js';
 import { Dispatcher } from '../../src/work/dispatcher.js';
 import type { Job, Share } from '../../src/work/job.js';
+import { isJobFrame, simConfig, stopMiner } from '../helpers/sim-rig.js';
+import { until } from '../helpers/wait.js';
 
 // Two chains of two BM1366s each, so "every chain" and "every chip" both mean more than one. BM1366
 // chips stamp their address into the nonce (bm13xx.md §2.3), so each nonce names its chip; the
@@ -21,21 +21,6 @@ const twoChains: BoardDefinition = {
   ],
 };
 
-function config() {
-  const result = validateConfig({
-    board: 'sim-bm1366-chain',
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-    logLevel: 'silent',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 120 },
-    stateDir: '/tmp/sv2miner-test-state-e2e',
-  });
-  if (!result.ok) throw result.errors[0];
-  return result.config;
-}
-
 /** Job frame prev hash -> header order: the frame carries the 8 words in reverse order (bm13xx.md §7.1). */
 function framePrevHash(frame: Uint8Array): string {
   const words = frame.subarray(50, 82);
@@ -46,18 +31,11 @@ function framePrevHash(frame: Uint8Array): string {
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return cond();
-}
-
 let miner: Miner | undefined;
 afterEach(async () => {
-  await miner?.stop();
+  await stopMiner(miner);
   miner = undefined;
   vi.restoreAllMocks();
-  SimBinding.reset();
 });
 
 describe('a new prev hash from the pool', () => {
@@ -78,11 +56,14 @@ describe('a new prev hash from the pool', () => {
     });
     const jobFrames: { chain: number; prevHash: string; at: number }[] = [];
     miner = new Miner({
-      config: config(),
+      config: simConfig({
+        board: 'sim-bm1366-chain',
+        sharesPerMinute: 120,
+        stateDir: '/tmp/sv2miner-test-state-e2e',
+      }),
       board: twoChains,
       onLinkWrite: (chain, bytes) => {
-        // 55 AA 21: a full-header job frame (bm13xx.md §7.1).
-        if (bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0x21)
+        if (isJobFrame(bytes))
           jobFrames.push({ chain, prevHash: framePrevHash(bytes), at: performance.now() });
       },
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { runMiner } from '../../src/cli/commands/run.js';
+import { simConfigInput } from '../helpers/sim-rig.js';
 
 function capture() {
   const out: string[] = [];
@@ -14,17 +15,7 @@ function capture() {
 /** A complete config in a fresh directory, with `patch` merged over it. */
 function configDir(patch: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sv2miner-run-'));
-  const config = {
-    board: 'sim-bm1370-1',
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-    logLevel: 'silent',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 60 },
-    stateDir: join(dir, 'state'),
-    ...patch,
-  };
+  const config = { ...simConfigInput({ board: 'sim-bm1370-1', stateDir: join(dir, 'state') }), ...patch };
   writeFileSync(join(dir, 'default.json'), JSON.stringify(config));
   dirs.push(dir);
   return dir;

@@ -3,30 +3,16 @@
  * jobs, targets, group-addressed messages, batched acks, CloseChannel), Reconnect, the silence
  * deadline, malformed frames, handshake timeouts, pool errors, and refusal of key-less pools.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PoolClient, type PoolClientOptions } from '../../src/pool/client.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
 import type { Job, Share } from '../../src/work/job.js';
 import { DIFF1_TARGET, leBytesToBigInt, MAX_TARGET } from '../../src/work/target.js';
-import {
-  bringUp,
-  merkle,
-  PREV_HASH,
-  type ScriptedPool,
-  startScriptedPool,
-  TARGET_DIFF1,
-} from './helpers/scripted-pool.js';
+import { waitFor } from '../helpers/wait.js';
+import { poolTestKit, shareOnJob } from './helpers/pool-test-kit.js';
+import { bringUp, merkle, PREV_HASH, TARGET_DIFF1 } from './helpers/scripted-pool.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function pool(mode: 'noise' | 'silent' = 'noise'): Promise<ScriptedPool> {
-  const p = await startScriptedPool(mode);
-  cleanups.push(() => p.close());
-  return p;
-}
+const { pool, defer } = poolTestKit();
 
 function client(urls: string[], extra: Partial<PoolClientOptions> = {}) {
   const jobs: Job[] = [];
@@ -40,29 +26,14 @@ function client(urls: string[], extra: Partial<PoolClientOptions> = {}) {
     ...extra,
   });
   c.onJob((j) => jobs.push(j));
-  cleanups.push(() => c.close());
+  defer(() => c.close());
   c.start();
   return { c, jobs };
 }
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const shareFor = (job: Job, nonce: number): Share => ({
-  pool: job.pool,
-  channelId: job.channelId,
-  jobId: job.jobId,
-  nonce,
-  ntime: job.ntime,
-  version: job.version | 0x2000,
-  difficulty: 1,
-  foundAt: performance.now(),
-});
+// Bit 13 set: a version the chips rolled inside the mask.
+const shareFor = (job: Job, nonce: number): Share =>
+  shareOnJob(job, nonce, { version: job.version | 0x2000, difficulty: 1 });
 
 describe('PoolClient lifecycle', () => {
   it('sets up, opens a channel, mines, submits, counts batched acks and closes the channel', async () => {

@@ -9,12 +9,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boardById } from '../../../boards/registry.js';
-import { SimBinding } from '../../../drivers/sim/sim-binding.js';
 import { startApi } from '../../../src/api/server.js';
-import { validateConfig } from '../../../src/config/schema.js';
 import { LogTap } from '../../../src/daemon/log-tap.js';
 import { Miner } from '../../../src/daemon/miner.js';
 import { configureRootLogger } from '../../../src/log.js';
+import { isJobFrame, simConfig, stopMiner } from '../../helpers/sim-rig.js';
+import { until } from '../../helpers/wait.js';
+
+// The API tests import the wait from here with the rig.
+export { until } from '../../helpers/wait.js';
 
 export const RIG_TOKEN = 'rig-token-5f1c0a9e7d3b2468-ZXCVBN';
 
@@ -38,28 +41,16 @@ export interface RealRigOptions {
   readonly acceptTimeoutMs?: number;
 }
 
-export async function until(cond: () => boolean, ms: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, stepMs));
-  return cond();
-}
-
 /** Starts the rig and its APIs and resolves once the local pool has accepted a share. */
 export async function startRealRig(options: RealRigOptions = {}): Promise<RealRig> {
   const root = mkdtempSync(join(tmpdir(), 'sv2miner-real-rig-'));
   const configDir = join(root, 'config');
-  const result = validateConfig({
+  const config = simConfig({
     board: 'sim-bm1370-1',
-    pools: [],
-    chipDifficulty: 256,
-    api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    sharesPerMinute: 120,
     logLevel: 'info',
-    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 120 },
     stateDir: join(root, 'state'),
   });
-  if (!result.ok) throw result.errors[0];
-  const config = result.config;
   // Log lines go to the tap only (the APIs' log views), never to the test's stdout.
   const tap = new LogTap(() => {});
   const log = configureRootLogger({ level: 'info', destination: tap });
@@ -71,12 +62,11 @@ export async function startRealRig(options: RealRigOptions = {}): Promise<RealRi
     logTap: tap,
     configDir,
     onLinkWrite: (_chain, bytes) => {
-      if (bytes[0] === 0x55 && bytes[1] === 0xaa && bytes[2] === 0x21) jobFrames.push(performance.now());
+      if (isJobFrame(bytes)) jobFrames.push(performance.now());
     },
   });
   const cleanup = async () => {
-    await miner.stop();
-    SimBinding.reset();
+    await stopMiner(miner);
     rmSync(root, { recursive: true, force: true });
   };
   try {
