@@ -126,6 +126,9 @@ export const configSchema = z
         expect('an object {host, port, sharesPerMinute}'),
       ),
       stateDir: text('a directory path'),
+      // Clock skew allowed around a pool certificate's validity window (a board without an RTC
+      // may run before NTP has set the clock). SRI allows 10 s.
+      certificateLeewaySec: integer('whole seconds from 0 to 86400', 0, 86_400).default(60),
     },
     expect('a configuration object'),
   )

@@ -101,6 +101,7 @@ export abstract class MinerCore {
       client: {
         nominalHashrate: expected,
         device: deviceIdentity(this.board),
+        certificateLeewaySec: this.config.certificateLeewaySec,
         clock: this.clock,
         log: this.baseLog.child({ component: 'pool' }),
         ...(this.o.socketFactory === undefined ? {} : { socketFactory: this.o.socketFactory }),

@@ -52,6 +52,8 @@ export interface PoolClientOptions {
   readonly socketFactory?: SocketFactory;
   /** Unix seconds for certificate checks (tests). */
   readonly unixNow?: () => number;
+  /** Clock skew allowed around a pool certificate's validity window, seconds. Default 60. */
+  readonly certificateLeewaySec?: number;
 }
 
 export interface SessionDeps {
@@ -98,6 +100,7 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
         'maxPayload',
         'maxMessagesPerSecond',
         'unixNow',
+        'certificateLeewaySec',
       ]),
     },
     onJob: d.onJob,

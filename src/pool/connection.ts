@@ -53,6 +53,8 @@ export interface ConnectionOptions {
   readonly maxMessagesPerSecond?: number;
   /** Unix seconds for the certificate check (tests). */
   readonly unixNow?: () => number;
+  /** Clock skew allowed around the certificate's validity window, seconds. Default 60. */
+  readonly certificateLeewaySec?: number;
   readonly log?: Logger;
   /** Called when TCP is up and the handshake starts. */
   readonly onHandshake?: () => void;
@@ -73,6 +75,7 @@ export async function openConnection(o: ConnectionOptions): Promise<PoolConnecti
     ...(o.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: o.handshakeTimeoutMs }),
     maxPayload: o.maxPayload ?? 1 << 20,
     ...(o.unixNow === undefined ? {} : { now: o.unixNow }),
+    ...(o.certificateLeewaySec === undefined ? {} : { leewaySec: o.certificateLeewaySec }),
     log: o.log ?? silentLog,
   });
   return new PoolConnection(o.pool, noise, performance.now() - started, o.maxMessagesPerSecond ?? 5000);

@@ -107,6 +107,14 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('takes a certificate clock leeway in whole seconds, 60 by default', () => {
+    const parsed = validateConfig(valid());
+    expect(parsed.ok && parsed.config.certificateLeewaySec).toBe(60);
+    const raw = valid();
+    raw['certificateLeewaySec'] = -5;
+    expect(messages(raw)).toEqual(['certificateLeewaySec: expected whole seconds from 0 to 86400, got -5']);
+  });
+
   it('names an unknown key and the nearest known key', () => {
     const raw = valid();
     raw['api'] = { host: '127.0.0.1', prot: 8080, port: 8080, cgminerPort: 4028 };
