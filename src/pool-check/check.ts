@@ -9,10 +9,11 @@ import { bytesToHex } from '../bytes/hex.js';
 import { NoiseError, SvMinerError } from '../errors.js';
 import { connectNoise, type NoiseSocket } from '../noise/noise-socket.js';
 import { parsePoolUrl } from '../noise/pool-url.js';
+import { tcpSocketFactory } from '../pool/connection.js';
 import { encodeMessage } from '../sv2/codec.js';
 import type { MessageFields, MessageName } from '../sv2/messages/registry.js';
 import { leBytesToBigInt, targetToDifficulty } from '../work/target.js';
-import { dial, Inbox } from './inbox.js';
+import { Inbox } from './inbox.js';
 
 export interface PoolCheckOptions {
   readonly url: string;
@@ -79,7 +80,7 @@ export async function runPoolCheck(options: PoolCheckOptions): Promise<PoolCheck
   const t0 = performance.now();
   let socket: Socket;
   try {
-    socket = await dial(url.host, url.port, deadline);
+    socket = await tcpSocketFactory({ host: url.host, port: url.port }, Math.max(1, deadline - Date.now()));
   } catch (err) {
     return fail('tcp', `TCP connect to ${url.host}:${url.port} failed: ${errorText(err)}`);
   }

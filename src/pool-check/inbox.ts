@@ -1,8 +1,7 @@
 /**
- * Transport helpers for pool-check: a TCP dial bounded by the check's deadline, and an inbox that
- * buffers decoded SV2 messages (sv2.md §2) so the check can wait for named replies with a deadline.
+ * pool-check's inbox: buffers decoded SV2 messages (sv2.md §2) so the check can wait for named
+ * replies with a deadline. (The TCP dial is the client's own tcpSocketFactory.)
  */
-import { createConnection, type Socket } from 'node:net';
 import type { NoiseSocket } from '../noise/noise-socket.js';
 import { decodeFrame } from '../sv2/codec.js';
 import type { AnyMessage, MessageName } from '../sv2/messages/registry.js';
@@ -61,27 +60,4 @@ export class Inbox {
     this.waiter = undefined;
     w?.();
   }
-}
-
-export function dial(host: string, port: number, deadline: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host, port });
-    const timer = setTimeout(
-      () => {
-        socket.destroy();
-        reject(new Error('timed out before the connection was established'));
-      },
-      Math.max(1, deadline - Date.now()),
-    );
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    });
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      reject(err);
-    };
-    socket.once('error', onError);
-  });
 }
