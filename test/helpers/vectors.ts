@@ -42,3 +42,25 @@ export function readVectorCsv(name: string): Record<string, string>[] {
     return row;
   });
 }
+
+/** One case of sri_standard_channel_share_validation.json (SRI channels_sv2 client tests). */
+export interface SriShareCase {
+  readonly sri_test: string;
+  readonly expected: string;
+  readonly version: number;
+  readonly prev_hash_wire: string;
+  readonly merkle_root_wire: string;
+  readonly ntime: number;
+  readonly nbits: number;
+  readonly nonce: number;
+  readonly channel_target_wire_le: string;
+  readonly header_80: string;
+  readonly sha256d_wire_order: string;
+  readonly hash_display_be: string;
+  readonly hash_lt_channel_target: boolean;
+  readonly hash_lt_network_target: boolean;
+}
+
+export function sriShareCases(): SriShareCase[] {
+  return readVectorJson<{ cases: SriShareCase[] }>('sri_standard_channel_share_validation.json').cases;
+}

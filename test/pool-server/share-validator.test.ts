@@ -15,26 +15,11 @@ import { ServerChannel } from '../../src/pool-server/server-channel.js';
 import { checkShare, type ShareWork } from '../../src/pool-server/share-validator.js';
 import { hashrateToTarget, VardiffState } from '../../src/pool-server/vardiff.js';
 import { leBytesToBigInt, MAX_TARGET, nbitsToTarget, targetToDifficulty } from '../../src/work/target.js';
-import { readVectorJson } from '../helpers/vectors.js';
+import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
-interface SriCase {
-  sri_test: string;
-  expected: string;
-  version: number;
-  prev_hash_wire: string;
-  merkle_root_wire: string;
-  ntime: number;
-  nbits: number;
-  nonce: number;
-  channel_target_wire_le: string;
-  sha256d_wire_order: string;
-  hash_lt_channel_target: boolean;
-  hash_lt_network_target: boolean;
-}
+const cases = sriShareCases();
 
-const { cases } = readVectorJson<{ cases: SriCase[] }>('sri_standard_channel_share_validation.json');
-
-function workFor(c: SriCase): ShareWork {
+function workFor(c: SriShareCase): ShareWork {
   return {
     version: c.version,
     prevHash: hexToBytes(c.prev_hash_wire),

@@ -3,20 +3,10 @@ import { hexToBytes } from '../../src/bytes/hex.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/work/dispatcher.js';
 import type { Job, Share } from '../../src/work/job.js';
 import { leBytesToBigInt } from '../../src/work/target.js';
-import { readVectorJson } from '../helpers/vectors.js';
+import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 import { FakeChain, ManualClock } from './helpers/fakes.js';
 
-interface SriCase {
-  version: number;
-  prev_hash_wire: string;
-  merkle_root_wire: string;
-  ntime: number;
-  nbits: number;
-  nonce: number;
-  channel_target_wire_le: string;
-}
-const [, tooLow, valid] = readVectorJson<{ cases: SriCase[] }>('sri_standard_channel_share_validation.json')
-  .cases as [SriCase, SriCase, SriCase];
+const [, tooLow, valid] = sriShareCases() as [SriShareCase, SriShareCase, SriShareCase];
 
 /** The SRI "valid share" job: nonce 244405 on its first work item gives hash 0000762e... */
 function sriJob(overrides: Partial<Job> = {}): Job {

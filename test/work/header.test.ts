@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, bytesToReversedHex, hexToBytes } from '../../src/bytes/hex.js';
 import { buildHeader, HeaderHasher, sha256d } from '../../src/work/header.js';
-import { readVectorJson } from '../helpers/vectors.js';
+import { readVectorJson, type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
-interface SriCase {
-  sri_test: string;
-  version: number;
-  prev_hash_wire: string;
-  merkle_root_wire: string;
-  ntime: number;
-  nbits: number;
-  nonce: number;
-  header_80: string;
-  sha256d_wire_order: string;
-  hash_display_be: string;
-}
-const sri = readVectorJson<{ cases: SriCase[] }>('sri_standard_channel_share_validation.json').cases;
+const sri = sriShareCases();
 
 interface NonceCheck {
   test: string;
@@ -90,7 +78,7 @@ describe('buildHeader', () => {
   });
 
   it('rejects a prev hash that is not 32 bytes', () => {
-    const c = sri[0] as SriCase;
+    const c = sri[0] as SriShareCase;
     expect(() =>
       buildHeader({
         version: c.version,
@@ -123,7 +111,7 @@ describe('HeaderHasher', () => {
 
   it('returns a fresh array each call, so a kept hash is not overwritten', () => {
     const hasher = new HeaderHasher();
-    const c = sri[2] as SriCase;
+    const c = sri[2] as SriShareCase;
     const template = {
       prevHash: hexToBytes(c.prev_hash_wire),
       merkleRoot: hexToBytes(c.merkle_root_wire),

@@ -4,24 +4,11 @@ import { hexToBytes } from '../../src/bytes/hex.js';
 import type { Job } from '../../src/work/job.js';
 import { checkNonce } from '../../src/work/share-check.js';
 import { difficultyToTarget, leBytesToBigInt, MAX_TARGET, ticketTarget } from '../../src/work/target.js';
-import { readVectorJson } from '../helpers/vectors.js';
+import { readVectorJson, type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
-interface SriCase {
-  sri_test: string;
-  expected: string;
-  version: number;
-  prev_hash_wire: string;
-  merkle_root_wire: string;
-  ntime: number;
-  nbits: number;
-  nonce: number;
-  channel_target_wire_le: string;
-  hash_lt_channel_target: boolean;
-  hash_lt_network_target: boolean;
-}
-const sri = readVectorJson<{ cases: SriCase[] }>('sri_standard_channel_share_validation.json').cases;
+const sri = sriShareCases();
 
-function fixture(c: SriCase, versionMask = 0x1fffe000): { job: Job; result: NonceResult } {
+function fixture(c: SriShareCase, versionMask = 0x1fffe000): { job: Job; result: NonceResult } {
   const job: Job = {
     pool: 'stratum2+tcp://127.0.0.1:34254/x',
     channelId: 7,
@@ -74,7 +61,7 @@ describe('checkNonce on the SRI standard-channel cases', () => {
 
   it('calls a nonce that misses the chip target a hardware error', () => {
     // "does not meet target" hashes to 45ec... (display): far above any real chip target.
-    const { job, result } = fixture(sri[1] as SriCase);
+    const { job, result } = fixture(sri[1] as SriShareCase);
     expect(checkNonce(result, job, ticketTarget(1))).toEqual({
       kind: 'hw-error',
       reason: 'above-chip-target',
@@ -82,16 +69,16 @@ describe('checkNonce on the SRI standard-channel cases', () => {
   });
 
   it('calls a version change outside the job mask a hardware error, before hashing', () => {
-    const { job, result } = fixture(sri[2] as SriCase);
+    const { job, result } = fixture(sri[2] as SriShareCase);
     const bad = { ...result, version: result.version | 0x0000_0100 };
     expect(checkNonce(bad, job, MAX_TARGET)).toEqual({ kind: 'hw-error', reason: 'version-outside-mask' });
-    const noRolling = fixture(sri[2] as SriCase, 0);
+    const noRolling = fixture(sri[2] as SriShareCase, 0);
     const rolled = { ...noRolling.result, version: noRolling.result.version | 0x2000 };
     expect(checkNonce(rolled, noRolling.job, MAX_TARGET).kind).toBe('hw-error');
   });
 
   it('hashes the rolled version the chip reports, not the job version', () => {
-    const { job, result } = fixture(sri[2] as SriCase);
+    const { job, result } = fixture(sri[2] as SriShareCase);
     // A different version inside the mask changes the hash: the valid nonce no longer meets the target.
     expect(checkNonce({ ...result, version: result.version | 0x2000 }, job, MAX_TARGET).kind).toBe(
       'chip-only',

@@ -15,17 +15,9 @@ import {
   ticketDifficulty,
   ticketTarget,
 } from '../../src/work/target.js';
-import { readVectorJson } from '../helpers/vectors.js';
+import { readVectorJson, sriShareCases } from '../helpers/vectors.js';
 
-interface SriCase {
-  sri_test: string;
-  nbits: number;
-  channel_target_wire_le: string;
-  sha256d_wire_order: string;
-  hash_lt_channel_target: boolean;
-  hash_lt_network_target: boolean;
-}
-const sri = readVectorJson<{ cases: SriCase[] }>('sri_standard_channel_share_validation.json').cases;
+const sri = sriShareCases();
 const nonceChecks =
   readVectorJson<
     { test: string; block_hash_display: string; expected_int_difficulty: number; difficulty: number }[]
