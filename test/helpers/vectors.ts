@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hexToBytes } from '../../src/bytes/hex.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -63,4 +64,17 @@ export interface SriShareCase {
 
 export function sriShareCases(): SriShareCase[] {
   return readVectorJson<{ cases: SriShareCase[] }>('sri_standard_channel_share_validation.json').cases;
+}
+
+/**
+ * The frame of a captured BM13xx command (bm13xx/command_frames.csv) found by the start of its
+ * description. Quoted descriptions contain commas the simple CSV reader splits on; the frame
+ * column is first, so only the description's leading quote needs stripping.
+ */
+export function bm13xxCommandVector(description: string): Uint8Array {
+  const row = readVectorCsv('bm13xx/command_frames.csv').find((r) =>
+    (r['description'] ?? '').replace(/^"/, '').startsWith(description),
+  );
+  if (row === undefined) throw new Error(`no command vector "${description}"`);
+  return hexToBytes(row['frame_hex'] ?? '');
 }

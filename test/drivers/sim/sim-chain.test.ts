@@ -8,18 +8,12 @@ import { readRegister, writeRegister } from '../../../drivers/bm13xx/commands.js
 import { decodeReply, type RegisterReply, replyCrcOk } from '../../../drivers/bm13xx/replies.js';
 import { SimChain, type SimChainOptions } from '../../../drivers/sim/sim-chain.js';
 import { bytesToHex, hexToBytes } from '../../../src/bytes/hex.js';
-import { readVectorCsv } from '../../helpers/vectors.js';
+import { bm13xxCommandVector, readVectorCsv } from '../../helpers/vectors.js';
 
-const commands = readVectorCsv('bm13xx/command_frames.csv');
 const responses = readVectorCsv('bm13xx/response_frames.csv');
 
 /** A command frame from the vectors, found by its description. */
-function cmd(description: string): Uint8Array {
-  // Quoted descriptions contain commas the simple CSV reader splits on; the frame column is first.
-  const row = commands.find((r) => (r['description'] ?? '').replace(/^"/, '').startsWith(description));
-  if (row === undefined) throw new Error(`no command vector "${description}"`);
-  return hexToBytes(row['frame_hex'] ?? '');
-}
+const cmd = bm13xxCommandVector;
 
 function resp(note: string): string {
   const row = responses.find((r) => (r['note'] ?? '').startsWith(note));

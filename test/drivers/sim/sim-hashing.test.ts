@@ -16,7 +16,7 @@ import {
 } from '../../../drivers/bm13xx/replies.js';
 import { SimChain, type SimChainOptions } from '../../../drivers/sim/sim-chain.js';
 import { hexToBytes } from '../../../src/bytes/hex.js';
-import { readVectorCsv, readVectorJson } from '../../helpers/vectors.js';
+import { bm13xxCommandVector, readVectorJson } from '../../helpers/vectors.js';
 
 interface Roundtrip {
   job_frame_hex: string;
@@ -32,13 +32,8 @@ interface Midstate {
 
 const trip = readVectorJson<Roundtrip>('bm13xx/bm1370_roundtrip.json');
 const ms = readVectorJson<Midstate>('bm13xx/bm1397_midstate.json');
-const commands = readVectorCsv('bm13xx/command_frames.csv');
 
-function cmd(description: string): Uint8Array {
-  const row = commands.find((r) => (r['description'] ?? '').replace(/^"/, '').startsWith(description));
-  if (row === undefined) throw new Error(`no command vector "${description}"`);
-  return hexToBytes(row['frame_hex'] ?? '');
-}
+const cmd = bm13xxCommandVector;
 
 const open: SimChain[] = [];
 afterEach(() => {

@@ -13,7 +13,7 @@ import { splitFor } from '../../../drivers/sim/nonce-split.js';
 import { SimChain } from '../../../drivers/sim/sim-chain.js';
 import { NonceSearch } from '../../../drivers/sim/sim-hasher.js';
 import { hexToBytes } from '../../../src/bytes/hex.js';
-import { readVectorCsv, readVectorJson } from '../../helpers/vectors.js';
+import { bm13xxCommandVector, readVectorJson } from '../../helpers/vectors.js';
 
 interface Roundtrip {
   job_frame_hex: string;
@@ -22,13 +22,8 @@ interface Roundtrip {
 }
 
 const trip = readVectorJson<Roundtrip>('bm13xx/bm1370_roundtrip.json');
-const commands = readVectorCsv('bm13xx/command_frames.csv');
 
-function cmd(description: string): Uint8Array {
-  const row = commands.find((r) => (r['description'] ?? '').replace(/^"/, '').startsWith(description));
-  if (row === undefined) throw new Error(`no command vector "${description}"`);
-  return hexToBytes(row['frame_hex'] ?? '');
-}
+const cmd = bm13xxCommandVector;
 
 const open: SimChain[] = [];
 afterEach(() => {
