@@ -3,7 +3,9 @@ import { boardById } from '../../boards/registry.js';
 import type { BoardDefinition } from '../../boards/types.js';
 import type { NonceResult } from '../../drivers/types.js';
 import { Miner } from '../../src/daemon/miner.js';
+import { StandardChannel } from '../../src/pool/channel.js';
 import { PoolClient } from '../../src/pool/client.js';
+import { type RejectResult, ShareLedger } from '../../src/pool/submitter.js';
 import { Dispatcher } from '../../src/work/dispatcher.js';
 import type { Job, Share } from '../../src/work/job.js';
 import { isJobFrame, simConfig, stopMiner } from '../helpers/sim-rig.js';
@@ -47,12 +49,30 @@ describe('a new prev hash from the pool', () => {
       jobs.set(job.jobId, job);
       return setJob.call(this, job);
     });
-    const submitted: { share: Share; at: number; kind: string }[] = [];
+    const submitted: { share: Share; at: number; kind: string; sequence: number | undefined }[] = [];
     const submit = PoolClient.prototype.submit;
     vi.spyOn(PoolClient.prototype, 'submit').mockImplementation(function (this: PoolClient, share: Share) {
       const outcome = submit.call(this, share);
-      submitted.push({ share, at: performance.now(), kind: outcome.kind });
+      const sequence = outcome.kind === 'submitted' ? outcome.sequence : undefined;
+      submitted.push({ share, at: performance.now(), kind: outcome.kind, sequence });
       return outcome;
+    });
+    // When each channel of the client learned of a prev hash, and every SubmitShares.Error it matched.
+    const prevSeen: { prevHash: string; at: number }[] = [];
+    const setNewPrevHash = StandardChannel.prototype.setNewPrevHash;
+    vi.spyOn(StandardChannel.prototype, 'setNewPrevHash').mockImplementation(function (
+      this: StandardChannel,
+      ...args: Parameters<StandardChannel['setNewPrevHash']>
+    ) {
+      prevSeen.push({ prevHash: hex(args[0].prev_hash), at: performance.now() });
+      return setNewPrevHash.apply(this, args);
+    });
+    const rejections: RejectResult[] = [];
+    const reject = ShareLedger.prototype.reject;
+    vi.spyOn(ShareLedger.prototype, 'reject').mockImplementation(function (this: ShareLedger, seq: number) {
+      const result = reject.call(this, seq);
+      rejections.push(result);
+      return result;
     });
     const jobFrames: { chain: number; prevHash: string; at: number }[] = [];
     miner = new Miner({
@@ -99,12 +119,25 @@ describe('a new prev hash from the pool', () => {
     const acceptedBefore = pool.stats().sharesAccepted;
     expect(await until(() => pool.stats().sharesAccepted > acceptedBefore, 15_000)).toBe(true);
 
-    // No share whose job carries the old prev hash went to the pool once the chips had the new one.
-    const late = submitted.filter((s) => s.at > cleanAt && s.kind === 'submitted');
+    // Once the client knew the new prev hash (every channel of it), no share for an older job went
+    // out: such shares are counted stale locally instead.
+    const knownAt = Math.max(...prevSeen.filter((p) => p.prevHash === newPrev).map((p) => p.at));
+    expect(knownAt).toBeLessThanOrEqual(cleanAt);
+    const late = submitted.filter((s) => s.at > knownAt && s.kind === 'submitted');
     expect(late.length).toBeGreaterThan(0);
     for (const s of late) expect(hex(jobs.get(s.share.jobId)?.prevHash ?? new Uint8Array())).toBe(newPrev);
-    // The pool rejected nothing, in particular no stale share from us.
-    expect(pool.stats().sharesRejected).toEqual({});
+    // The pool may reject as stale only a share that crossed its SetNewPrevHash on the wire: one the
+    // client sent for the old block before it had read the new prev hash. Nothing else is rejected.
+    const rejected = pool.stats().sharesRejected;
+    expect(Object.keys(rejected).filter((reason) => reason !== 'stale-share')).toEqual([]);
+    expect(rejections.length).toBe(rejected['stale-share'] ?? 0);
+    for (const r of rejections) {
+      if (r.kind === 'unknown') throw new Error('the pool rejected a sequence number the client never sent');
+      const sent = submitted.find((s) => s.sequence === r.share.seq && s.share.jobId === r.share.jobId);
+      expect(sent).toBeDefined();
+      expect(sent?.at ?? Number.POSITIVE_INFINITY).toBeLessThan(knownAt);
+      expect(hex(jobs.get(r.share.jobId)?.prevHash ?? new Uint8Array())).toBe(oldPrev);
+    }
     expect(rig.dispatcher.stats().hwErrors).toBe(0);
   }, 60_000);
 });
