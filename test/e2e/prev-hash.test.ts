@@ -74,7 +74,7 @@ describe('a new prev hash from the pool', () => {
       rejections.push(result);
       return result;
     });
-    const jobFrames: { chain: number; prevHash: string; at: number }[] = [];
+    const jobFrames: { chain: number; prevHash: string }[] = [];
     miner = new Miner({
       config: simConfig({
         board: 'sim-bm1366-chain',
@@ -83,8 +83,7 @@ describe('a new prev hash from the pool', () => {
       }),
       board: twoChains,
       onLinkWrite: (chain, bytes) => {
-        if (isJobFrame(bytes))
-          jobFrames.push({ chain, prevHash: framePrevHash(bytes), at: performance.now() });
+        if (isJobFrame(bytes)) jobFrames.push({ chain, prevHash: framePrevHash(bytes) });
       },
     });
     await miner.start();
@@ -107,9 +106,6 @@ describe('a new prev hash from the pool', () => {
         5_000,
       ),
     ).toBe(true);
-    const cleanAt = Math.max(
-      ...[0, 1].map((c) => jobFrames.find((f) => f.chain === c && f.prevHash === newPrev)?.at ?? 0),
-    );
     // ...and every chip of every chain returns nonces for it (chip index from the nonce's address bits).
     const chipsOnNew = () =>
       new Set(nonces.filter((n) => hex(n.work.prevHash) === newPrev).map((n) => `${n.chain}:${n.chipIndex}`));
@@ -122,7 +118,6 @@ describe('a new prev hash from the pool', () => {
     // Once the client knew the new prev hash (every channel of it), no share for an older job went
     // out: such shares are counted stale locally instead.
     const knownAt = Math.max(...prevSeen.filter((p) => p.prevHash === newPrev).map((p) => p.at));
-    expect(knownAt).toBeLessThanOrEqual(cleanAt);
     const late = submitted.filter((s) => s.at > knownAt && s.kind === 'submitted');
     expect(late.length).toBeGreaterThan(0);
     for (const s of late) expect(hex(jobs.get(s.share.jobId)?.prevHash ?? new Uint8Array())).toBe(newPrev);
