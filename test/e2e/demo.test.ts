@@ -18,7 +18,17 @@ describe('demo composition: embedded local pool + simulated board', () => {
     await miner.ready;
     const pool = miner.localPool;
     expect(pool).toBeDefined();
-    expect(await until(() => (pool?.stats().sharesAccepted ?? 0) >= 2, 15_000)).toBe(true);
+    // The pool counts a share when it validates it; the miner when the (batched) Success comes
+    // back: wait for both sides of the acknowledgement.
+    expect(
+      await until(
+        () =>
+          (pool?.stats().sharesAccepted ?? 0) >= 2 &&
+          miner !== undefined &&
+          miner.snapshot().shares.accepted >= 2,
+        15_000,
+      ),
+    ).toBe(true);
     const s = miner.snapshot();
     expect(s.chains[0]?.state).toBe('mining');
     expect(s.shares.accepted).toBeGreaterThanOrEqual(2);
