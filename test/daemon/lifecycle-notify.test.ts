@@ -59,25 +59,27 @@ describe('systemd notify protocol, end to end', () => {
     systemd = await fakeSystemd();
     cleanups.push(() => systemd.close());
     let stuckAt = Number.POSITIVE_INFINITY;
-    const code = await runMiner(['--config-dir', configDir(), '--for', '9', '--no-api'], quiet, {
+    const code = await runMiner(['--config-dir', configDir(), '--for', '11', '--no-api'], quiet, {
       processHooks: false,
       env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '1000000' },
       miner: { chainDeadlineMs: 1_500 },
       onMiner: (m) => {
-        void m.ready.then(() =>
-          setTimeout(() => {
-            // Assert NRST behind the daemon's back: the chips forget everything and stop hashing.
-            SimBinding.getChain('sim:sim-bm1370-1:0')?.reset();
-            stuckAt = performance.now();
-          }, 1_000),
-        );
+        // Once it has mined (a nonce came back, so `--for` may exit 0) and pinged for a second,
+        // assert NRST behind the daemon's back: the chips forget everything and stop hashing.
+        void m.ready.then(async () => {
+          const minedAt = performance.now() + 1_000;
+          while (m.snapshot().nonces === 0 || performance.now() < minedAt)
+            await new Promise((r) => setTimeout(r, 50));
+          SimBinding.getChain('sim:sim-bm1370-1:0')?.reset();
+          stuckAt = performance.now();
+        });
       },
     });
     expect(code).toBe(0);
     const pings = systemd.received.filter((d) => d.text === 'WATCHDOG=1');
     expect(pings.some((p) => p.at < stuckAt)).toBe(true);
     // Deadline 1.5 s + one 0.5 s ping period + the 1 s progress poll, plus slack for the python
-    // receiver's timestamps under load: then silence for the remaining ~3 s of the run (a healthy
+    // receiver's timestamps under load: then silence for the rest of the run (a healthy
     // daemon would send ~6 pings in that window).
     const late = pings.filter((p) => p.at > stuckAt + 4_000);
     expect(late).toEqual([]);
