@@ -16,13 +16,20 @@ import { systemdNotifier } from '../../daemon/sd-notify.js';
 import { runSummary } from '../../daemon/status-line.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { childLog, configureRootLogger, type Logger, rootLog } from '../../log.js';
+import {
+  isLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+  prettyLineFormatter,
+  resolveLogFormat,
+} from '../../log-format.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner run [options]
 
 Mines: brings up the board's chains, connects to the configured pools (or, with "pools": [],
-to an embedded local SV2 pool) and prints a status line every 5 s on stdout. Logs are JSON
-lines on stderr. SIGINT/SIGTERM stop cleanly (channel closed, chips held in reset).
+to an embedded local SV2 pool) and prints a status line every 5 s on stdout. Logs go to stderr:
+readable lines on a terminal, JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop cleanly (channel closed, chips held in reset).
 
 Options:
   --config-dir <dir>    read the configuration from this directory instead of NODE_CONFIG_DIR
@@ -36,6 +43,8 @@ Options:
   --cgminer-port <n>    cgminer API port (overrides api.cgminerPort)
   --no-api              do not start the monitoring APIs
   --log-level <level>   fatal | error | warn | info | debug | trace | silent (overrides logLevel)
+  --log-format <form>   auto | json | pretty: auto (the default) is pretty on a terminal, JSON
+                        when stderr is a pipe, a file or the journal
   -h, --help            show this text`;
 
 export const command: CliCommand = {
@@ -63,6 +72,7 @@ interface RunArgs {
   readonly configDir: string | undefined;
   readonly forSeconds: number | undefined;
   readonly noApi: boolean;
+  readonly logFormat: LogFormat;
   readonly overrides: Record<string, unknown>;
 }
 
@@ -91,7 +101,7 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
     }
     throw error;
   }
-  const tap = new LogTap(deps.logSink ?? ((line) => process.stderr.write(line)));
+  const tap = new LogTap(deps.logSink ?? stderrLogSink(args.logFormat));
   configureRootLogger({ level: config.logLevel, destination: tap });
   const log = childLog('lifecycle');
   const board = boardById(config.board);
@@ -150,6 +160,7 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
       'cgminer-port': { type: 'string' },
       'no-api': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -159,6 +170,9 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const forSeconds = values.for === undefined ? undefined : Number(values.for);
   if (forSeconds !== undefined && !(Number.isFinite(forSeconds) && forSeconds > 0))
     throw new UsageError(`--for must be a positive number of seconds, got "${values.for}"`);
+  const logFormat = values['log-format'] ?? 'auto';
+  if (!isLogFormat(logFormat))
+    throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
   const api: Record<string, unknown> = {};
   if (values['api-port'] !== undefined) api['port'] = numberArg(values['api-port']);
   if (values['cgminer-port'] !== undefined) api['cgminerPort'] = numberArg(values['cgminer-port']);
@@ -166,12 +180,21 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     configDir: values['config-dir'],
     forSeconds,
     noApi: values['no-api'] === true,
+    logFormat,
     overrides: {
       ...(values.board === undefined ? {} : { board: values.board }),
       ...(values['log-level'] === undefined ? {} : { logLevel: values['log-level'] }),
       ...(Object.keys(api).length === 0 ? {} : { api }),
     },
   };
+}
+
+/** stderr, rendered for a person when it is a terminal (or asked for); the APIs always get JSON. */
+function stderrLogSink(format: LogFormat): (line: string) => void {
+  const isTty = process.stderr.isTTY === true;
+  if (resolveLogFormat(format, isTty) === 'json') return (line) => process.stderr.write(line);
+  const pretty = prettyLineFormatter(isTty);
+  return (line) => process.stderr.write(pretty(line));
 }
 
 /** A number, or the raw text so the schema reports it in its own words. */

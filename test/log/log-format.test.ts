@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { configureRootLogger } from '../../src/log.js';
+import { prettyLineFormatter, resolveLogFormat } from '../../src/log-format.js';
+import { simConfigInput } from '../helpers/sim-rig.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+/** What our root logger serialises for one entry (redaction included). */
+function jsonLineOf(write: (log: pino.Logger) => void): string {
+  const lines: string[] = [];
+  const log = configureRootLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } });
+  write(log);
+  configureRootLogger({ level: 'silent' });
+  expect(lines).toHaveLength(1);
+  return lines[0] ?? '';
+}
+
+describe('log format', () => {
+  it('auto is pretty on a terminal and JSON anywhere else; explicit forms win', () => {
+    expect(resolveLogFormat('auto', true)).toBe('pretty');
+    expect(resolveLogFormat('auto', false)).toBe('json');
+    expect(resolveLogFormat('json', true)).toBe('json');
+    expect(resolveLogFormat('pretty', false)).toBe('pretty');
+  });
+
+  it('renders one JSON line as one readable line: time, level, [component], message, fields', () => {
+    const line = jsonLineOf((log) =>
+      log.child({ component: 'pool' }).info({ state: 'open', channelId: 3 }, 'pool session open'),
+    );
+    const out = prettyLineFormatter(false)(line);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: \[pool\] pool session open /);
+    expect(out).toContain('"state":"open"');
+    expect(out).toContain('"channelId":3');
+    expect(out).not.toContain('"svc"');
+    expect(out).not.toContain('"component"');
+  });
+
+  it('keeps redaction: a password in a logged object never reaches the readable line', () => {
+    const line = jsonLineOf((log) => log.warn({ pool: { url: 'x', password: 'hunter2' } }, 'pool refused'));
+    const out = prettyLineFormatter(true)(line);
+    expect(out).toContain('pool refused');
+    expect(out).not.toContain('hunter2');
+    expect(out).toContain('[redacted]');
+  });
+
+  it('sv2miner run --log-format pretty prints readable lines, json prints JSON, a bad form is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sv2miner-logfmt-'));
+    try {
+      const config = {
+        ...simConfigInput({ board: 'sim-bm1370-1', stateDir: join(dir, 'state') }),
+        logLevel: 'info',
+      };
+      writeFileSync(join(dir, 'default.json'), JSON.stringify(config));
+      const pretty = await runCli([
+        'run',
+        '--config-dir',
+        dir,
+        '--for',
+        '3',
+        '--no-api',
+        '--log-format',
+        'pretty',
+      ]);
+      const prettyLines = pretty.stderr.split('\n').filter((l) => l !== '');
+      expect(prettyLines.some((l) => /\] INFO: \[lifecycle\] stopped cleanly/.test(l))).toBe(true);
+      expect(prettyLines.some((l) => l.startsWith('{'))).toBe(false);
+
+      const json = await runCli([
+        'run',
+        '--config-dir',
+        dir,
+        '--for',
+        '3',
+        '--no-api',
+        '--log-format',
+        'json',
+      ]);
+      const jsonLines = json.stderr.split('\n').filter((l) => l !== '');
+      const parsed = jsonLines.map((l) => JSON.parse(l) as { msg?: string; component?: string });
+      expect(parsed.some((e) => e.component === 'lifecycle' && e.msg === 'stopped cleanly')).toBe(true);
+
+      const bad = await runCli(['run', '--config-dir', dir, '--log-format', 'fancy']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toBe(
+        'run: --log-format must be one of auto, json, pretty, got "fancy" (see sv2miner run --help)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
