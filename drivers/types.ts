@@ -59,6 +59,13 @@ export interface ChainStats {
   readonly chips: ChipStats[];
 }
 
+/** One chip's free-running total nonce counter as read from the chip (bm13xx.md §4.1, 0x8C). */
+export interface ChipCounterReading {
+  readonly chipIndex: number;
+  /** u32; each count stands for one nonce at difficulty 1 (2^32 hashes, relaxed on sim boards). */
+  readonly count: number;
+}
+
 export interface ChainInfo {
   readonly chain: number;
   readonly chipModel: string;

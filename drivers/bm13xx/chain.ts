@@ -6,7 +6,14 @@
  */
 import { ChipError } from '../../src/errors.js';
 import { type Logger, silentLog } from '../../src/log.js';
-import type { ChainInfo, ChainStats, ChipWork, HashChain, NonceListener } from '../types.js';
+import type {
+  ChainInfo,
+  ChainStats,
+  ChipCounterReading,
+  ChipWork,
+  HashChain,
+  NonceListener,
+} from '../types.js';
 import { type BringUpContext, type BringUpState, ramp, runInitPlan, writeHcn } from './bring-up.js';
 import {
   type Bm13xxChainOptions,
@@ -216,6 +223,30 @@ export class Bm13xxChain implements HashChain {
       chip.lastNonceAt = at;
     }
     for (const l of this.listeners) l(result);
+  }
+
+  /** True when every nonce names its chip: a single chip, or a model that stamps its address (§12.7). */
+  get noncesNameTheirChip(): boolean {
+    return this.state.addresses.length === 1 || this.spec.nonceCarriesAddress;
+  }
+
+  /**
+   * Every chip's total nonce counter in one broadcast read (§4.1 0x8C, §12.7): per-chip hashrate
+   * where nonces cannot be attributed. The answers carry the chip address; an address we did not
+   * assign is ignored. Empty when the model has no such counter or the chain is not ready.
+   */
+  async readNonceCounters(): Promise<ChipCounterReading[]> {
+    const reg = this.spec.nonceCounterReg;
+    const addresses = this.state.addresses;
+    if (reg === undefined || this.chainInfo === undefined || addresses.length === 0) return [];
+    const replies = await this.readRegister('all', reg, addresses.length);
+    const readings: ChipCounterReading[] = [];
+    for (const r of replies) {
+      const chipIndex = addresses.indexOf(r.chipAddress);
+      if (chipIndex >= 0 && !readings.some((x) => x.chipIndex === chipIndex))
+        readings.push({ chipIndex, count: r.value >>> 0 });
+    }
+    return readings;
   }
 
   private chipIndexOf(nonceBe: number): number | undefined {

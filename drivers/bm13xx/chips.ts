@@ -38,6 +38,12 @@ export interface ChipSpec {
   readonly postDivMinusOne: boolean;
   /** Does the chip stamp its address into nonce bits 24..17 (§2.3, §12.7)? */
   readonly nonceCarriesAddress: boolean;
+  /**
+   * Free-running total nonce counter, one count per difficulty-1 nonce (§4.1 0x8C), read for
+   * per-chip hashrate where nonces do not name their chip (§12.7); undefined where the sources
+   * show none (BM1397 has a hashrate register 0x04 instead; BM1362 unknown).
+   */
+  readonly nonceCounterReg: number | undefined;
   /** Register writes that raise the link speed (§6), in preference order. */
   readonly baudOptions: readonly BaudOption[];
 }
@@ -107,6 +113,7 @@ export const CHIPS: Readonly<Record<ChipModel, ChipSpec>> = {
     fbDivRange: [60, 200],
     postDivMinusOne: false,
     nonceCarriesAddress: true,
+    nonceCounterReg: undefined,
     // MISC_CONTROL with BT8D = 0 -> 3.125 Mbaud (§6).
     baudOptions: [{ hostBaud: 3_125_000, chipBaud: 3_125_000, reg: 0x18, value: 0x00006031 }],
   },
@@ -124,6 +131,7 @@ export const CHIPS: Readonly<Record<ChipModel, ChipSpec>> = {
     fbDivRange: [144, 235],
     postDivMinusOne: true,
     nonceCarriesAddress: true,
+    nonceCounterReg: 0x8c,
     baudOptions: [BAUD_1M],
   },
   BM1368: {
@@ -141,6 +149,7 @@ export const CHIPS: Readonly<Record<ChipModel, ChipSpec>> = {
     postDivMinusOne: true,
     // ESP-Miner decodes the address like the BM1366; no capture confirms it (inferred).
     nonceCarriesAddress: true,
+    nonceCounterReg: 0x8c,
     baudOptions: [BAUD_1M],
   },
   BM1370: {
@@ -158,6 +167,7 @@ export const CHIPS: Readonly<Record<ChipModel, ChipSpec>> = {
     postDivMinusOne: true,
     // mujina captures: the BM1370 does not stamp its address (§12.7).
     nonceCarriesAddress: false,
+    nonceCounterReg: 0x8c,
     baudOptions: [BAUD_1M, { hostBaud: 3_125_000, chipBaud: 3_125_000, reg: 0x28, value: 0x01300000 }],
   },
   BM1362: {
@@ -177,6 +187,7 @@ export const CHIPS: Readonly<Record<ChipModel, ChipSpec>> = {
     fbDivRange: [144, 235],
     postDivMinusOne: true,
     nonceCarriesAddress: true,
+    nonceCounterReg: undefined,
     // S19j Pro factory value, divider 0 (§6).
     baudOptions: [{ hostBaud: 3_125_000, chipBaud: 3_125_000, reg: 0x28, value: 0x11300000 }],
   },

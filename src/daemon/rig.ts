@@ -2,7 +2,9 @@
  * The chip side of the daemon (architecture.md "composition root", data flow steps 4-6 and
  * upstream 1-3): for every chain of a board its I/O (board-io.ts) and a Bm13xxChain, one
  * Dispatcher over all of them, hashrate meters fed by chip nonces and the best difficulty. Chains
- * init in parallel; one that fails is marked 'failed' with its reason and the others mine.
+ * init in parallel; one that fails is marked 'failed' with its reason and the others mine. Where
+ * a chain's nonces do not name their chip, the chips' own nonce counters are read every second
+ * for per-chip rates (bm13xx.md §12.7).
  */
 import { join } from 'node:path';
 import type { BoardDefinition } from '../../boards/types.js';
@@ -12,7 +14,8 @@ import type { ByteLink } from '../../drivers/transport/uart-link.js';
 import type { Config } from '../config/schema.js';
 import { type Logger, silentLog } from '../log.js';
 import { BestDifficulty } from '../work/best-difficulty.js';
-import { type Clock, systemClock } from '../work/clock.js';
+import { NonceCounterDeltas } from '../work/chip-counters.js';
+import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import { Dispatcher, type DispatcherOptions } from '../work/dispatcher.js';
 import { HashrateTracker } from '../work/hashrate.js';
 import { type ChainIo, openChainIo } from './board-io.js';
@@ -57,6 +60,9 @@ export const SIM_TIMING: Partial<ChainTiming> = {
   readIdleMs: 60,
 };
 
+/** How often chip nonce counters are read where they are needed (ESP-Miner reads about once a second). */
+export const COUNTER_READ_MS = 1_000;
+
 export class Rig {
   readonly board: BoardDefinition;
   readonly chains: readonly RigChain[];
@@ -64,9 +70,13 @@ export class Rig {
   readonly hashrate: HashrateTracker;
   readonly best: BestDifficulty;
   private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly counterDeltas: NonceCounterDeltas;
+  private counterTimer: TimerHandle | undefined;
+  private closed = false;
 
   private constructor(
-    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best'> & { log: Logger },
+    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best'> & { log: Logger; clock: Clock },
   ) {
     this.board = init.board;
     this.chains = init.chains;
@@ -74,6 +84,8 @@ export class Rig {
     this.hashrate = init.hashrate;
     this.best = init.best;
     this.log = init.log;
+    this.clock = init.clock;
+    this.counterDeltas = new NonceCounterDeltas(init.board.simulated ? init.board.sim.simTargetShift : 0);
   }
 
   static async build(options: RigOptions): Promise<Rig> {
@@ -114,7 +126,7 @@ export class Rig {
       // job's host space (dispatcher.ts splitLanes).
       log: log.child({ component: 'dispatcher' }),
     });
-    return new Rig({ board, chains, dispatcher, hashrate, best, log });
+    return new Rig({ board, chains, dispatcher, hashrate, best, log, clock });
   }
 
   /** Initialise every chain at once; resolves with how many are mining (0 = nothing to mine with). */
@@ -135,7 +147,41 @@ export class Rig {
         }
       }),
     );
+    // The baseline reading before any work, so the first second of hashing counts too.
+    await this.readAllCounters();
+    this.scheduleCounterReads();
     return this.miningChains();
+  }
+
+  /** Chains that need the chips' counters for per-chip rates: their nonces do not name the chip. */
+  private counterChains(): RigChain[] {
+    return this.chains.filter(
+      (c) =>
+        c.state === 'mining' && !c.chain.noncesNameTheirChip && c.chain.spec.nonceCounterReg !== undefined,
+    );
+  }
+
+  private scheduleCounterReads(): void {
+    if (this.closed || this.counterChains().length === 0) return;
+    this.counterTimer = this.clock.setTimer(() => {
+      // One read per chain at a time: the next is scheduled only once every answer is in.
+      void this.readAllCounters().then(() => this.scheduleCounterReads());
+    }, COUNTER_READ_MS);
+  }
+
+  private async readAllCounters(): Promise<void> {
+    await Promise.all(this.counterChains().map((c) => this.readCounters(c)));
+  }
+
+  private async readCounters(c: RigChain): Promise<void> {
+    try {
+      const readings = await c.chain.readNonceCounters();
+      const at = this.clock.now();
+      for (const w of this.counterDeltas.update(c.index, readings))
+        this.hashrate.recordChip({ chain: c.index, chipIndex: w.chipIndex, weight: w.weight, at });
+    } catch (err) {
+      this.log.debug({ chain: c.index, err }, 'nonce counter read failed');
+    }
   }
 
   miningChains(): number {
@@ -144,6 +190,8 @@ export class Rig {
 
   /** Stop work, hold the chips in reset, close the ports; saves the best difficulty. */
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.counterTimer !== undefined) this.clock.clearTimer(this.counterTimer);
     this.dispatcher.stop();
     await Promise.all(
       this.chains.map(async (c) => {

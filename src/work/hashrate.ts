@@ -72,7 +72,10 @@ export interface HashrateSnapshot {
   }[];
 }
 
-/** Meters for the rig, each chain and each chip (chips only when the chain can tell which chip). */
+/**
+ * Meters for the rig, each chain and each chip. A chip's meter is fed by its nonces where they name
+ * the chip, or by its own nonce counter (recordChip) where they do not.
+ */
 export class HashrateTracker {
   private readonly startedAt: number;
   private readonly rig: HashMeter;
@@ -86,19 +89,36 @@ export class HashrateTracker {
   /** One accepted chip nonce (dispatcher ChipNonceEvent fields). */
   record(event: { chain: number; chipIndex: number | undefined; weight: number; at: number }): void {
     this.rig.record(event.weight, event.at);
-    let chain = this.chains.get(event.chain);
+    this.chainMeters(event.chain).meter.record(event.weight, event.at);
+    if (event.chipIndex !== undefined)
+      this.chipMeter(event.chain, event.chipIndex).record(event.weight, event.at);
+  }
+
+  /**
+   * Work a chip did as its own counter tells (chip-counters.ts), for chains whose nonces do not
+   * name their chip: only the chip meter, since the chain and rig count that work through its nonces.
+   */
+  recordChip(event: { chain: number; chipIndex: number; weight: number; at: number }): void {
+    this.chipMeter(event.chain, event.chipIndex).record(event.weight, event.at);
+  }
+
+  private chainMeters(index: number): { meter: HashMeter; chips: Map<number, HashMeter> } {
+    let chain = this.chains.get(index);
     if (chain === undefined) {
       chain = { meter: new HashMeter(this.startedAt), chips: new Map() };
-      this.chains.set(event.chain, chain);
+      this.chains.set(index, chain);
     }
-    chain.meter.record(event.weight, event.at);
-    if (event.chipIndex === undefined) return;
-    let chip = chain.chips.get(event.chipIndex);
+    return chain;
+  }
+
+  private chipMeter(chainIndex: number, chipIndex: number): HashMeter {
+    const chips = this.chainMeters(chainIndex).chips;
+    let chip = chips.get(chipIndex);
     if (chip === undefined) {
       chip = new HashMeter(this.startedAt);
-      chain.chips.set(event.chipIndex, chip);
+      chips.set(chipIndex, chip);
     }
-    chip.record(event.weight, event.at);
+    return chip;
   }
 
   rigRate(window: HashrateWindow, now: number): number {

@@ -70,4 +70,34 @@ describe('Bm13xxChain on the simulated board', () => {
     const c = simChain('BM1366', 2, 3, 1_000_000, 100);
     await expect(c.init()).rejects.toThrow(ChipError);
   });
+
+  it('BM1370 x4: reads the nonce counter of every chip, and each grows while the chips hash', async () => {
+    const path = 'sim:BM1370-counters';
+    SimBinding.createChain(path, { model: 'BM1370', chipCount: 4, hashrate: 400_000, simTargetShift: 24 });
+    const c = new Bm13xxChain({
+      index: 0,
+      model: 'BM1370',
+      expectedChipCount: 4,
+      link: new UartLink({ binding: SimBinding, path }),
+      reset: async () => {},
+      frequencyMhz: 100,
+      chipDifficulty: 1,
+      workingBaud: 1_000_000,
+      timing: FAST,
+    });
+    chain = c;
+    expect(await c.readNonceCounters()).toEqual([]); // not ready: nothing read
+    await c.init();
+    expect(c.noncesNameTheirChip).toBe(false);
+    await c.sendWork(work, true);
+    const first = await c.readNonceCounters();
+    expect(first.map((r) => r.chipIndex).sort()).toEqual([0, 1, 2, 3]);
+    await new Promise((r) => setTimeout(r, 600));
+    const second = await c.readNonceCounters();
+    // At 100 k hashes/s per chip and one count per 2^8 hashes: hundreds of counts in 0.6 s.
+    for (const r of second) {
+      const before = first.find((f) => f.chipIndex === r.chipIndex)?.count ?? Number.POSITIVE_INFINITY;
+      expect(r.count - before).toBeGreaterThan(20);
+    }
+  });
 });
