@@ -15,6 +15,8 @@ interface ChipFacts {
   readonly maxMhz: number;
   readonly workingBaud: number;
   readonly coreVoltage: number;
+  /** EMC2101 settings for this chip's temperature diode, where a source gives them. */
+  readonly diode?: { readonly ideality: number; readonly beta: number };
 }
 
 // Default/max MHz and core volts: ESP-Miner figures in bm13xx.md §8.1. Baud: §6 (BM1397 goes to
@@ -52,6 +54,8 @@ const FACTS: readonly ChipFacts[] = [
     maxMhz: 625,
     workingBaud: 1_000_000,
     coreVoltage: 1.15,
+    // Bitaxe Gamma's EMC2101 settings for the BM1370 diode (bm13xx.md §10.1).
+    diode: { ideality: 0x24, beta: 0x00 },
   },
 ];
 
@@ -72,7 +76,7 @@ function rpiUartBoard(facts: ChipFacts): BoardDefinition {
     voltageDomains: 1,
     coreVoltage: facts.coreVoltage,
     // Single-chip boards read the ASIC diode through an EMC2101 at 0x4C (bm13xx.md §10.1).
-    sensors: [{ kind: 'emc2101', label: 'asic', bus: '/dev/i2c-1', address: 0x4c }],
+    sensors: [{ kind: 'emc2101', label: 'asic', bus: '/dev/i2c-1', address: 0x4c, ...facts.diode }],
     notes: 'GPIO lines 17/27 are a suggested wiring, not from a source; untested on hardware',
     simulated: false,
     sim: undefined,

@@ -41,6 +41,9 @@ export type SensorDefinition =
       readonly address: number;
       /** Added to every reading (EmberOne TMP451 remote diode: -7 C, bm13xx.md §10.2). */
       readonly offsetC?: number;
+      /** EMC2101 diode ideality and beta compensation for the ASIC's diode (Gamma: 0x24, 0; §10.1). */
+      readonly ideality?: number;
+      readonly beta?: number;
     }
   /** A Linux hwmon or thermal_zone file in millidegrees (src/hw/thermal.ts). */
   | { readonly kind: 'sysfs'; readonly label: string; readonly path: string }

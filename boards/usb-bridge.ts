@@ -28,7 +28,9 @@ export const bitaxeGammaUsb: BoardDefinition = {
   voltageDomains: 1,
   // mujina Gamma: 1.15 V on the TPS546 at 0x24 (§10.1).
   coreVoltage: 1.15,
-  sensors: [{ kind: 'emc2101', label: 'asic', bus: `bridge:${CONTROL}`, address: 0x4c }],
+  sensors: [
+    { kind: 'emc2101', label: 'asic', bus: `bridge:${CONTROL}`, address: 0x4c, ideality: 0x24, beta: 0x00 },
+  ],
   notes: 'bridge GPIO/I2C control needs a bitaxe-raw control-port driver (not in this tree yet)',
   simulated: false,
   sim: undefined,

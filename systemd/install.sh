@@ -8,8 +8,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$src/dist/src/cli/main.js" ] || { echo "install.sh: build first (npm ci && npm run build)" >&2; exit 1; }
 
 getent group gpio >/dev/null || groupadd --system gpio
+getent group i2c >/dev/null || groupadd --system i2c
 id sv2miner >/dev/null 2>&1 || useradd --system --home /var/lib/sv2miner --shell /usr/sbin/nologin \
-  --groups dialout,gpio sv2miner
+  --groups dialout,gpio,i2c sv2miner
+# An existing user (an upgrade) gets the I2C group too, for the temperature sensors.
+usermod --append --groups i2c sv2miner
 
 install -d /opt/sv2miner /etc/sv2miner /var/lib/sv2miner
 cp -a "$src/dist" "$src/node_modules" "$src/config" "$src/package.json" "$src/README.md" /opt/sv2miner/

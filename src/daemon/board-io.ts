@@ -11,6 +11,8 @@ import type { SimChain } from '../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../drivers/transport/bindings.js';
 import { type ByteLink, UartLink } from '../../drivers/transport/uart-link.js';
 import { FakeGpio, type Gpio, OnoffGpio, pulseReset, sysfsGpioNumber } from '../hw/gpio.js';
+import { type I2cBus, LinuxI2cBus } from '../hw/i2c.js';
+import { I2cTemperatureReader } from '../hw/i2c-sensors.js';
 import { SysfsThermalReader, type ThermalReader } from '../hw/thermal.js';
 import type { Logger } from '../log.js';
 
@@ -128,13 +130,27 @@ async function openLine(
 
 /**
  * Readers for the board's sensors. The simulator reports its configured temperature with a small
- * drift, so throttling logic sees a live value; I2C sensors have no driver yet and are skipped
- * with a warning rather than read as failures (which would shut the rig down).
+ * drift, so throttling logic sees a live value. I2C sensors on a Linux bus share one LinuxI2cBus
+ * per bus; sensors behind a USB bridge's control port have no driver yet and are skipped with a
+ * warning rather than read as failures (which would shut the rig down).
  */
-export function thermalReaders(board: BoardDefinition, log: Logger): ThermalReader[] {
+export function thermalReaders(
+  board: BoardDefinition,
+  log: Logger,
+  openBus: (path: string) => I2cBus = (path) => new LinuxI2cBus(path),
+): ThermalReader[] {
   const readers: ThermalReader[] = [];
+  const buses = new Map<string, I2cBus>();
+  const busFor = (path: string): I2cBus => {
+    let bus = buses.get(path);
+    if (bus === undefined) {
+      bus = openBus(path);
+      buses.set(path, bus);
+    }
+    return bus;
+  };
   for (const sensor of board.sensors) {
-    const reader = readerFor(sensor);
+    const reader = readerFor(sensor, busFor, log);
     if (reader === undefined)
       log.warn({ sensor: sensor.label, kind: sensor.kind }, 'no driver for this sensor; not monitored');
     else readers.push(reader);
@@ -142,7 +158,11 @@ export function thermalReaders(board: BoardDefinition, log: Logger): ThermalRead
   return readers;
 }
 
-function readerFor(sensor: SensorDefinition): ThermalReader | undefined {
+function readerFor(
+  sensor: SensorDefinition,
+  busFor: (path: string) => I2cBus,
+  log: Logger,
+): ThermalReader | undefined {
   switch (sensor.kind) {
     case 'sim': {
       const startedAt = performance.now();
@@ -153,7 +173,18 @@ function readerFor(sensor: SensorDefinition): ThermalReader | undefined {
     }
     case 'sysfs':
       return new SysfsThermalReader(sensor.label, sensor.path);
-    default:
-      return undefined;
+    case 'emc2101':
+    case 'tmp1075':
+    case 'tmp451':
+      if (!sensor.bus.startsWith('/dev/i2c-')) return undefined;
+      return new I2cTemperatureReader(busFor(sensor.bus), {
+        kind: sensor.kind,
+        label: sensor.label,
+        address: sensor.address,
+        ...(sensor.offsetC === undefined ? {} : { offsetC: sensor.offsetC }),
+        ...(sensor.ideality === undefined ? {} : { ideality: sensor.ideality }),
+        ...(sensor.beta === undefined ? {} : { beta: sensor.beta }),
+        onError: (message) => log.warn({ sensor: sensor.label }, `temperature sensor unreadable: ${message}`),
+      });
   }
 }

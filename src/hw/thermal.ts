@@ -1,6 +1,7 @@
 /**
  * Temperatures and what to do about them. Readers take a Linux hwmon `temp<N>_input` or
- * `thermal_zone<N>/temp` file (millidegrees C; path injected, fake for tests). The decision is a pure
+ * `thermal_zone<N>/temp` file (millidegrees C; path injected, fake for tests), or an I2C sensor
+ * (i2c-sensors.ts). The decision is a pure
  * function of the reading, the limits and the previous state: ok, throttle (with hysteresis), or
  * shutdown at the limit or after N unreadable samples in a row (mujina: 3 bad readings or >= 80 C,
  * bm13xx.md §10.1). It decides only; lowering frequency or resetting chips is the caller's job.
@@ -16,6 +17,13 @@ export interface ThermalReader {
 /** Plausible die/board temperatures; anything outside is a broken sensor, not a hot chip. */
 const PLAUSIBLE_MIN_C = -40;
 const PLAUSIBLE_MAX_C = 200;
+
+/** The reading, or undefined when it cannot be a real temperature (NaN, out of range). */
+export function plausibleCelsius(celsius: number): number | undefined {
+  return Number.isFinite(celsius) && celsius >= PLAUSIBLE_MIN_C && celsius <= PLAUSIBLE_MAX_C
+    ? celsius
+    : undefined;
+}
 
 export class SysfsThermalReader implements ThermalReader {
   readonly label: string;
@@ -43,8 +51,7 @@ export class SysfsThermalReader implements ThermalReader {
     }
     const milli = Number(text.trim());
     if (text.trim() === '' || !Number.isFinite(milli)) return undefined;
-    const celsius = milli / 1000 + this.offsetC;
-    return celsius < PLAUSIBLE_MIN_C || celsius > PLAUSIBLE_MAX_C ? undefined : celsius;
+    return plausibleCelsius(milli / 1000 + this.offsetC);
   }
 }
 
