@@ -31,7 +31,8 @@ export const bitaxeGammaUsb: BoardDefinition = {
   sensors: [
     { kind: 'emc2101', label: 'asic', bus: `bridge:${CONTROL}`, address: 0x4c, ideality: 0x24, beta: 0x00 },
   ],
-  notes: 'bridge GPIO/I2C control needs a bitaxe-raw control-port driver (not in this tree yet)',
+  notes:
+    'reset pin and EMC2101 go through the bitaxe-raw control port; the TPS546 core regulator is not configured by sv2miner yet, so the chip must already be powered',
   simulated: false,
   sim: undefined,
 };

@@ -1,5 +1,5 @@
 /**
- * Serves a SimChain on a pseudo-terminal, so any serial client (sv2miner on the hw binding,
+ * Serves a simulated serial device (a SimChain, or a USB bridge's control port) on a pseudo-terminal, so any serial client (sv2miner on the hw binding,
  * picocom, a Python script) can talk BM13xx bytes to it. Node has no pty API: a child process owns
  * the pty pair and relays its master end over stdio pipes: `socat pty,... STDIO`, or a few lines of
  * python3 (os.openpty) where socat is missing. Baud on a pty means nothing, so the chain's host
@@ -22,12 +22,22 @@ export interface SimPtyOptions {
   readonly relay?: PtyRelay | 'auto';
 }
 
-export interface SimPtyServer {
+/** What a pty can serve: bytes in from the client, bytes out to it. */
+export interface SimSerialDevice {
+  write(bytes: Uint8Array): void;
+  onData(listener: (bytes: Uint8Array) => void): unknown;
+  close(): void;
+}
+
+export interface PtyServer {
   /** Open this path with any serial client. */
   readonly path: string;
   readonly relay: PtyRelay;
-  readonly chain: SimChain;
   close(): Promise<void>;
+}
+
+export interface SimPtyServer extends PtyServer {
+  readonly chain: SimChain;
 }
 
 /**
@@ -69,10 +79,22 @@ export function findPtyRelay(): PtyRelay | undefined {
 }
 
 export async function serveSimBoardOnPty(options: SimPtyOptions): Promise<SimPtyServer> {
+  const chain = new SimChain(options.chain);
+  chain.setHostBaud('follow');
+  const server = await servePty(chain, options);
+  return { ...server, chain };
+}
+
+/** Serves `device` on a new pty; closing the server closes the device. */
+export async function servePty(
+  device: SimSerialDevice,
+  options: Pick<SimPtyOptions, 'link' | 'relay'> = {},
+): Promise<PtyServer> {
   const wanted = options.relay ?? 'auto';
   const relay = wanted === 'auto' ? findPtyRelay() : wanted;
   if (relay === undefined) {
-    throw new TransportError('pty', 'serving a simulated board on a pty needs socat or python3 on PATH');
+    device.close();
+    throw new TransportError('pty', 'serving a simulated device on a pty needs socat or python3 on PATH');
   }
   const tempDir = options.link === undefined ? mkdtempSync(join(tmpdir(), 'sv2miner-sim-')) : undefined;
   const path = options.link ?? join(tempDir ?? tmpdir(), 'ttySIM0');
@@ -80,11 +102,9 @@ export async function serveSimBoardOnPty(options: SimPtyOptions): Promise<SimPty
     relay === 'socat'
       ? spawn('socat', ['-d', '-d', `pty,rawer,echo=0,link=${path}`, 'STDIO'])
       : spawn('python3', ['-u', '-c', PYTHON_RELAY, path]);
-  const chain = new SimChain(options.chain);
-  chain.setHostBaud('follow');
-  wire(child, chain);
+  wire(child, device);
   const cleanup = () => {
-    chain.close();
+    device.close();
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
   };
   try {
@@ -98,7 +118,6 @@ export async function serveSimBoardOnPty(options: SimPtyOptions): Promise<SimPty
   return {
     path,
     relay,
-    chain,
     close() {
       closing ??= new Promise<void>((resolve) => {
         const done = () => {
@@ -115,10 +134,10 @@ export async function serveSimBoardOnPty(options: SimPtyOptions): Promise<SimPty
   };
 }
 
-/** Host bytes from the relay's stdout go to the chain; chain replies go to its stdin. */
-function wire(child: ChildProcessWithoutNullStreams, chain: SimChain): void {
-  child.stdout.on('data', (bytes: Buffer) => chain.write(Uint8Array.from(bytes)));
-  chain.onData((bytes) => {
+/** Host bytes from the relay's stdout go to the device; its replies go to the relay's stdin. */
+function wire(child: ChildProcessWithoutNullStreams, device: SimSerialDevice): void {
+  child.stdout.on('data', (bytes: Buffer) => device.write(Uint8Array.from(bytes)));
+  device.onData((bytes) => {
     if (child.stdin.writable) child.stdin.write(bytes);
   });
   // EPIPE after the relay exits is expected during close; the exit itself is reported elsewhere.

@@ -6,10 +6,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoardDefinition, ChainDefinition, ControlLine, SensorDefinition } from '../../boards/types.js';
+import { BridgeControlPort } from '../../drivers/bridge/control-port.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import type { SimChain } from '../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../drivers/transport/bindings.js';
 import { type ByteLink, UartLink } from '../../drivers/transport/uart-link.js';
+import { BridgeGpio, BridgeI2cBus } from '../hw/bridge.js';
 import { FakeGpio, type Gpio, OnoffGpio, pulseReset, sysfsGpioNumber } from '../hw/gpio.js';
 import { type I2cBus, LinuxI2cBus } from '../hw/i2c.js';
 import { I2cTemperatureReader } from '../hw/i2c-sensors.js';
@@ -75,9 +77,9 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
   }
   const binding = await bindingByName('hw');
   const link = new UartLink({ binding, path: def.uartPath, logger: log });
-  const reset = await openLine(board.reset, 1, log, 'reset');
+  const reset = await openLine(board.reset, 1, log);
   // Power stays off until the first bring-up asserts it.
-  const power = await openLine(board.powerEnable, 0, log, 'power-enable');
+  const power = await openLine(board.powerEnable, 0, log);
   return {
     link,
     sim: undefined,
@@ -104,12 +106,11 @@ function totalChips(board: BoardDefinition): number {
   return board.chains.reduce((n, c) => n + c.chipCount, 0);
 }
 
-/** A hardware control line, opened at `initial`; bridge pins have no driver yet (logged, skipped). */
+/** A hardware control line, opened at `initial`: a Linux GPIO line or a USB bridge's pin. */
 async function openLine(
   line: ControlLine | undefined,
   initial: 0 | 1,
   log: Logger,
-  what: string,
 ): Promise<Gpio | undefined> {
   if (line === undefined) return undefined;
   switch (line.kind) {
@@ -118,36 +119,55 @@ async function openLine(
       return OnoffGpio.open(number, { activeLow: line.activeLow, initial });
     }
     case 'bridge':
-      log.warn(
-        { line: what, port: line.controlPort },
-        'USB-bridge control pins are not driven yet; skipping',
-      );
-      return undefined;
+      return BridgeGpio.open(bridgePort(line.controlPort, log), line.pin, {
+        activeLow: line.activeLow,
+        initial,
+      });
     case 'sim':
       return new FakeGpio({ activeLow: line.activeLow, initial });
   }
 }
 
+// One control port per bridge, shared by its pins and its I2C sensors (requests are serialised
+// per port) and kept for the life of the process: a pause or restart reopens lines, not ports.
+const bridgePorts = new Map<string, BridgeControlPort>();
+
+export function bridgePort(path: string, log: Logger): BridgeControlPort {
+  let port = bridgePorts.get(path);
+  if (port === undefined) {
+    port = new BridgeControlPort({
+      path,
+      link: async () => new UartLink({ binding: await bindingByName('hw'), path, logger: log }),
+      logger: log,
+    });
+    bridgePorts.set(path, port);
+  }
+  return port;
+}
+
+/** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
+export function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
+  if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));
+  if (path.startsWith('/dev/i2c-')) return new LinuxI2cBus(path);
+  return undefined;
+}
+
 /**
  * Readers for the board's sensors. The simulator reports its configured temperature with a small
- * drift, so throttling logic sees a live value. I2C sensors on a Linux bus share one LinuxI2cBus
- * per bus; sensors behind a USB bridge's control port have no driver yet and are skipped with a
+ * drift, so throttling logic sees a live value. I2C sensors share one bus object per bus, on Linux
+ * (/dev/i2c-N) or behind a USB bridge's control port; a bus of no known form is skipped with a
  * warning rather than read as failures (which would shut the rig down).
  */
 export function thermalReaders(
   board: BoardDefinition,
   log: Logger,
-  openBus: (path: string) => I2cBus = (path) => new LinuxI2cBus(path),
+  openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
 ): ThermalReader[] {
   const readers: ThermalReader[] = [];
-  const buses = new Map<string, I2cBus>();
-  const busFor = (path: string): I2cBus => {
-    let bus = buses.get(path);
-    if (bus === undefined) {
-      bus = openBus(path);
-      buses.set(path, bus);
-    }
-    return bus;
+  const buses = new Map<string, I2cBus | undefined>();
+  const busFor = (path: string): I2cBus | undefined => {
+    if (!buses.has(path)) buses.set(path, openBus(path));
+    return buses.get(path);
   };
   for (const sensor of board.sensors) {
     const reader = readerFor(sensor, busFor, log);
@@ -160,7 +180,7 @@ export function thermalReaders(
 
 function readerFor(
   sensor: SensorDefinition,
-  busFor: (path: string) => I2cBus,
+  busFor: (path: string) => I2cBus | undefined,
   log: Logger,
 ): ThermalReader | undefined {
   switch (sensor.kind) {
@@ -175,9 +195,10 @@ function readerFor(
       return new SysfsThermalReader(sensor.label, sensor.path);
     case 'emc2101':
     case 'tmp1075':
-    case 'tmp451':
-      if (!sensor.bus.startsWith('/dev/i2c-')) return undefined;
-      return new I2cTemperatureReader(busFor(sensor.bus), {
+    case 'tmp451': {
+      const bus = busFor(sensor.bus);
+      if (bus === undefined) return undefined;
+      return new I2cTemperatureReader(bus, {
         kind: sensor.kind,
         label: sensor.label,
         address: sensor.address,
@@ -186,5 +207,6 @@ function readerFor(
         ...(sensor.beta === undefined ? {} : { beta: sensor.beta }),
         onError: (message) => log.warn({ sensor: sensor.label }, `temperature sensor unreadable: ${message}`),
       });
+    }
   }
 }

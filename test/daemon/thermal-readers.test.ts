@@ -43,12 +43,27 @@ describe('thermalReaders: the board s sensors as readers', () => {
     ]);
   });
 
-  it('sensors behind a USB bridge control port are skipped with a warning, not failed', () => {
+  it('sensors behind a USB bridge control port share one bridge bus; an unknown bus kind is skipped with a warning', async () => {
+    const bridge = new FakeI2cBus('bridge:/dev/ttyACM0')
+      .set(0x4a, 0x00, 0x28)
+      .set(0x4a, 0x01, 0x00)
+      .set(0x49, 0x03, 0x00)
+      .set(0x49, 0x01, 0x41)
+      .set(0x49, 0x10, 0x00);
+    const opened: string[] = [];
     const { log, lines } = capturingLog();
-    const readers = thermalReaders(boardById('emberone00'), log, () => {
-      throw new Error('no Linux bus should be opened for a bridge');
+    const readers = thermalReaders(boardById('emberone00'), log, (path) => {
+      opened.push(path);
+      return bridge;
     });
-    expect(readers).toEqual([]);
+    expect(opened).toEqual(['bridge:/dev/ttyACM0']);
+    expect(await Promise.all(readers.map(async (r) => [r.label, await r.read()]))).toEqual([
+      ['left-pcb', 40],
+      ['chip0', 65 - 7],
+    ]);
+    expect(lines).toEqual([]);
+    const skipped = thermalReaders(boardById('emberone00'), log, () => undefined);
+    expect(skipped).toEqual([]);
     expect(lines.map((l) => [l['sensor'], l['msg']])).toEqual([
       ['left-pcb', 'no driver for this sensor; not monitored'],
       ['chip0', 'no driver for this sensor; not monitored'],
