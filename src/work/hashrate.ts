@@ -77,7 +77,8 @@ export interface HashrateSnapshot {
  * the chip, or by its own nonce counter (recordChip) where they do not.
  */
 export class HashrateTracker {
-  private readonly startedAt: number;
+  /** Clock ms the meters started: rates divide by the time since then until a window is full. */
+  readonly startedAt: number;
   private readonly rig: HashMeter;
   private readonly chains = new Map<number, { meter: HashMeter; chips: Map<number, HashMeter> }>();
 

@@ -60,30 +60,13 @@ describe('log format', () => {
         logLevel: 'info',
       };
       writeFileSync(join(dir, 'default.json'), JSON.stringify(config));
-      const pretty = await runCli([
-        'run',
-        '--config-dir',
-        dir,
-        '--for',
-        '3',
-        '--no-api',
-        '--log-format',
-        'pretty',
-      ]);
-      const prettyLines = pretty.stderr.split('\n').filter((l) => l !== '');
+      const mineFor3s = (format: string) =>
+        runCli(['run', '--config-dir', dir, '--for', '3', '--no-api', '--log-format', format]);
+      const prettyLines = (await mineFor3s('pretty')).stderr.split('\n').filter((l) => l !== '');
       expect(prettyLines.some((l) => /\] INFO: \[lifecycle\] stopped cleanly/.test(l))).toBe(true);
       expect(prettyLines.some((l) => l.startsWith('{'))).toBe(false);
 
-      const json = await runCli([
-        'run',
-        '--config-dir',
-        dir,
-        '--for',
-        '3',
-        '--no-api',
-        '--log-format',
-        'json',
-      ]);
+      const json = await mineFor3s('json');
       const jsonLines = json.stderr.split('\n').filter((l) => l !== '');
       const parsed = jsonLines.map((l) => JSON.parse(l) as { msg?: string; component?: string });
       expect(parsed.some((e) => e.component === 'lifecycle' && e.msg === 'stopped cleanly')).toBe(true);
