@@ -73,6 +73,8 @@ describe('reads against the live rig', () => {
   });
 
   it('/api/system/info carries the rig own figures', async () => {
+    // A fast rig has its first share inside its first second: let uptime reach a whole second.
+    expect(await until(() => rig.miner.snapshot().uptimeS >= 1.2, 5_000)).toBe(true);
     const { value: info, accepted: n } = await steady(() => json('/api/system/info'));
     const s = rig.miner.snapshot();
     const pool = rig.miner.localPool;
