@@ -116,6 +116,17 @@ export const configSchema = z
         },
         expect('an object {throttleC, shutdownC, hysteresisC, maxBadReadings}'),
       ),
+      // What the operator asked of the fan (AxeOS autofanspeed/fanspeed); kept and served even
+      // where the board has no fan driver, so a PATCH survives a restart.
+      fan: z
+        .strictObject(
+          {
+            auto: z.boolean(expect('true or false')),
+            speedPercent: integer('a whole percent from 0 to 100', 0, 100),
+          },
+          expect('an object {auto, speedPercent}'),
+        )
+        .default({ auto: true, speedPercent: 100 }),
       logLevel: z.enum(LOG_LEVELS, expect(`one of ${LOG_LEVELS.join(', ')}`)),
       localPool: z.strictObject(
         {

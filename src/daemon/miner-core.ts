@@ -45,7 +45,6 @@ export abstract class MinerCore {
   protected lastJob: Job | undefined;
   protected paused = false;
   protected throttled = false;
-  protected fan: RigSnapshot['fan'] = { auto: true, speedPercent: 100, rpm: null };
   protected readonly latencies: number[] = [];
   protected localStale = 0;
   protected retired: RetiredCounters | undefined;
@@ -160,7 +159,8 @@ export abstract class MinerCore {
       pools: this.pools?.snapshot() ?? [],
       activePoolIndex: this.pools?.activeIndex() ?? null,
       tempC: this.thermal?.hottest() ?? null,
-      fan: this.fan,
+      // No supported board has a tachometer yet.
+      fan: { ...this.config.fan, rpm: null },
       jobSwitchLatencyMs: this.latencies,
       nbits: this.lastJob?.nbits ?? null,
       localStale: this.localStale,

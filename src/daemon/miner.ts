@@ -6,7 +6,13 @@
 import type { RigControl, RigSnapshot, SettingsPatch } from '../api/snapshot.js';
 import type { Config, PoolConfig } from '../config/schema.js';
 import { MinerCore } from './miner-core.js';
-import { configPatch, localConfigPath, patchedConfig, persistSettings } from './settings.js';
+import {
+  configPatch,
+  localConfigPath,
+  patchedConfig,
+  persistSettings,
+  type SettingsKey,
+} from './settings.js';
 
 export type { MinerOptions } from './miner-options.js';
 export type { Health } from './progress-watch.js';
@@ -45,14 +51,15 @@ export class Miner extends MinerCore implements RigControl {
 
   applySettings(patch: SettingsPatch): Promise<void> {
     return this.serial(async () => {
-      const change = this.withoutUnchangedPools(configPatch(patch));
+      const change = this.withoutUnchangedPools(configPatch(patch, this.config));
       const next = patchedConfig(this.config, change);
-      if (patch.fan !== undefined) {
-        // No board here has a fan driver yet: remember the wish so the APIs show it.
-        this.fan = { ...this.fan, ...patch.fan };
+      const keys: SettingsKey[] = [];
+      if (change.fan !== undefined) {
+        // No board here has a fan driver yet: keep the wish (config and APIs) for when one has.
+        keys.push('fan');
+        this.config = patchedConfig(this.config, { fan: change.fan });
         this.log.warn('fan settings stored but not applied: this board has no fan control');
       }
-      const keys: ('pools' | 'frequencyMhz')[] = [];
       if (change.frequencyMhz !== undefined) {
         keys.push('frequencyMhz');
         this.config = next;
@@ -121,10 +128,10 @@ export class Miner extends MinerCore implements RigControl {
    * the running one is no change, so saving a frequency neither reconnects nor persists pools.
    */
   private withoutUnchangedPools(
-    change: Partial<Pick<Config, 'pools' | 'frequencyMhz'>>,
-  ): Partial<Pick<Config, 'pools' | 'frequencyMhz'>> {
+    change: Partial<Pick<Config, SettingsKey>>,
+  ): Partial<Pick<Config, SettingsKey>> {
     const current = this.pools?.configs() ?? [];
-    const { pools, frequencyMhz } = change;
+    const { pools, ...rest } = change;
     const same =
       pools !== undefined &&
       pools.length === current.length &&
@@ -138,8 +145,7 @@ export class Miner extends MinerCore implements RigControl {
           (p.password === undefined || p.password === c.password)
         );
       });
-    if (!same) return change;
-    return frequencyMhz === undefined ? {} : { frequencyMhz };
+    return same ? rest : change;
   }
 
   /** Pools as the config file should hold them (the embedded pool's URL is not persisted). */

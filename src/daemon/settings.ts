@@ -18,24 +18,28 @@ export function localConfigPath(configDir: string | undefined, env: NodeJS.Proce
 }
 
 /** The patch applied to `config`, validated; throws the first ConfigError. */
-export function patchedConfig(
-  config: Readonly<Config>,
-  patch: Partial<Pick<Config, 'pools' | 'frequencyMhz'>>,
-): Config {
+export type SettingsKey = 'pools' | 'frequencyMhz' | 'fan';
+
+export function patchedConfig(config: Readonly<Config>, patch: Partial<Pick<Config, SettingsKey>>): Config {
   const merged: Record<string, unknown> = JSON.parse(JSON.stringify(config));
   if (patch.pools !== undefined)
     merged['pools'] = patch.pools.map((p) => keepPassword(cleanPool(p), config.pools));
   if (patch.frequencyMhz !== undefined) merged['frequencyMhz'] = patch.frequencyMhz;
+  if (patch.fan !== undefined) merged['fan'] = patch.fan;
   const result = validateConfig(merged);
   if (!result.ok) throw result.errors[0] ?? new ConfigError('config', 'valid settings', 'nothing');
   return result.config;
 }
 
-/** The config-relevant part of an API patch (fan has no config key: it lives in memory). */
-export function configPatch(patch: SettingsPatch): Partial<Pick<Config, 'pools' | 'frequencyMhz'>> {
+/** The config part of an API patch; a partial fan setting is completed from the current one. */
+export function configPatch(
+  patch: SettingsPatch,
+  config: Readonly<Config>,
+): Partial<Pick<Config, SettingsKey>> {
   return {
     ...(patch.pools === undefined ? {} : { pools: patch.pools.map(cleanPool) }),
     ...(patch.frequencyMhz === undefined ? {} : { frequencyMhz: patch.frequencyMhz }),
+    ...(patch.fan === undefined ? {} : { fan: { ...config.fan, ...patch.fan } }),
   };
 }
 
@@ -46,7 +50,7 @@ export function configPatch(patch: SettingsPatch): Partial<Pick<Config, 'pools' 
 export async function persistSettings(
   path: string,
   config: Readonly<Config>,
-  keys: readonly ('pools' | 'frequencyMhz')[],
+  keys: readonly SettingsKey[],
 ): Promise<void> {
   let current: Record<string, unknown> = {};
   try {

@@ -276,6 +276,29 @@ describe('writes against the live rig', () => {
     expect(local).toEqual({ frequencyMhz: 500 });
   });
 
+  it('PATCH fan settings is served at once and kept in local.json beside the frequency (merged, not replaced)', async () => {
+    const r = await http('/api/system', {
+      method: 'PATCH',
+      headers: writeHeaders(rig.token),
+      body: JSON.stringify({ fanspeed: 45 }),
+    });
+    expect(r.status, r.text).toBe(200);
+    const info = await json('/api/system/info');
+    expect([info['autofanspeed'], info['fanspeed']]).toEqual([1, 45]);
+    const patchAuto = await http('/api/system', {
+      method: 'PATCH',
+      headers: writeHeaders(rig.token),
+      body: JSON.stringify({ autofanspeed: 0 }),
+    });
+    expect(patchAuto.status, patchAuto.text).toBe(200);
+    const local = JSON.parse(readFileSync(join(rig.configDir, 'local.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(local).toEqual({ frequencyMhz: 500, fan: { auto: false, speedPercent: 45 } });
+    expect(rig.miner.snapshot().fan).toEqual({ auto: false, speedPercent: 45, rpm: null });
+  });
+
   it('PATCH with bad values is a 400 naming the field, and changes nothing', async () => {
     const cases: [unknown, RegExp][] = [
       [{ frequency: 'fast' }, /^frequency: expected a positive number \(MHz\), got "fast"$/],

@@ -34,4 +34,14 @@ describe('run-time settings', () => {
       /^pools\[0\]\.url: expected stratum2\+tcp:\/\/host:port\/<authority key>, got "stratum\+tcp:\/\/a:3333"$/,
     );
   });
+  it('fan settings are a config key with a default, validated like the rest', () => {
+    expect(base().fan).toEqual({ auto: true, speedPercent: 100 });
+    expect(patchedConfig(base(), { fan: { auto: false, speedPercent: 30 } }).fan).toEqual({
+      auto: false,
+      speedPercent: 30,
+    });
+    expect(() => patchedConfig(base(), { fan: { auto: false, speedPercent: 130 } })).toThrow(
+      /^fan\.speedPercent: expected a whole percent from 0 to 100, got 130$/,
+    );
+  });
 });
