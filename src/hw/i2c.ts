@@ -57,9 +57,7 @@ export class LinuxI2cBus implements I2cBus {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await (await this.bus()).readI2cBlock(address, register, length, buffer);
     if (bytesRead !== length)
-      throw new Error(
-        `I2C bus ${this.path}: device 0x${address.toString(16)} gave ${bytesRead} of ${length} bytes`,
-      );
+      throw new Error(`device 0x${address.toString(16)} gave ${bytesRead} of ${length} bytes`);
     return new Uint8Array(buffer);
   }
 
