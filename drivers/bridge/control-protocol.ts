@@ -5,6 +5,7 @@
  * `length(u16 LE, data only) | id | data`, where data `FF code [message]` is an error. The id
  * pairs a response with its request.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 
 export const PAGE = { i2c: 0x05, gpio: 0x06, adc: 0x07 } as const;
 export type Page = (typeof PAGE)[keyof typeof PAGE];
@@ -12,6 +13,7 @@ export type Page = (typeof PAGE)[keyof typeof PAGE];
 /** I2C page commands; on the GPIO page the command byte is the pin number itself. */
 export const I2C_COMMAND = { setFrequency: 0x10, write: 0x20, read: 0x30, writeRead: 0x40 } as const;
 
+// Codes 0x10, 0x11, 0x12 and 0xFF (the linter writes number keys in decimal).
 export const ERROR_NAMES: Readonly<Record<number, string>> = {
   16: 'timeout',
   17: 'invalid command',
@@ -84,9 +86,7 @@ export class ResponseReader {
   droppedBytes = 0;
 
   push(chunk: Uint8Array): ControlResponse[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
+    const joined = concatBytes(this.buffer, chunk);
     const out: ControlResponse[] = [];
     let at = 0;
     while (joined.length - at >= 3) {

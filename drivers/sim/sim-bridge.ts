@@ -5,6 +5,7 @@
  * runs transfers on a FakeI2cBus holding the board's sensors. An unknown page answers
  * `FF 11` (invalid command), a device that does not acknowledge `FF FF <message>`.
  */
+import { concatBytes } from '@noble/hashes/utils.js';
 import { FakeI2cBus } from '../../src/hw/i2c.js';
 import { decodeRequest, encodeResponse, I2C_COMMAND, PAGE } from '../bridge/control-protocol.js';
 
@@ -43,9 +44,7 @@ export class SimBridge {
   }
 
   write(bytes: Uint8Array): void {
-    const joined = new Uint8Array(this.pending.length + bytes.length);
-    joined.set(this.pending);
-    joined.set(bytes, this.pending.length);
+    const joined = concatBytes(this.pending, bytes);
     let at = 0;
     for (;;) {
       let parsed: ReturnType<typeof decodeRequest>;

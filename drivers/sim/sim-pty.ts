@@ -1,6 +1,7 @@
 /**
- * Serves a simulated serial device (a SimChain, or a USB bridge's control port) on a pseudo-terminal, so any serial client (sv2miner on the hw binding,
- * picocom, a Python script) can talk BM13xx bytes to it. Node has no pty API: a child process owns
+ * Serves a simulated serial device (a SimChain, or a USB bridge's control port) on a
+ * pseudo-terminal, so any serial client (sv2miner on the hw binding, picocom, a Python script)
+ * can talk to it as to the hardware. Node has no pty API: a child process owns
  * the pty pair and relays its master end over stdio pipes: `socat pty,... STDIO`, or a few lines of
  * python3 (os.openpty) where socat is missing. Baud on a pty means nothing, so the chain's host
  * rate "follows" the chips: the chips' baud registers still change, but a pty client never goes deaf.

@@ -1,7 +1,7 @@
 /**
  * Register access on an I2C/SMBus bus, behind one interface so sensor drivers run the same on
- * a Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened) and
- * on a fake that holds device registers for tests. A USB bridge's I2C page could implement it too.
+ * a Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened), on a
+ * USB bridge's I2C page (bridge.ts) and on a fake that holds device registers for tests.
  */
 
 export interface I2cBus {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeI2cBus, LinuxI2cBus, linuxI2cBusNumber } from '../../src/hw/i2c.js';
+import { FakeI2cBus, type I2cBus, LinuxI2cBus, linuxI2cBusNumber } from '../../src/hw/i2c.js';
 import {
   emc2101Celsius,
   I2cTemperatureReader,
@@ -37,6 +37,18 @@ describe('sensor register decoding (datasheet layouts)', () => {
     expect(tmp451Celsius(0x19, 0xf0, false)).toBe(25.9375);
   });
 });
+
+/** An EMC2101 reader at 0x4C on `bus` that keeps every error message it reports. */
+function emc2101WithErrors(bus: I2cBus): { reader: I2cTemperatureReader; errors: string[] } {
+  const errors: string[] = [];
+  const reader = new I2cTemperatureReader(bus, {
+    kind: 'emc2101',
+    label: 'asic',
+    address: 0x4c,
+    onError: (m) => errors.push(m),
+  });
+  return { reader, errors };
+}
 
 describe('I2cTemperatureReader over a bus', () => {
   it('EMC2101: writes ideality and beta once before the first reading, then reads the diode', async () => {
@@ -76,13 +88,7 @@ describe('I2cTemperatureReader over a bus', () => {
 
   it('a NACK or a diode fault is an unreadable sample, reported once per streak, and recovers', async () => {
     const bus = new FakeI2cBus().set(0x4c, 0x01, 0x30).set(0x4c, 0x10, 0x00);
-    const errors: string[] = [];
-    const reader = new I2cTemperatureReader(bus, {
-      kind: 'emc2101',
-      label: 'asic',
-      address: 0x4c,
-      onError: (m) => errors.push(m),
-    });
+    const { reader, errors } = emc2101WithErrors(bus);
     expect(await reader.read()).toBe(48);
     bus.fail(0x4c);
     expect(await reader.read()).toBeUndefined();
@@ -129,13 +135,7 @@ describe('LinuxI2cBus', () => {
     await expect(bus.readByte(0x4c, 0x01)).rejects.toThrow(
       /^ENOENT: no such file or directory, open '\/dev\/i2c-250'$/,
     );
-    const errors: string[] = [];
-    const reader = new I2cTemperatureReader(bus, {
-      kind: 'emc2101',
-      label: 'asic',
-      address: 0x4c,
-      onError: (m) => errors.push(m),
-    });
+    const { reader, errors } = emc2101WithErrors(bus);
     expect(await reader.read()).toBeUndefined();
     expect(errors[0]).toMatch(
       /^asic \(emc2101 at 0x4c on \/dev\/i2c-250\): ENOENT: no such file or directory, open .\/dev\/i2c-250.$/,

@@ -29,7 +29,8 @@ const HELP = `Usage: sv2miner run [options]
 
 Mines: brings up the board's chains, connects to the configured pools (or, with "pools": [],
 to an embedded local SV2 pool) and prints a status line every 5 s on stdout. Logs go to stderr:
-readable lines on a terminal, JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop cleanly (channel closed, chips held in reset).
+readable lines on a terminal, JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop
+cleanly (channel closed, chips held in reset).
 
 Options:
   --config-dir <dir>    read the configuration from this directory instead of NODE_CONFIG_DIR
