@@ -96,6 +96,15 @@ export interface HashChain {
   reportHardwareError(chipIndex: number | undefined): void;
   stats(): ChainStats;
   info(): ChainInfo | undefined;
+  /** Change the chips' frequency while mining; resolves with the frequency reached (MHz). */
+  setFrequency(mhz: number): Promise<number>;
+  /**
+   * True when returned nonces cannot be tied to their chip but the chips keep a readable nonce
+   * counter, so per-chip rates need readNonceCounters() (bm13xx.md §12.7).
+   */
+  readonly needsCounterReads: boolean;
+  /** Every chip's free-running nonce counter; empty where the chips have none or are not ready. */
+  readNonceCounters(): Promise<readonly ChipCounterReading[]>;
   /** Stop hashing (reset the chips where the board allows) and release the port. */
   close(): Promise<void>;
 }

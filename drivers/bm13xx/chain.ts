@@ -230,6 +230,10 @@ export class Bm13xxChain implements HashChain {
     return this.state.addresses.length === 1 || this.spec.nonceCarriesAddress;
   }
 
+  get needsCounterReads(): boolean {
+    return !this.noncesNameTheirChip && this.spec.nonceCounterReg !== undefined;
+  }
+
   /**
    * Every chip's total nonce counter in one broadcast read (§4.1 0x8C, §12.7): per-chip hashrate
    * where nonces cannot be attributed. The answers carry the chip address; an address we did not

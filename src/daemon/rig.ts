@@ -11,6 +11,7 @@ import type { BoardDefinition } from '../../boards/types.js';
 import { Bm13xxChain } from '../../drivers/bm13xx/chain.js';
 import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
 import type { ByteLink } from '../../drivers/transport/uart-link.js';
+import type { HashChain } from '../../drivers/types.js';
 import type { Config } from '../config/schema.js';
 import { type Logger, silentLog } from '../log.js';
 import { BestDifficulty } from '../work/best-difficulty.js';
@@ -24,7 +25,7 @@ export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
 
 export interface RigChain {
   readonly index: number;
-  readonly chain: Bm13xxChain;
+  readonly chain: HashChain;
   readonly io: ChainIo;
   state: ChainState;
   /** Why init failed (state 'failed'). */
@@ -155,10 +156,7 @@ export class Rig {
 
   /** Chains that need the chips' counters for per-chip rates: their nonces do not name the chip. */
   private counterChains(): RigChain[] {
-    return this.chains.filter(
-      (c) =>
-        c.state === 'mining' && !c.chain.noncesNameTheirChip && c.chain.spec.nonceCounterReg !== undefined,
-    );
+    return this.chains.filter((c) => c.state === 'mining' && c.chain.needsCounterReads);
   }
 
   private scheduleCounterReads(): void {

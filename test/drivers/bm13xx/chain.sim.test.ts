@@ -89,6 +89,7 @@ describe('Bm13xxChain on the simulated board', () => {
     expect(await c.readNonceCounters()).toEqual([]); // not ready: nothing read
     await c.init();
     expect(c.noncesNameTheirChip).toBe(false);
+    expect(c.needsCounterReads).toBe(true);
     await c.sendWork(work, true);
     const first = await c.readNonceCounters();
     expect(first.map((r) => r.chipIndex).sort()).toEqual([0, 1, 2, 3]);

@@ -5,6 +5,7 @@
 import type {
   ChainInfo,
   ChainStats,
+  ChipCounterReading,
   ChipWork,
   HashChain,
   NonceListener,
@@ -138,6 +139,19 @@ export class FakeChain implements HashChain {
 
   info(): ChainInfo | undefined {
     return this.chainInfo;
+  }
+
+  /** Frequencies asked for, in order. */
+  readonly frequencies: number[] = [];
+  readonly needsCounterReads = false;
+
+  async setFrequency(mhz: number): Promise<number> {
+    this.frequencies.push(mhz);
+    return mhz;
+  }
+
+  async readNonceCounters(): Promise<readonly ChipCounterReading[]> {
+    return [];
   }
 
   async close(): Promise<void> {}
