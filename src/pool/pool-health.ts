@@ -50,3 +50,13 @@ export class PoolHealth {
 export function violationTable(): Record<string, number> {
   return Object.create(null) as Record<string, number>;
 }
+
+/** The sum of two tables (retired clients' counts plus the live one's). */
+export function addViolations(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out = violationTable();
+  for (const [k, n] of [...Object.entries(a), ...Object.entries(b)]) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
