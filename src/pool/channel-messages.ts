@@ -20,11 +20,13 @@ export interface ChannelMessageContext {
   violation(kind: ViolationKind, what: string): void;
   /** A SetNewPrevHash arrived for a channel of ours (the session watches their rate). */
   prevHash(): void;
+  /** A warning the pool can repeat at will: one line per kind per interval. */
+  warn(kind: string, fields: Record<string, unknown>, message: string): void;
 }
 
 /** Handles `m` when it is a channel message (true); false leaves it to the session. */
 export function handleChannelMessage(m: AnyMessage, now: number, ctx: ChannelMessageContext): boolean {
-  const { channels, log } = ctx;
+  const { channels } = ctx;
   switch (m.name) {
     case 'NewMiningJob':
     case 'SetNewPrevHash': {
@@ -79,7 +81,14 @@ export function handleChannelMessage(m: AnyMessage, now: number, ctx: ChannelMes
         );
       return true;
     case 'UpdateChannel.Error':
-      log.warn({ channelId: m.fields.channel_id, code: m.fields.error_code }, 'UpdateChannel.Error');
+      if (channels.route(m.fields.channel_id).length === 0)
+        ctx.violation('unknown-channel', `UpdateChannel.Error for unknown channel ${m.fields.channel_id}`);
+      else
+        ctx.warn(
+          'update-channel-error',
+          { channelId: m.fields.channel_id, code: m.fields.error_code },
+          'UpdateChannel.Error',
+        );
       return true;
     default:
       return false;

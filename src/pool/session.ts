@@ -73,6 +73,7 @@ export class Session {
       emit: (job) => this.emit(job),
       violation: (kind, what) => this.violation(kind, what),
       prevHash: () => this.notePrevHash(),
+      warn: (kind, fields, message) => this.warnings.warn(kind, fields, message),
     };
   }
 

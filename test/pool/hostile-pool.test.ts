@@ -308,3 +308,47 @@ describe('shares lost in flight', () => {
     expect(books(c, 0).balanced && books(c, 1).balanced).toBe(true);
   });
 });
+
+describe('prev hashes faster than any chain makes blocks', () => {
+  it('counts each one past 60 a minute as churn, and a pool keeping it up is failed over', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock, jobs } = client([a.url, b.url], { maxViolationScore: 5 });
+    const pa = await a.next();
+    await bringUp(pa);
+    await waitFor(() => jobs.length === 1);
+    let sent = 1;
+    const prevHash = (n: number) => {
+      pa.send('NewMiningJob', {
+        channel_id: 1,
+        job_id: n,
+        min_ntime: null,
+        version: 2,
+        merkle_root: merkle(n),
+      });
+      pa.send('SetNewPrevHash', {
+        channel_id: 1,
+        job_id: n,
+        prev_hash: merkle(n + 100),
+        min_ntime: 1_700_000_000 + n,
+        nbits: 0x1d00ffff,
+      });
+    };
+    // One a second for a minute: valid work, no churn.
+    for (let n = 2; n <= 61; n++) {
+      clock.advance(1_000);
+      prevHash(n);
+      sent++;
+      await waitFor(() => jobs.length === sent);
+    }
+    expect(violations(c)).toEqual({});
+    // Then a burst: the 61st within a minute is churn, and so on until the score bound.
+    for (let n = 62; n < 200 && c.status().currentPool === a.url; n++) {
+      prevHash(n);
+      await waitFor(() => jobs.length === n || c.status().currentPool !== a.url);
+    }
+    await b.next();
+    expect(violations(c)['prev-hash-churn']).toBe(6);
+    expect(c.status().pools[0]?.lastError).toMatch(/prev-hash-churn 6/);
+  });
+});
