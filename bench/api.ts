@@ -62,7 +62,7 @@ function snapshot(): RigSnapshot {
     })),
     pools: [],
     activePoolIndex: null,
-    shares: { accepted: 100, rejected: 1, stale: 0, rejectReasons: { 'stale-share': 1 } },
+    shares: { accepted: 100, rejected: 1, stale: 0, rejectReasons: { 'stale-share': 1 }, lostInFlight: 0 },
     nonces: 4e6,
     hardwareErrors: 12,
     bestDifficulty: { session: 1e6, allTime: 1e7 },

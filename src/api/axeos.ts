@@ -45,6 +45,7 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     autofanspeed: s.fan.auto ? 1 : 0,
     sharesAccepted: s.shares.accepted,
     sharesRejected: s.shares.rejected,
+    sharesLostInFlight: s.shares.lostInFlight,
     sharesRejectedReasons: Object.entries(s.shares.rejectReasons).map(([message, count]) => ({
       message,
       count,
@@ -108,6 +109,7 @@ function poolEntry(p: PoolSnapshot): Json {
     state: p.state,
     sharesAccepted: p.accepted,
     sharesRejected: p.rejected,
+    violations: { ...p.violations },
     poolDifficulty: p.difficulty,
     responseTime: p.lastRoundTripMs ?? 0,
   };

@@ -91,6 +91,12 @@ export function renderMetrics(s: RigSnapshot): string {
     [{ result: 'stale' }, s.shares.stale],
   ]);
   family(
+    'sv2miner_shares_lost_in_flight_total',
+    'counter',
+    'Shares submitted but never answered (connection lost first)',
+    one(s.shares.lostInFlight),
+  );
+  family(
     'sv2miner_shares_rejected_by_reason_total',
     'counter',
     'Rejected shares by the pool error code',

@@ -80,6 +80,10 @@ export interface PoolSnapshot {
   readonly lastRoundTripMs: number | null;
   readonly connectFailures: number;
   readonly lastError: string | null;
+  /** Submitted, never answered: the connection ended (or the ledger overflowed) first. */
+  readonly lostInFlight: number;
+  /** Protocol violations the pool committed, by kind (src/pool/pool-health.ts). */
+  readonly violations: Readonly<Record<string, number>>;
 }
 
 export interface RigSnapshot {
@@ -107,6 +111,8 @@ export interface RigSnapshot {
     readonly rejected: number;
     readonly stale: number;
     readonly rejectReasons: Readonly<Record<string, number>>;
+    /** Submitted shares never answered (connection died, Reconnect, failover, close, overflow). */
+    readonly lostInFlight: number;
   };
   readonly nonces: number;
   readonly hardwareErrors: number;

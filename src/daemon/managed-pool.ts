@@ -7,6 +7,7 @@ import type { PoolSnapshot } from '../api/snapshot.js';
 import type { PoolConfig } from '../config/schema.js';
 import { parsePoolUrl } from '../noise/pool-url.js';
 import { addCounters, emptyCounters, type ShareCounters } from '../pool/counters.js';
+import { addViolations, violationTable } from '../pool/pool-health.js';
 import type { PoolStatus } from '../pool/status.js';
 
 export interface ManagedPool {
@@ -19,6 +20,8 @@ export interface ManagedPool {
   lastShareAt: number | null;
   /** The last status row a closed client showed for it (display fields after the final stop). */
   lastStatus: PoolStatus | undefined;
+  /** Violations counted by clients already closed (rebuilds). */
+  retiredViolations: Record<string, number>;
 }
 
 /** A newly configured pool: enabled, nothing counted yet. */
@@ -31,6 +34,7 @@ export function managedPool(config: PoolConfig): ManagedPool {
     lastState: 'idle',
     lastShareAt: null,
     lastStatus: undefined,
+    retiredViolations: violationTable(),
   };
 }
 
@@ -82,5 +86,7 @@ export function poolSnapshot(
     lastRoundTripMs: shown?.lastShareRoundTripMs ?? null,
     connectFailures: pool.connectFailures,
     lastError: shown?.lastError ?? null,
+    lostInFlight: c.unacknowledged,
+    violations: addViolations(pool.retiredViolations, live?.violations ?? {}),
   };
 }

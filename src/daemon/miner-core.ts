@@ -43,6 +43,13 @@ export abstract class MinerCore {
   protected embeddedUrl: string | undefined;
   protected thermal: ThermalGuard | undefined;
   protected lastJob: Job | undefined;
+  /**
+   * Jobs reach the dispatcher only once the chains are up, one setJob at a time, newest first:
+   * a job flood (during bring-up or after) costs one dispatch, not one queued UART write per job.
+   */
+  private chainsUp = false;
+  private pendingJob: Job | undefined;
+  private draining: Promise<void> | undefined;
   protected paused = false;
   protected throttled = false;
   protected readonly latencies: number[] = [];
@@ -175,6 +182,7 @@ export abstract class MinerCore {
   }
 
   protected async startRig(): Promise<void> {
+    this.chainsUp = false;
     const rig = await Rig.build({
       config: this.config,
       board: this.board,
@@ -197,14 +205,42 @@ export abstract class MinerCore {
     const now = this.clock.now();
     this.progress.chainsStarted(now);
     this.hashrateReports.miningStarted(now);
-    // A job that arrived during bring-up found no ready chain: hand it over now.
-    if (this.lastJob !== undefined) await this.dispatch(this.lastJob);
+    this.chainsUp = true;
+    // Jobs that arrived during bring-up were only remembered: the newest goes to the chips now.
+    if (this.lastJob !== undefined) {
+      this.queueJob(this.lastJob);
+      await this.draining;
+    }
   }
 
   protected onJob(job: Job): void {
     this.lastJob = job;
-    if (this.paused || this.rig === undefined) return;
-    void this.dispatch(job);
+    if (this.paused || !this.chainsUp || this.rig === undefined) return;
+    this.queueJob(job);
+  }
+
+  /** Newest wins while a dispatch is in flight; a skipped clean job still flushes the chips. */
+  private queueJob(job: Job): void {
+    const skipped = this.pendingJob;
+    this.pendingJob = skipped?.clean === true && !job.clean ? { ...job, clean: true } : job;
+    this.draining ??= this.drainJobs();
+  }
+
+  private async drainJobs(): Promise<void> {
+    try {
+      for (let job = this.pendingJob; job !== undefined; job = this.pendingJob) {
+        this.pendingJob = undefined;
+        try {
+          await this.dispatch(job);
+        } catch (err) {
+          // A failed dispatch must not become an unhandled rejection (that exits the daemon).
+          this.log.error({ err, jobId: job.jobId }, 'job dispatch failed');
+        }
+      }
+    } finally {
+      // Cleared in the same step that found nothing pending, so no job queued after it is stranded.
+      this.draining = undefined;
+    }
   }
 
   protected async dispatch(job: Job): Promise<void> {

@@ -12,6 +12,7 @@ import { type Logger, silentLog } from '../log.js';
 import type { SubmitOutcome } from '../pool/channel-set.js';
 import { PoolClient, type PoolClientOptions } from '../pool/client.js';
 import { addCounters } from '../pool/counters.js';
+import { addViolations } from '../pool/pool-health.js';
 import type { PoolClientStatus } from '../pool/status.js';
 import type { Job, Share } from '../work/job.js';
 import { type ManagedPool, managedPool, poolSnapshot } from './managed-pool.js';
@@ -206,6 +207,7 @@ export class PoolSet {
       const pool = this.pools[this.order[clientIndex] ?? -1];
       if (pool === undefined) return;
       pool.retired = addCounters(pool.retired, p.counters);
+      pool.retiredViolations = addViolations(pool.retiredViolations, p.violations);
       const shown = before.pools[clientIndex];
       pool.lastStatus = { ...p, channels: shown?.channels ?? p.channels };
     });

@@ -152,6 +152,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
       rejected: sum(i.pools, (p) => p.rejected),
       stale: sum(i.pools, (p) => p.stale) + i.localStale,
       rejectReasons: reasons,
+      lostInFlight: sum(i.pools, (p) => p.lostInFlight),
     },
     nonces: chains.reduce((n, c) => n + c.nonces, 0),
     hardwareErrors: (work?.hwErrors ?? 0) + (i.retired?.hardwareErrors ?? 0),

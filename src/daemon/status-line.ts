@@ -50,6 +50,8 @@ export interface RunSummary {
   readonly nonces: number;
   readonly pool: string | null;
   readonly board: string;
+  /** Submitted, never answered (appended: the keys before it keep their order). */
+  readonly shares_lost_in_flight: number;
 }
 
 export function runSummary(s: RigSnapshot): RunSummary {
@@ -67,5 +69,6 @@ export function runSummary(s: RigSnapshot): RunSummary {
     nonces: s.nonces,
     pool: pool === undefined ? null : `${pool.host}:${pool.port}`,
     board: s.board.id,
+    shares_lost_in_flight: s.shares.lostInFlight,
   };
 }

@@ -2,12 +2,16 @@
  * Noise over a node:net Socket (sv2.md §2.2, §2.3, §3.4): runs the unframed handshake as initiator
  * or responder, then carries encrypted SV2 frames. `send(frame)` takes a plain frame; decrypted
  * frames come out of an async iterator. Any failure (MAC, timeout, socket error, close mid-frame)
- * ends the connection with a NoiseError; `closed` resolves with it (never rejects).
+ * ends the connection with a NoiseError; `closed` resolves with it (never rejects). A frame begun
+ * must be complete within `frameTimeoutMs` (a peer trickling a frame a byte at a time would hold
+ * the connection forever), and our close destroys the socket after `closeTimeoutMs` if the peer
+ * never closes its side (a half-open socket keeps the process alive after a clean stop).
  */
 import type { Socket } from 'node:net';
 import { NoiseError } from '../errors.js';
 import { type Logger, silentLog } from '../log.js';
 import type { Frame } from '../sv2/frame.js';
+import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import type { Certificate } from './certificate.js';
 import {
   ACT1_SIZE,
@@ -20,6 +24,8 @@ import {
 import { SecureChannel } from './secure-channel.js';
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** After close(), a peer that has not closed its side by then is cut off. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 /** Received frames held for a slow consumer before we stop reading the socket. */
 const HIGH_WATER_FRAMES = 256;
 
@@ -27,7 +33,15 @@ export interface NoiseSocketOptions {
   readonly handshakeTimeoutMs?: number;
   readonly maxPayload?: number;
   readonly log?: Logger;
+  /** A frame whose first byte arrived must be complete within this many ms. Default: no limit. */
+  readonly frameTimeoutMs?: number;
+  /** Our close destroys the socket after this many ms if the peer keeps its side open. Default 5 000. */
+  readonly closeTimeoutMs?: number;
+  /** Runs the frame and close timers (tests drive it by hand). Default the system clock. */
+  readonly clock?: Clock;
 }
+
+type SocketLimits = Pick<NoiseSocketOptions, 'frameTimeoutMs' | 'closeTimeoutMs' | 'clock'>;
 
 export interface HandshakeSummary {
   readonly role: 'initiator' | 'responder';
@@ -107,7 +121,7 @@ export async function connectNoise(
       log.warn('noise: pool certificate NOT verified (insecure mode); traffic is unauthenticated');
     else log.info({ validUntil: r.certificate.notValidAfter }, 'noise: handshake done, pool authenticated');
     const channel = new SecureChannel(r.send, r.recv, maxPayloadOption(options));
-    return new NoiseSocket(socket, channel, rest, log, {
+    return new NoiseSocket(socket, channel, rest, log, options, {
       role: 'initiator',
       handshakeHash: r.handshakeHash,
       authenticated: r.authenticated,
@@ -138,7 +152,7 @@ export async function acceptNoise(
     const r = responder.readAct1(bytes);
     socket.write(r.act2);
     const channel = new SecureChannel(r.send, r.recv, maxPayloadOption(options));
-    return new NoiseSocket(socket, channel, rest, log, {
+    return new NoiseSocket(socket, channel, rest, log, options, {
       role: 'responder',
       handshakeHash: r.handshakeHash,
       authenticated: false,
@@ -174,18 +188,26 @@ export class NoiseSocket implements AsyncIterable<Frame> {
   private ended = false;
   private error: NoiseError | undefined;
   private resolveClosed: (e: NoiseError | undefined) => void = () => {};
+  private readonly clock: Clock;
+  private readonly frameTimeoutMs: number | undefined;
+  private readonly closeTimeoutMs: number;
+  private frameTimer: TimerHandle | undefined;
 
   constructor(
     socket: Socket,
     channel: SecureChannel,
     rest: Uint8Array,
     log: Logger,
+    limits: SocketLimits,
     summary: HandshakeSummary,
   ) {
     this.socket = socket;
     this.channel = channel;
     this.log = log;
     this.handshake = summary;
+    this.clock = limits.clock ?? systemClock;
+    this.frameTimeoutMs = limits.frameTimeoutMs;
+    this.closeTimeoutMs = limits.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -216,6 +238,14 @@ export class NoiseSocket implements AsyncIterable<Frame> {
     if (this.ended) return;
     this.socket.end();
     this.finish(undefined);
+    if (this.socket.destroyed) return;
+    const socket = this.socket;
+    const timer = this.clock.setTimer(() => {
+      if (socket.destroyed) return;
+      this.log.warn(`noise: peer did not close its side within ${this.closeTimeoutMs} ms; socket destroyed`);
+      socket.destroy();
+    }, this.closeTimeoutMs);
+    socket.once('close', () => this.clock.clearTimer(timer));
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
@@ -243,12 +273,36 @@ export class NoiseSocket implements AsyncIterable<Frame> {
     if (this.frames.length >= HIGH_WATER_FRAMES) this.socket.pause();
     this.wake();
     if (r.error !== undefined) this.finish(r.error);
+    else this.watchFrame(r.frames.length > 0);
+  }
+
+  /** Times the frame in progress: its deadline starts with its first byte, not with any later one. */
+  private watchFrame(completedSome: boolean): void {
+    const limit = this.frameTimeoutMs;
+    if (limit === undefined) return;
+    if (completedSome || this.channel.atFrameBoundary) this.clearFrameTimer();
+    if (this.channel.atFrameBoundary || this.frameTimer !== undefined) return;
+    this.frameTimer = this.clock.setTimer(() => {
+      this.frameTimer = undefined;
+      this.finish(
+        new NoiseError(
+          'frame',
+          `frame incomplete ${limit} ms after its first byte (${this.channel.buffered} bytes)`,
+        ),
+      );
+    }, limit);
+  }
+
+  private clearFrameTimer(): void {
+    if (this.frameTimer !== undefined) this.clock.clearTimer(this.frameTimer);
+    this.frameTimer = undefined;
   }
 
   private finish(error: NoiseError | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.error = error;
+    this.clearFrameTimer();
     if (error !== undefined) {
       this.log.warn({ step: error.step }, `noise: connection failed: ${error.message}`);
       this.socket.destroy();

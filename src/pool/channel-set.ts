@@ -130,27 +130,32 @@ export class ChannelSet {
     // can be summed exactly even when the pool truncates new_shares_sum (sv2.md §6.8).
     const credited = targetToDifficulty(validity.target);
     const { seq, evicted } = slot.ledger.record(share.jobId, credited, this.o.clock.now());
-    send({
-      channel_id: share.channelId,
-      sequence_number: seq,
-      job_id: share.jobId,
-      nonce: share.nonce >>> 0,
-      ntime: share.ntime >>> 0,
-      version: share.version >>> 0,
-    });
+    // Counted before the write, so a write that throws still balances: submitted, then lost.
     this.o.counters.submitted++;
     this.o.counters.lastShareDifficulty = credited;
     if (evicted !== undefined) this.writeOff([evicted]);
+    try {
+      send({
+        channel_id: share.channelId,
+        sequence_number: seq,
+        job_id: share.jobId,
+        nonce: share.nonce >>> 0,
+        ntime: share.ntime >>> 0,
+        version: share.version >>> 0,
+      });
+    } catch (err) {
+      const lost = slot.ledger.forget(seq);
+      if (lost !== undefined) this.writeOff([lost]);
+      this.o.log.warn({ err, seq }, 'share lost: the connection failed while sending it');
+    }
     return { kind: 'submitted', sequence: seq };
   }
 
-  onSuccess(m: MessageFields<'SubmitShares.Success'>): void {
+  /** False for a channel we do not have (the session counts that as a violation). */
+  onSuccess(m: MessageFields<'SubmitShares.Success'>): boolean {
     // Acknowledgements are per channel, never group-addressed: sequence numbers are per channel.
     const slot = this.slots.get(m.channel_id);
-    if (slot === undefined) {
-      this.o.log.warn({ channelId: m.channel_id }, 'SubmitShares.Success for an unknown channel ignored');
-      return;
-    }
+    if (slot === undefined) return false;
     const r = slot.ledger.acknowledge(
       m.last_sequence_number,
       m.new_submits_accepted_count,
@@ -168,9 +173,11 @@ export class ChannelSet {
         'SubmitShares.Success count differs from the shares we had in flight',
       );
     }
+    return true;
   }
 
-  onError(m: MessageFields<'SubmitShares.Error'>): void {
+  /** False for a share we do not know (the session counts that as a violation). */
+  onError(m: MessageFields<'SubmitShares.Error'>): boolean {
     const code = m.error_code;
     const r = this.slots.get(m.channel_id)?.ledger.reject(m.sequence_number);
     if (r !== undefined && r.kind !== 'unknown') {
@@ -186,12 +193,9 @@ export class ChannelSet {
         { channelId: m.channel_id, seq: m.sequence_number, jobId: r.share.jobId, code },
         `share rejected: ${code}`,
       );
-      return;
+      return true;
     }
-    this.o.log.warn(
-      { channelId: m.channel_id, seq: m.sequence_number, code },
-      'SubmitShares.Error for a share we do not know',
-    );
+    return false;
   }
 
   /** UpdateChannel messages due now for a rig hashrate of `total` H/s (split evenly). */

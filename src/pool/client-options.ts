@@ -11,6 +11,7 @@ import type { BackoffOptions, RandomFn } from './backoff.js';
 import type { HashrateUpdatePolicy } from './channel-set.js';
 import type { Endpoint, SocketFactory } from './connection.js';
 import { emptyCounters } from './counters.js';
+import { violationTable } from './pool-health.js';
 import { BIP320_MASK, BIP323_MASK, type DeviceIdentity } from './requests.js';
 import type { SessionOptions, SessionState } from './session.js';
 import type { PoolSlot } from './status.js';
@@ -35,8 +36,18 @@ export interface PoolClientOptions {
   readonly channels?: number;
   /** Opt in to the BIP323 mask 0x1fffffe0 instead of BIP320 0x1fffe000. */
   readonly wideVersionMask?: boolean;
-  /** No message within this many ms drops the connection. Default 120 000. */
+  /** No useful message within this many ms drops the connection. Default 120 000. */
   readonly silenceMs?: number;
+  /** No minable job on an open channel within this many ms fails the pool. Default 60 000. */
+  readonly workDeadlineMs?: number;
+  /** Health score over which a pool committing protocol violations is failed (pool-health.ts). */
+  readonly maxViolationScore?: number;
+  /** A frame started must be complete within this many ms. Default 30 000. */
+  readonly frameTimeoutMs?: number;
+  /** After our close, the socket is destroyed if the pool has not closed its side by then. Default 5 000. */
+  readonly closeTimeoutMs?: number;
+  /** Reconnect messages followed per pool within `windowMs` before it counts as failed. Default 5 in 60 s. */
+  readonly reconnectLimit?: { readonly max: number; readonly windowMs: number };
   readonly connectTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
   readonly maxPayload?: number;
@@ -88,6 +99,7 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
     silenceMs: o.silenceMs ?? 120_000,
     // A probe's counters are thrown away: it never submits.
     counters: d.probeOnly ? emptyCounters() : slot.counters,
+    violations: d.probeOnly ? violationTable() : slot.violations,
     clock: d.clock,
     log: d.log.child({ pool: slot.key, ...(d.probeOnly ? { probe: true } : {}) }),
     connection: {
@@ -101,12 +113,15 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
         'maxMessagesPerSecond',
         'unixNow',
         'certificateLeewaySec',
+        'frameTimeoutMs',
+        'closeTimeoutMs',
       ]),
+      clock: d.clock,
     },
     onJob: d.onJob,
     onState: d.onState,
     probeOnly: d.probeOnly,
-    ...pick(o, ['maxFutureJobs', 'ntimeSlackSec', 'hashrateUpdate']),
+    ...pick(o, ['maxFutureJobs', 'ntimeSlackSec', 'hashrateUpdate', 'workDeadlineMs', 'maxViolationScore']),
   };
 }
 

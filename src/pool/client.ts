@@ -9,16 +9,26 @@ import { type Logger, silentLog } from '../log.js';
 import { type PoolUrl, parsePoolUrl } from '../noise/pool-url.js';
 import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
+import { backoffDelay } from './backoff.js';
 import type { SubmitOutcome } from './channel-set.js';
 import { type PoolClientOptions, sessionOptionsFor } from './client-options.js';
 import { countReason, emptyCounters } from './counters.js';
 import { FailoverPolicy } from './failover.js';
 import { type JobListener, JobStream } from './job-stream.js';
+import { violationTable } from './pool-health.js';
 import { channelsNeeded } from './requests.js';
 import { Session, type SessionEnd } from './session.js';
 import { buildStatus, type PoolClientStatus, type PoolSlot } from './status.js';
 
 export type { PoolClientOptions, PoolEntry } from './client-options.js';
+
+/**
+ * Reconnects followed per pool within the window before the pool counts as failed: a pool that
+ * keeps sending Reconnect (to itself, or around a loop) must not keep the rig off its next pool.
+ */
+export const DEFAULT_RECONNECT_LIMIT = { max: 5, windowMs: 60_000 } as const;
+/** Reconnects after the first in a window wait this backoff (first retry 250 ms, then doubling). */
+const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
 
 export class PoolClient {
   private readonly o: PoolClientOptions;
@@ -35,7 +45,7 @@ export class PoolClient {
   private probeTimer: TimerHandle | undefined;
   private probing: Session | undefined;
   private probeBusy = false;
-  private forced: number | undefined;
+  private forced: { readonly index: number; readonly delayMs: number } | undefined;
 
   constructor(options: PoolClientOptions) {
     this.o = options;
@@ -65,6 +75,8 @@ export class PoolClient {
         handshakeMs: undefined,
         lastRoundTripMs: undefined,
         override: undefined,
+        violations: violationTable(),
+        reconnects: [],
       };
       const refused = this.checkPool(slot);
       if (refused !== undefined) {
@@ -143,9 +155,13 @@ export class PoolClient {
     while (!this.closing) {
       const forced = this.forced;
       this.forced = undefined;
+      if (forced !== undefined && forced.delayMs > 0) {
+        await this.sleep(forced.delayMs);
+        if (this.closing) return;
+      }
       const d =
         forced !== undefined
-          ? { kind: 'connect' as const, index: forced }
+          ? { kind: 'connect' as const, index: forced.index }
           : this.policy.next(this.clock.now());
       if (d.kind === 'none') {
         this.log.error('no usable pool left; retrying in 60 s');
@@ -169,11 +185,35 @@ export class PoolClient {
       case 'closed':
         slot.state = 'idle';
         return;
-      case 'reconnect':
+      case 'reconnect': {
+        const limit = this.o.reconnectLimit ?? DEFAULT_RECONNECT_LIMIT;
+        const recent = slot.reconnects;
+        recent.push(now);
+        while (recent.length > 0 && (recent[0] ?? now) <= now - limit.windowMs) recent.shift();
+        if (recent.length > limit.max) {
+          recent.length = 0;
+          this.afterSession(slot, {
+            kind: 'failed',
+            stage: 'mining',
+            reason: `Reconnect loop: more than ${limit.max} Reconnects within ${limit.windowMs} ms`,
+          });
+          return;
+        }
         slot.override = end.endpoint;
         slot.state = 'idle';
-        this.forced = slot.index;
+        // The first Reconnect is followed at once (a pool moving us on purpose); repeats back off.
+        const delayMs =
+          recent.length <= 1
+            ? 0
+            : backoffDelay(recent.length - 2, RECONNECT_BACKOFF, this.o.random ?? Math.random);
+        this.forced = { index: slot.index, delayMs };
+        if (delayMs > 0)
+          this.log.warn(
+            { pool: slot.key, retryInMs: delayMs, count: recent.length },
+            'repeated Reconnect; backing off',
+          );
         return;
+      }
       case 'give-up':
         slot.state = 'dead';
         slot.lastError = end.reason;

@@ -10,6 +10,10 @@ import { type Logger, silentLog } from '../log.js';
 import { connectNoise, type NoiseSocket } from '../noise/noise-socket.js';
 import { decodeFrame, encodeMessage } from '../sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../sv2/messages/registry.js';
+import type { Clock } from '../work/clock.js';
+
+/** A frame begun must be complete within this long: far beyond a 1 MiB frame on any real link. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 
 export interface Endpoint {
   readonly host: string;
@@ -58,6 +62,12 @@ export interface ConnectionOptions {
   readonly log?: Logger;
   /** Called when TCP is up and the handshake starts. */
   readonly onHandshake?: () => void;
+  /** Default DEFAULT_FRAME_TIMEOUT_MS. */
+  readonly frameTimeoutMs?: number;
+  /** Our close destroys the socket after this long if the pool keeps its side open. */
+  readonly closeTimeoutMs?: number;
+  /** Runs the frame and close timers. */
+  readonly clock?: Clock;
 }
 
 export type Incoming =
@@ -77,6 +87,9 @@ export async function openConnection(o: ConnectionOptions): Promise<PoolConnecti
     ...(o.unixNow === undefined ? {} : { now: o.unixNow }),
     ...(o.certificateLeewaySec === undefined ? {} : { leewaySec: o.certificateLeewaySec }),
     log: o.log ?? silentLog,
+    frameTimeoutMs: o.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+    ...(o.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: o.closeTimeoutMs }),
+    ...(o.clock === undefined ? {} : { clock: o.clock }),
   });
   return new PoolConnection(o.pool, noise, performance.now() - started, o.maxMessagesPerSecond ?? 5000);
 }

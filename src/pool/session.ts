@@ -3,7 +3,10 @@
  * channels, then one handler per incoming message type until the connection ends. Messages for open
  * channels are routed by channel-messages.ts; setup, channel open/close and Reconnect stay here.
  * Ends as a value (SessionEnd) so the client can fail over; nothing here throws past run(). Silence
- * (no message within `silenceMs`), malformed frames, floods and pool errors all end it with a reason.
+ * (no useful message within `silenceMs`), no valid work within `workDeadlineMs` of the channels
+ * opening (or of losing it), a health score over its bound (pool-health.ts), malformed frames,
+ * floods and pool errors all end it with a reason. Only useful traffic counts as life: a message
+ * that is a protocol violation neither resets the silence deadline nor counts as work.
  */
 import { DecodeError, NoiseError, PoolError } from '../errors.js';
 import type { AnyMessage } from '../sv2/messages/registry.js';
@@ -12,6 +15,7 @@ import type { Job, Share } from '../work/job.js';
 import { type ChannelMessageContext, handleChannelMessage } from './channel-messages.js';
 import { ChannelSet, type SubmitOutcome } from './channel-set.js';
 import { openConnection, type PoolConnection } from './connection.js';
+import { PoolHealth, type ViolationKind, violationTable } from './pool-health.js';
 import {
   DEVICE_SETUP_FLAGS,
   openChannelFields,
@@ -19,6 +23,15 @@ import {
   setupConnectionFields,
 } from './requests.js';
 import type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
+import { WarnLimiter } from './warn-limiter.js';
+
+/** No channel with a minable job (a job plus its prev hash) for this long fails the pool. */
+export const DEFAULT_WORK_DEADLINE_MS = 60_000;
+/**
+ * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
+ * produces blocks that fast (testnets included). Each one beyond it is a violation.
+ */
+export const MAX_PREV_HASHES_PER_MINUTE = 60;
 
 export type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 
@@ -29,10 +42,14 @@ export class Session {
   private stateNow: SessionState = 'connecting';
   private end: SessionEnd | undefined;
   private silenceTimer: TimerHandle | undefined;
+  private workTimer: TimerHandle | undefined;
+  private readonly health: PoolHealth;
+  private readonly warnings: WarnLimiter;
+  private violationCount = 0;
+  private readonly prevHashTimes: number[] = [];
   private versionMask = 0;
   private nextRequestId = 1;
   private readonly opening = new Map<number, true>();
-  private ignored = 0;
   private readonly channelContext: ChannelMessageContext;
   handshakeMs: number | undefined;
 
@@ -48,11 +65,15 @@ export class Session {
       ...(options.ntimeSlackSec === undefined ? {} : { ntimeSlackSec: options.ntimeSlackSec }),
       ...(options.hashrateUpdate === undefined ? {} : { hashrateUpdate: options.hashrateUpdate }),
     });
+    this.health = new PoolHealth(options.violations ?? violationTable(), options.maxViolationScore);
+    this.warnings = new WarnLimiter(options.log, options.clock);
     this.channelContext = {
       channels: this.channels,
       log: options.log,
       emit: (job) => this.emit(job),
-      ignored: (what) => this.noteIgnored(what),
+      violation: (kind, what) => this.violation(kind, what),
+      prevHash: () => this.notePrevHash(),
+      warn: (kind, fields, message) => this.warnings.warn(kind, fields, message),
     };
   }
 
@@ -88,18 +109,24 @@ export class Session {
     try {
       conn.send('SetupConnection', setupConnectionFields(this.o.endpoint, this.o.device));
       for await (const incoming of conn.messages()) {
-        this.armSilence();
+        const violationsBefore = this.violationCount;
         if (incoming.kind === 'unknown') {
-          this.noteIgnored(`unknown message ext=${incoming.extensionType} type=${incoming.msgType}`);
+          this.violation(
+            'unknown-message',
+            `unknown message ext=${incoming.extensionType} type=${incoming.msgType}`,
+          );
         } else {
           this.handle(incoming.message);
         }
         if (this.end !== undefined) break;
+        if (this.violationCount === violationsBefore) this.armSilence();
+        this.checkWork();
       }
     } catch (err) {
       this.end ??= { kind: 'failed', stage: this.stateNow, reason: describe(err) };
     } finally {
       if (this.silenceTimer !== undefined) this.o.clock.clearTimer(this.silenceTimer);
+      this.disarmWork();
       conn.close();
       this.channels.removeAll();
     }
@@ -143,7 +170,7 @@ export class Session {
     switch (m.name) {
       case 'SetupConnection.Success': {
         if (this.stateNow !== 'setup') {
-          this.noteIgnored('SetupConnection.Success after setup');
+          this.violation('unexpected-message', 'SetupConnection.Success after setup');
           return;
         }
         const v = readSetupSuccess(m.fields.flags, DEVICE_SETUP_FLAGS, this.o.rollMask);
@@ -171,7 +198,10 @@ export class Session {
         return;
       case 'OpenStandardMiningChannel.Success': {
         if (!this.opening.delete(m.fields.request_id)) {
-          this.noteIgnored(`OpenStandardMiningChannel.Success for request ${m.fields.request_id}`);
+          this.violation(
+            'unexpected-message',
+            `OpenStandardMiningChannel.Success for request ${m.fields.request_id}`,
+          );
           return;
         }
         const perChannel = this.o.nominalHashrate / this.o.channels;
@@ -194,7 +224,7 @@ export class Session {
       case 'ChannelEndpointChanged': {
         const id = m.fields.channel_id;
         if (this.channels.route(id).length === 0) {
-          this.noteIgnored(`${m.name} for unknown channel ${id}`);
+          this.violation('unknown-channel', `${m.name} for unknown channel ${id}`);
           return;
         }
         // Either way the channel is gone; open a replacement so the rig keeps its hashing units.
@@ -211,7 +241,7 @@ export class Session {
         return;
       }
       default:
-        this.noteIgnored(`${m.name} is not for a standard-channel client`);
+        this.violation('unexpected-message', `${m.name} is not for a standard-channel client`);
         return;
     }
   }
@@ -256,11 +286,64 @@ export class Session {
     }, this.o.silenceMs);
   }
 
-  private noteIgnored(what: string): void {
-    this.ignored++;
-    // Rate-limited: a pool repeating one odd message must not flood the journal.
-    if (this.ignored <= 10 || this.ignored % 1000 === 0)
-      this.o.log.warn({ count: this.ignored }, `ignored: ${what}`);
+  /** Counts a protocol violation against the pool; fails the session once the score is over its bound. */
+  private violation(kind: ViolationKind, what: string): void {
+    this.violationCount++;
+    const now = this.o.clock.now();
+    const over = this.health.note(kind, now);
+    this.warnings.warn(kind, { total: this.health.byKind[kind] }, `ignored: ${what}`);
+    if (!over || this.end !== undefined) return;
+    const counts = Object.entries(this.health.byKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    const reason = `protocol violations: health score over ${this.health.bound} (${counts})`;
+    this.o.log.warn(reason);
+    this.end = { kind: 'failed', stage: this.stateNow, reason };
+  }
+
+  private notePrevHash(): void {
+    const now = this.o.clock.now();
+    const times = this.prevHashTimes;
+    times.push(now);
+    while (times.length > 0 && (times[0] ?? now) <= now - 60_000) times.shift();
+    if (times.length > MAX_PREV_HASHES_PER_MINUTE) {
+      // Keep the window bounded: the excess is counted, not remembered.
+      times.shift();
+      this.violation('prev-hash-churn', `more than ${MAX_PREV_HASHES_PER_MINUTE} prev hashes in a minute`);
+    }
+  }
+
+  /** True when some channel has a job the chips can mine. */
+  private hasWork(): boolean {
+    for (const slot of this.channels.all()) if (slot.channel.activeJob !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * The valid-work deadline runs while the channels are requested or open but none has a minable
+   * job: a pool that talks without giving work is failed like a silent one.
+   */
+  private checkWork(): void {
+    if (this.o.probeOnly === true || this.stateNow === 'setup' || this.stateNow === 'connecting') return;
+    if (this.hasWork()) {
+      this.disarmWork();
+      return;
+    }
+    if (this.workTimer !== undefined) return;
+    const ms = this.o.workDeadlineMs ?? DEFAULT_WORK_DEADLINE_MS;
+    this.workTimer = this.o.clock.setTimer(() => {
+      this.workTimer = undefined;
+      if (this.end !== undefined) return;
+      const reason = `no valid work: no job with its prev hash on an open channel for ${ms} ms`;
+      this.o.log.warn(reason);
+      this.end = { kind: 'failed', stage: this.stateNow, reason };
+      this.conn?.close();
+    }, ms);
+  }
+
+  private disarmWork(): void {
+    if (this.workTimer !== undefined) this.o.clock.clearTimer(this.workTimer);
+    this.workTimer = undefined;
   }
 }
 

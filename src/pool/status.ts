@@ -27,6 +27,10 @@ export interface PoolSlot {
   lastRoundTripMs: number | undefined;
   /** Endpoint from a Reconnect message, used for the next connection only. */
   override: Endpoint | undefined;
+  /** Protocol violations by kind over every session (pool-health.ts). */
+  readonly violations: Record<string, number>;
+  /** Clock ms of the Reconnects followed lately (bounded by the client's reconnect limit). */
+  readonly reconnects: number[];
 }
 
 export interface ChannelStatus {
@@ -52,6 +56,8 @@ export interface PoolStatus {
   readonly channels: readonly ChannelStatus[];
   readonly lastError: string | undefined;
   readonly retryInMs: number;
+  /** Protocol violations by kind (unknown-message, unknown-channel, unknown-job, ...). */
+  readonly violations: Readonly<Record<string, number>>;
 }
 
 export interface PoolClientStatus {
@@ -94,6 +100,7 @@ export function buildStatus(
         channels,
         lastError: slot.lastError,
         retryInMs: policy.retryInMs(slot.index, now),
+        violations: { ...slot.violations },
       };
     }),
   };

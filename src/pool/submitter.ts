@@ -107,6 +107,13 @@ export class ShareLedger {
     return { kind: 'unknown' };
   }
 
+  /** Removes one share in flight (its write failed): it will never be answered. */
+  forget(seq: number): PendingShare | undefined {
+    const share = this.pending.get(seq);
+    this.pending.delete(seq);
+    return share;
+  }
+
   /** The connection or channel is gone: everything in flight will never be answered. */
   drain(): PendingShare[] {
     const all = [...this.pending.values()];

@@ -61,6 +61,7 @@ describe('renderMetrics', () => {
   it('exports shares by reason, per-chip counters, pool state and latency', () => {
     expect(value(series, 'sv2miner_shares_rejected_by_reason_total', { reason: 'invalid-job-id' })).toBe(2);
     expect(value(series, 'sv2miner_shares_total', { result: 'stale' })).toBe(1);
+    expect(value(series, 'sv2miner_shares_lost_in_flight_total')).toBe(2);
     expect(value(series, 'sv2miner_chip_nonces_total', { chain: '1', chip: '1' })).toBe(1011);
     expect(value(series, 'sv2miner_chip_hardware_errors_total', { chain: '0', chip: '1' })).toBe(1);
     expect(value(series, 'sv2miner_chip_crc_errors_total', { chain: '1', chip: '0' })).toBe(1);

@@ -47,6 +47,7 @@ describe('pyasic detection and reads (monitoring.md §3a)', () => {
     expect(info['stratumUser']).toBe('bc1qworker.rig0');
     expect(info['sharesAccepted']).toBe(42);
     expect(info['sharesRejected']).toBe(3);
+    expect(info['sharesLostInFlight']).toBe(2);
     expect(info['temp']).toBe(56.5);
     expect(info['vrTemp']).toBe(48);
     expect(info['fanrpm']).toBe(4200);
@@ -78,6 +79,7 @@ describe('pyasic detection and reads (monitoring.md §3a)', () => {
     const pools = info['pools'] as Record<string, unknown>[];
     expect(pools).toHaveLength(2);
     for (const p of pools) expect(p['stratumPassword']).toBe('*****');
+    expect(pools.map((p) => p['violations'])).toEqual([{ 'unknown-channel': 4 }, {}]);
     expect(info['miningPaused']).toBe(false);
     expect(info['responseTime']).toBe(38);
     expect(info['poolDifficulty']).toBe(4096);

@@ -37,6 +37,7 @@ const SUMMARY_KEYS = [
   'nonces',
   'pool',
   'board',
+  'shares_lost_in_flight',
 ];
 
 describe('sv2miner run --for', () => {

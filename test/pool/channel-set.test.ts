@@ -98,6 +98,28 @@ describe('ChannelSet', () => {
     expect(counters.submitted).toBe(counters.accepted + counters.rejected + counters.unacknowledged);
   });
 
+  it('counts a share lost when its write throws, and shares written off when the ledger overflows', () => {
+    const { set, counters } = setup();
+    for (const s of set.route(9))
+      s.channel.setNewPrevHash({ job_id: 5, prev_hash: new Uint8Array(32), min_ntime: 1, nbits: 1 }, 0);
+    const inFlight = () => [...set.all()].reduce((n, s) => n + s.ledger.inFlight, 0);
+    const balanced = () =>
+      counters.submitted === counters.accepted + counters.rejected + counters.unacknowledged + inFlight();
+    expect(
+      set.submit(share(1, 5), () => {
+        throw new Error('socket gone');
+      }),
+    ).toEqual({ kind: 'submitted', sequence: 0 });
+    expect([counters.submitted, counters.unacknowledged, inFlight()]).toEqual([1, 1, 0]);
+    // A pool that never answers: past 4096 in flight the oldest is written off, one per share.
+    for (let i = 0; i < 4100; i++) set.submit(share(1, 5), () => {});
+    expect([counters.submitted, counters.unacknowledged, inFlight()]).toEqual([4101, 5, 4096]);
+    expect(balanced()).toBe(true);
+    set.removeAll();
+    expect([counters.unacknowledged, inFlight()]).toEqual([4101, 0]);
+    expect(balanced()).toBe(true);
+  });
+
   it('sends UpdateChannel only on > 20% drift and at most once per 60 s per channel', () => {
     const { set, clock } = setup();
     clock.advance(60_000);

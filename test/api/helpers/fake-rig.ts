@@ -51,6 +51,8 @@ function pool(index: number, host: string, active: boolean): PoolSnapshot {
     lastRoundTripMs: active ? 38 : null,
     connectFailures: active ? 0 : 2,
     lastError: null,
+    lostInFlight: active ? 2 : 0,
+    violations: active ? { 'unknown-channel': 4 } : {},
   };
 }
 
@@ -103,7 +105,13 @@ export function sampleSnapshot(): RigSnapshot {
     chips,
     pools: [pool(0, 'pool.example.org', true), pool(1, 'backup.example.net', false)],
     activePoolIndex: 0,
-    shares: { accepted: 42, rejected: 3, stale: 1, rejectReasons: { 'invalid-job-id': 2, 'stale-share': 1 } },
+    shares: {
+      accepted: 42,
+      rejected: 3,
+      stale: 1,
+      rejectReasons: { 'invalid-job-id': 2, 'stale-share': 1 },
+      lostInFlight: 2,
+    },
     nonces: 4001,
     hardwareErrors: 2,
     bestDifficulty: { session: 123456.5, allTime: 9876543 },

@@ -9,7 +9,7 @@ import { type ScriptedPool, startScriptedPool } from './scripted-pool.js';
 
 export interface PoolTestKit {
   /** A scripted pool, closed after the test; 'silent' accepts TCP and never answers. */
-  pool(mode?: 'noise' | 'silent'): Promise<ScriptedPool>;
+  pool(mode?: 'noise' | 'silent' | 'half-open'): Promise<ScriptedPool>;
   /** Runs `close` after the test, before anything deferred earlier. */
   defer(close: () => Promise<void>): void;
 }

@@ -1,7 +1,9 @@
 /**
  * A scripted SV2 pool for client tests: real loopback TCP + the Noise responder from src/noise,
  * then whatever frames the test sends by hand. Each accepted connection is a PoolPeer the test
- * drives step by step (expect a message, send a message, send raw bytes, hang up).
+ * drives step by step (expect a message, send a message, send raw bytes, hang up). Hostile
+ * behaviour for the issue 12 tests: a frame written only in part (`sendPartial`), and a
+ * 'half-open' pool that never closes its side of TCP after the client closed its own.
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -28,12 +30,14 @@ const certificate = (staticXonly: Uint8Array) => {
 
 export class PoolPeer {
   readonly noise: NoiseSocket;
+  private readonly raw: Socket;
   private readonly inbox: AnyMessage[] = [];
   private waiter: (() => void) | undefined;
   private done = false;
 
-  constructor(noise: NoiseSocket) {
+  constructor(noise: NoiseSocket, raw: Socket) {
     this.noise = noise;
+    this.raw = raw;
     void (async () => {
       try {
         for await (const frame of noise) {
@@ -78,6 +82,38 @@ export class PoolPeer {
     this.noise.send(encodeMessage(name, fields));
   }
 
+  /**
+   * Encrypts `name` as the next frame but writes only its first `bytes` bytes; returns the rest,
+   * for `sendRaw` later (a frame trickled in, or never finished).
+   */
+  sendPartial<N extends MessageName>(name: N, fields: MessageFields<N>, bytes: number): Uint8Array {
+    let sealed: Uint8Array | undefined;
+    const write = this.raw.write;
+    // NoiseSocket.send writes the sealed frame in one call: catch it instead of sending it.
+    this.raw.write = ((chunk: Uint8Array) => {
+      sealed = chunk;
+      return true;
+    }) as typeof this.raw.write;
+    try {
+      this.noise.send(encodeMessage(name, fields));
+    } finally {
+      this.raw.write = write;
+    }
+    if (sealed === undefined) throw new Error('nothing was sealed');
+    this.raw.write(sealed.subarray(0, bytes));
+    return sealed.subarray(bytes);
+  }
+
+  /** Bytes as they are, on the TCP socket. */
+  sendRaw(bytes: Uint8Array): void {
+    this.raw.write(bytes);
+  }
+
+  /** True once the TCP socket is fully closed (both sides). */
+  get tcpClosed(): boolean {
+    return this.raw.destroyed;
+  }
+
   /** A plain frame of our own making, encrypted as usual (malformed-payload tests). */
   sendFrame(frame: Uint8Array): void {
     this.noise.send(frame);
@@ -112,13 +148,18 @@ export interface ScriptedPool {
   close(): Promise<void>;
 }
 
-/** mode 'silent': accept TCP and never answer (handshake timeout tests). */
-export async function startScriptedPool(mode: 'noise' | 'silent' = 'noise'): Promise<ScriptedPool> {
+/**
+ * mode 'silent': accept TCP and never answer (handshake timeout tests). 'half-open': like 'noise',
+ * but the pool never closes its side of TCP when the client closes its own.
+ */
+export async function startScriptedPool(
+  mode: 'noise' | 'silent' | 'half-open' = 'noise',
+): Promise<ScriptedPool> {
   const peers: PoolPeer[] = [];
   const waiters: ((p: PoolPeer) => void)[] = [];
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const server: Server = createServer((raw) => {
+  const server: Server = createServer({ allowHalfOpen: mode === 'half-open' }, (raw) => {
     accepted++;
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
@@ -126,7 +167,7 @@ export async function startScriptedPool(mode: 'noise' | 'silent' = 'noise'): Pro
     if (mode === 'silent') return;
     acceptNoise(raw, { staticSecret: STATIC_SECRET, certificate }).then(
       (noise) => {
-        const peer = new PoolPeer(noise);
+        const peer = new PoolPeer(noise, raw);
         const w = waiters.shift();
         if (w !== undefined) w(peer);
         else peers.push(peer);
