@@ -16,7 +16,7 @@ import { type BenchLine, opsPerSecond, percentile } from './lib.js';
 const CHIPS_PER_CHAIN = 16;
 const CHAINS = 4;
 
-function snapshot(): RigSnapshot {
+export function benchSnapshot(): RigSnapshot {
   const rate = (h: number) => ({ h5s: h, h1m: h, h10m: h, h1h: h });
   return {
     version: 'bench',
@@ -74,7 +74,7 @@ function snapshot(): RigSnapshot {
 }
 
 export async function run(): Promise<BenchLine[]> {
-  const snap = snapshot();
+  const snap = benchSnapshot();
   const host = { macAddr: '00:11:22:33:44:55', ipv4: '127.0.0.1' };
   const lines: BenchLine[] = [
     {

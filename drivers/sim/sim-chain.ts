@@ -66,7 +66,7 @@ export class SimChain {
   readonly chips: readonly SimChip[];
   readonly hashrate: number;
   readonly simTargetShift: number;
-  private readonly faults: ChainFaults;
+  private faults: ChainFaults;
   private readonly random: () => number;
   private readonly tickMs: number;
   private readonly maxBusyFraction: number;
@@ -167,6 +167,18 @@ export class SimChain {
     this.nonceCount.clear();
     this.rx = new Uint8Array(0);
     this.stopTicking();
+  }
+
+  /**
+   * Changes one chip's line faults while the chain runs (a chip dying, a connector going bad).
+   * A position cannot become missing at runtime: the chain's length is fixed at power-on.
+   */
+  setFaults(position: number, faults: ChipFaults): void {
+    if (faults.missing === true) throw new RangeError('a chip cannot go missing while the chain runs');
+    if (!this.chips.some((chip) => chip.position === position))
+      throw new RangeError(`no chip at position ${position}`);
+    this.faults = { ...this.faults, [position]: faults };
+    this.nonceCount.clear();
   }
 
   close(): void {

@@ -5,6 +5,7 @@
  * mining_paused, fan_rpm, chip/vr temps, frequency_hz) so its Grafana dashboard fits, and
  * sv2miner_* for everything else. Hand-written: HELP/TYPE per family, escaped label values.
  */
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RigSnapshot } from './snapshot.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -250,7 +251,30 @@ export function renderMetrics(s: RigSnapshot): string {
     'New block to work on the chips, over the recent samples the daemon keeps (a window, not since start)',
     latencyHistogram(s.jobSwitchLatencyMs),
   );
+  family(
+    'sv2miner_event_loop_lag_seconds',
+    'gauge',
+    'Event-loop delay since the first scrape (perf_hooks, 10 ms resolution) by quantile',
+    eventLoopLag(),
+  );
   return `${out.join('\n')}\n`;
+}
+
+let loopDelay: IntervalHistogram | undefined;
+
+/** Started by the first scrape, so start-up work does not count; quantiles since then. */
+function eventLoopLag(): Sample[] {
+  if (loopDelay === undefined) {
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+  }
+  const h = loopDelay;
+  if (h.count === 0) return [];
+  return [
+    [{ quantile: '0.5' }, h.percentile(50) / 1e9],
+    [{ quantile: '0.99' }, h.percentile(99) / 1e9],
+    [{ quantile: '1' }, h.max / 1e9],
+  ];
 }
 
 function latencyHistogram(samplesMs: readonly number[]): Sample[] {

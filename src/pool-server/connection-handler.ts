@@ -34,7 +34,11 @@ export interface PoolContext {
   /** Channel target for an UpdateChannel (already capped by maximum_target). */
   updatedTarget(channel: ServerChannel, hashRate: number, maxTarget: bigint): bigint;
   /** channel is undefined when the share named no channel of this connection. */
-  recordShare(channel: ServerChannel | undefined, outcome: SubmitOutcome): void;
+  recordShare(
+    channel: ServerChannel | undefined,
+    outcome: SubmitOutcome,
+    share: MessageFields<'SubmitSharesStandard'>,
+  ): void;
   connectionClosed(connection: PoolConnection): void;
 }
 
@@ -296,12 +300,12 @@ export class PoolConnection {
         },
       };
       const detail = `no channel ${f.channel_id} on this connection`;
-      this.ctx.recordShare(undefined, { kind: 'rejected', code: 'invalid-channel-id', detail, reply });
+      this.ctx.recordShare(undefined, { kind: 'rejected', code: 'invalid-channel-id', detail, reply }, f);
       this.send(reply);
       return;
     }
     const outcome = ch.submit(f, this.ctx.nowSec());
-    this.ctx.recordShare(ch, outcome);
+    this.ctx.recordShare(ch, outcome, f);
     if (outcome.kind === 'rejected') {
       this.log.debug({ channel: ch.channelId, seq: f.sequence_number }, `share rejected: ${outcome.detail}`);
       this.send(outcome.reply);

@@ -104,7 +104,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
     updatedTarget(_channel, hashRate, maxTarget) {
       return harderTarget(fixedTarget ?? hashrateToTarget(hashRate, o.targetSharesPerMinute), maxTarget);
     },
-    recordShare(channel, outcome) {
+    recordShare(channel, outcome, share) {
+      options.onShare?.({ channelId: channel?.channelId, share, outcome });
       if (outcome.kind === 'rejected') {
         rejected[outcome.code] = (rejected[outcome.code] ?? 0) + 1;
         return;

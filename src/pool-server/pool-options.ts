@@ -3,8 +3,18 @@
  * `startLocalPool` takes and what the returned LocalPool offers to the demo, the CLI and tests.
  */
 import type { Logger } from '../log.js';
+import type { MessageFields } from '../sv2/messages/registry.js';
 import type { Clock } from '../work/clock.js';
 import type { ChainTip } from './job-source.js';
+import type { SubmitOutcome } from './server-channel.js';
+
+/** One SubmitSharesStandard as the pool judged it (what a fault campaign audits). */
+export interface PoolShareEvent {
+  /** Undefined when the share named no channel of its connection. */
+  readonly channelId: number | undefined;
+  readonly share: MessageFields<'SubmitSharesStandard'>;
+  readonly outcome: SubmitOutcome;
+}
 
 export interface LocalPoolOptions {
   readonly host?: string;
@@ -37,6 +47,8 @@ export interface LocalPoolOptions {
   readonly handshakeTimeoutMs?: number;
   /** Turn a share that meets nbits into the next prev hash (default true). */
   readonly advanceOnBlockFound?: boolean;
+  /** Sees every share the pool judged, accepted or not, before it is acknowledged. */
+  readonly onShare?: (event: PoolShareEvent) => void;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** Unix seconds for ntime and certificates. */

@@ -59,6 +59,8 @@ export interface ChainWorkStats {
   chipNonces: number;
   hwErrors: number;
   stale: number;
+  /** Valid chip nonces that missed the job's share target (health and hashrate only). */
+  belowTarget: number;
   duplicates: number;
   shares: number;
 }
@@ -106,7 +108,16 @@ export class Dispatcher {
     this.ledger = new WorkLedger(options.maxTrackedWork ?? 1024);
     this.states = options.chains.map((chain) => ({
       chain,
-      stats: { workSent: 0, sendErrors: 0, chipNonces: 0, hwErrors: 0, stale: 0, duplicates: 0, shares: 0 },
+      stats: {
+        workSent: 0,
+        sendErrors: 0,
+        chipNonces: 0,
+        hwErrors: 0,
+        stale: 0,
+        belowTarget: 0,
+        duplicates: 0,
+        shares: 0,
+      },
       timer: undefined,
       chipTarget: 0n,
       weight: 1,
@@ -149,6 +160,7 @@ export class Dispatcher {
       chipNonces: sum('chipNonces'),
       hwErrors: sum('hwErrors'),
       stale: sum('stale'),
+      belowTarget: sum('belowTarget'),
       duplicates: sum('duplicates'),
       shares: sum('shares'),
       chains: this.states.map((s) => ({ ...s.stats })),
@@ -282,7 +294,10 @@ export class Dispatcher {
       weight: state.weight,
       at: result.receivedAt,
     });
-    if (verdict.kind !== 'share') return;
+    if (verdict.kind !== 'share') {
+      state.stats.belowTarget++;
+      return;
+    }
     if (!firstShare(entry, result.version, result.nonce)) {
       state.stats.duplicates++;
       return;

@@ -103,3 +103,20 @@ describe('renderMetrics', () => {
     expect(parsed.types.has('espminer_fan_rpm')).toBe(false);
   });
 });
+
+describe('event-loop lag', () => {
+  it('reports the delay of a blocked loop from the first scrape on, by quantile', async () => {
+    renderMetrics(sampleSnapshot());
+    // Block the loop for 60 ms, then let the histogram's timer fire to record it.
+    const until = performance.now() + 60;
+    while (performance.now() < until) {}
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { series, types } = checkExposition(renderMetrics(sampleSnapshot()));
+    expect(types.get('sv2miner_event_loop_lag_seconds')).toBe('gauge');
+    const max = value(series, 'sv2miner_event_loop_lag_seconds', { quantile: '1' }) ?? 0;
+    const p99 = value(series, 'sv2miner_event_loop_lag_seconds', { quantile: '0.99' }) ?? 0;
+    expect(max).toBeGreaterThanOrEqual(0.045);
+    expect(p99).toBeLessThanOrEqual(max);
+  });
+});

@@ -4,6 +4,7 @@
  * SubmitShares.Error code from a crafted share, batched acks, blocks found.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PoolShareEvent } from '../../src/pool-server/pool-options.js';
 import { encodeMessage } from '../../src/sv2/codec.js';
 import { bigIntToLeBytes, difficultyToTarget, nbitsToTarget } from '../../src/work/target.js';
 import { cleanupTestPools, EASY, miner, pool } from './fixture.js';
@@ -107,7 +108,8 @@ describe('local pool: channels and jobs', () => {
   });
 
   it('answers every bad share with the exact SubmitShares.Error code', async () => {
-    const p = await pool();
+    const judged: PoolShareEvent[] = [];
+    const p = await pool({ onShare: (e) => judged.push(e) });
     const m = await miner(p);
     await m.setup();
     const { success, job, prev, target } = await m.open();
@@ -160,6 +162,16 @@ describe('local pool: channels and jobs', () => {
       'duplicate-share': 1,
       'stale-share': 1,
     });
+    // onShare saw every share once, in order, with the verdict the miner got.
+    expect(judged.map((e) => (e.outcome.kind === 'accepted' ? 'accepted' : e.outcome.code))).toEqual([
+      ...cases.map(([, code]) => code),
+      'accepted',
+      'duplicate-share',
+      'stale-share',
+    ]);
+    expect(judged.map((e) => e.share.sequence_number)).toEqual([100, 101, 102, 103, 104, 105, 106, 1, 2, 3]);
+    expect(judged[0]?.channelId).toBeUndefined();
+    expect(judged[7]?.channelId).toBe(ch);
   });
 
   it('batches SubmitShares.Success every shareBatchSize accepted shares', async () => {

@@ -289,7 +289,18 @@ describe('Dispatcher: nonces', () => {
     expect(chipNonces).toEqual([2 ** -16]);
     chain.emit(firstWork(chain), valid.nonce);
     expect(shares).toHaveLength(1);
-    expect(dispatcher.stats()).toMatchObject({ shares: 1, duplicates: 1, chipNonces: 2 });
+    expect(dispatcher.stats()).toMatchObject({ shares: 1, duplicates: 1, chipNonces: 2, belowTarget: 0 });
+    dispatcher.stop();
+  });
+
+  it('counts a valid chip nonce that misses the share target as below target, not as a share', async () => {
+    const chain = new FakeChain(0);
+    const { dispatcher, shares, chipNonces } = setup([chain]);
+    await dispatcher.setJob(sriJob({ target: 1n }));
+    chain.emit(firstWork(chain), valid.nonce);
+    expect(shares).toEqual([]);
+    expect(chipNonces).toHaveLength(1);
+    expect(dispatcher.stats()).toMatchObject({ chipNonces: 1, belowTarget: 1, shares: 0, duplicates: 0 });
     dispatcher.stop();
   });
 

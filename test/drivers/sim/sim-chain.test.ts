@@ -202,3 +202,29 @@ describe('SimChain reset', () => {
 /** The captured BM1370 job (bm1370_roundtrip.json / job_frames.json). */
 const JOB_1370 =
   '55 AA 21 56 68 01 00 00 00 00 04 3A 02 17 D7 68 54 68 55 19 A7 CB 04 4F 88 72 63 55 91 9E 61 A9 8B CF 71 A0 C2 87 95 EA 54 DB 8C 36 41 4B 06 DD F5 F0 00 00 00 00 00 00 00 00 96 52 01 00 1D 39 96 BC A3 F4 67 0D FC D4 F2 01 C1 62 B9 6D FD 55 64 6B 00 00 00 20 72 1C';
+
+describe('SimChain runtime faults', () => {
+  it('silences, spoils and heals one chip while the chain runs', async () => {
+    const h = harness({ chipCount: 2 });
+    const clean = await h.send(cmd(READ_CHIP_ID));
+    expect(frames(clean, 9).map(bytesToHex)).toEqual([
+      resp('9-byte chip-id reply'),
+      resp('9-byte chip-id reply'),
+    ]);
+    h.chain.setFaults(1, { silent: true });
+    expect(bytesToHex(await h.send(cmd(READ_CHIP_ID)))).toBe(resp('9-byte chip-id reply'));
+    h.chain.setFaults(1, { flipByteRate: 1 });
+    const spoiled = await h.send(cmd(READ_CHIP_ID));
+    expect(spoiled).toHaveLength(18);
+    expect(bytesToHex(spoiled.subarray(0, 9))).toBe(resp('9-byte chip-id reply'));
+    expect(bytesToHex(spoiled.subarray(9))).not.toBe(resp('9-byte chip-id reply'));
+    h.chain.setFaults(1, {});
+    expect(bytesToHex(await h.send(cmd(READ_CHIP_ID)))).toBe(bytesToHex(clean));
+  });
+
+  it('refuses a chip going missing at runtime and a position that is not there', () => {
+    const h = harness({ chipCount: 2 });
+    expect(() => h.chain.setFaults(0, { missing: true })).toThrow('cannot go missing');
+    expect(() => h.chain.setFaults(2, { silent: true })).toThrow('no chip at position 2');
+  });
+});

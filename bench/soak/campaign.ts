@@ -1,0 +1,376 @@
+/**
+ * `npm run soak -- --minutes N [--seed S] [--faults a,b,c]`: the fault campaign of issue 12. Runs
+ * `sv2miner run` as a child process on a simulated 4-chip BM1370 board at a high nonce rate,
+ * against three local pools over real TCP and Noise, while a seeded schedule kills, restarts,
+ * silences and corrupts pools, spoils the UART, kills a chip, changes prev hashes every few
+ * seconds and hammers the APIs. Then a fuzz phase. Prints one table row per check and exits 1
+ * on any violation (2 on bad arguments).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { seededRandom } from '../../drivers/sim/faults.js';
+import { evaluate, formatTable, type Observations } from './checks.js';
+import { FUZZ_INPUTS, type FuzzResult, runFuzz } from './fuzz.js';
+import { ApiHammer, EndlessStream } from './hammer.js';
+import { HOSTILE_CLASSES } from './hostile-pool.js';
+import { PoolSlot } from './pool-slot.js';
+import type { RigLedger, RigMessage, RigSample, RigSpec } from './rig-protocol.js';
+import { FaultSchedule } from './schedule.js';
+
+export const FAULT_CLASSES = [
+  'kill',
+  ...HOSTILE_CLASSES,
+  'uart',
+  'chip-death',
+  'prevhash',
+  'api-hammer',
+  'api-stream',
+] as const;
+export type FaultClass = (typeof FAULT_CLASSES)[number];
+
+const RIG: RigSpec = { board: 'sim-bm1370-chain', hashrate: 120_000, simTargetShift: 30 };
+/** ~120 kH/s at a 2^-10 nonce chance: ~115 nonces/s; pool difficulty 2^-18: ~1 in 256 is a share. */
+const POOL_DIFFICULTY = 2 ** -18;
+const TOKEN = 'soak-campaign-token-0123456789abcdef';
+const SLOTS = ['A', 'B', 'C'];
+
+const usage = (message: string): never => {
+  process.stderr.write(
+    `soak: ${message} (usage: npm run soak -- --minutes N [--seed S] [--faults a,b,...])\n`,
+  );
+  process.exit(2);
+};
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        minutes: { type: 'string', default: '2' },
+        seed: { type: 'string' },
+        faults: { type: 'string' },
+        'fuzz-inputs': { type: 'string', default: String(FUZZ_INPUTS) },
+        'fuzz-seconds': { type: 'string', default: '300' },
+        'handshake-seconds': { type: 'string', default: '20' },
+        'no-fuzz': { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+})();
+
+const minutes = Number(values.minutes);
+if (!(Number.isFinite(minutes) && minutes >= 1))
+  usage(`--minutes must be a number >= 1, got "${values.minutes}"`);
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : Number(values.seed);
+if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32))
+  usage(`--seed must be an integer 0..2^32-1, got "${values.seed}"`);
+const faults = new Set<FaultClass>();
+for (const name of (values.faults ?? FAULT_CLASSES.join(',')).split(',').filter(Boolean)) {
+  if (!(FAULT_CLASSES as readonly string[]).includes(name))
+    usage(`unknown fault class "${name}" (known: ${FAULT_CLASSES.join(', ')})`);
+  faults.add(name as FaultClass);
+}
+const fuzzInputs = Number(values['fuzz-inputs']);
+const fuzzSeconds = Number(values['fuzz-seconds']);
+const handshakeSeconds = Number(values['handshake-seconds']);
+for (const [flag, v] of [
+  ['--fuzz-inputs', fuzzInputs],
+  ['--fuzz-seconds', fuzzSeconds],
+  ['--handshake-seconds', handshakeSeconds],
+] as const)
+  if (!(Number.isFinite(v) && v > 0)) usage(`${flag} must be a positive number`);
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+say(
+  `soak: seed ${seed} (repeat with --seed ${seed}), ${minutes} min, faults: ${[...faults].join(',') || 'none'}`,
+);
+
+const random = seededRandom(seed);
+const dir = mkdtempSync(join(tmpdir(), 'sv2miner-soak-'));
+const totalMs = minutes * 60_000;
+const warmupMs = Math.min(20_000, totalMs * 0.2);
+const settleMs = 8_000;
+
+const slots = await Promise.all(
+  SLOTS.map(
+    async (name) => new PoolSlot({ name, port: await freePort(), difficulty: POOL_DIFFICULTY, random }),
+  ),
+);
+for (const slot of slots) await slot.set('healthy');
+const apiPort = await freePort();
+const cgminerPort = await freePort();
+writeFileSync(
+  join(dir, 'default.json'),
+  JSON.stringify({
+    board: RIG.board,
+    pools: slots.map((s) => ({ url: s.url, user: `soak.${s.name}` })),
+    chipDifficulty: 256,
+    api: { host: '127.0.0.1', port: apiPort, cgminerPort, token: TOKEN },
+    thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+    logLevel: 'warn',
+    localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 20 },
+    stateDir: join(dir, 'state'),
+    certificateLeewaySec: 60,
+  }),
+);
+const logFile = join(dir, 'rig.log');
+const child: ChildProcess = fork(
+  fileURLToPath(new URL('./rig-process.js', import.meta.url)),
+  [JSON.stringify(RIG), '--config-dir', dir, '--log-format', 'json'],
+  {
+    stdio: ['ignore', 'ignore', openSync(logFile, 'a'), 'ipc'],
+    env: { ...process.env, NODE_CONFIG_DIR: dir },
+  },
+);
+const childPid = child.pid ?? -1;
+say(`soak: rig pid ${childPid}, API http://127.0.0.1:${apiPort}/, log ${logFile}`);
+
+let exitedEarly = false;
+let stopping = false;
+let exitInfo: { code: number | null; at: number } | undefined;
+child.once('exit', (code) => {
+  exitInfo = { code, at: performance.now() };
+  if (!stopping) exitedEarly = true;
+});
+
+let latest: RigSample | undefined;
+let phase: 'warmup' | 'faults' | 'settle' = 'warmup';
+let healthySamples = 0;
+let workingSamples = 0;
+let ledgerWaiter: ((l: RigLedger) => void) | undefined;
+child.on('message', (raw) => {
+  const m = raw as RigMessage;
+  if (m.type === 'ledger') {
+    ledgerWaiter?.(m.ledger);
+    ledgerWaiter = undefined;
+    return;
+  }
+  latest = m.sample;
+  if (phase !== 'faults') return;
+  if (!slots.some((s) => s.mode === 'healthy')) return;
+  healthySamples++;
+  const on = slots.find((s) => s.url === m.sample.currentPool);
+  if (
+    on?.mode === 'healthy' &&
+    m.sample.poolState === 'mining' &&
+    m.sample.hasJob &&
+    m.sample.miningChains > 0
+  )
+    workingSamples++;
+});
+
+const rss: { at: number; mb: number }[] = [];
+let uptimeWentBack = false;
+let lastUptime = -1;
+const monitor = setInterval(() => {
+  rss.push({ at: performance.now(), mb: rssMb(childPid) });
+  void getJson(apiPort, '/api/system/info').then((info) => {
+    const up = typeof info?.['uptimeSeconds'] === 'number' ? info['uptimeSeconds'] : undefined;
+    if (up === undefined) return;
+    if (up < lastUptime) uptimeWentBack = true;
+    lastUptime = up;
+  });
+}, 1_000);
+
+const t0 = performance.now();
+const ready = await until(
+  () => latest !== undefined && latest.poolState === 'mining' && latest.hasJob && latest.miningChains > 0,
+  90_000,
+);
+if (!ready) {
+  say(`soak: the rig never started mining; last lines of ${logFile}:`);
+  say(tail(logFile));
+}
+say(`soak: rig mining after ${((performance.now() - t0) / 1000).toFixed(1)} s; warm-up ${warmupMs / 1000} s`);
+
+const hammer = new ApiHammer({ httpPort: apiPort, cgminerPort }, random);
+const streams = faults.has('api-stream')
+  ? [new EndlessStream(apiPort, 'http'), new EndlessStream(cgminerPort, 'cgminer')]
+  : [];
+await sleep(warmupMs);
+const baseline = rssWindow(rss, 5);
+// The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
+await getText(apiPort, '/metrics');
+phase = 'faults';
+const schedule = new FaultSchedule({
+  slots,
+  faults,
+  random,
+  rig: (command) => child.send(command),
+  currentPool: () => latest?.currentPool ?? null,
+  log: (line) => say(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${line}`),
+});
+schedule.start(totalMs - warmupMs - settleMs);
+if (faults.has('api-hammer')) hammer.start();
+for (const s of streams) s.start();
+await sleep(Math.max(0, totalMs - warmupMs - settleMs));
+
+phase = 'settle';
+await schedule.stop();
+hammer.stop();
+const rssEnd = rssWindow(rss, 5);
+const metrics = await getText(apiPort, '/metrics');
+const lagP99Ms = lagFromMetrics(metrics);
+child.send({ type: 'quiet' });
+await sleep(2_000);
+let ledger = await readLedger();
+const settleDeadline = performance.now() + settleMs;
+while (ledger !== undefined && ledger.inFlight > 0 && performance.now() < settleDeadline) {
+  await sleep(250);
+  ledger = await readLedger();
+}
+const info = await getJson(apiPort, '/api/system/info');
+const apiSharesAccepted = typeof info?.['sharesAccepted'] === 'number' ? info['sharesAccepted'] : undefined;
+clearInterval(monitor);
+
+stopping = true;
+const stopAt = performance.now();
+child.kill('SIGTERM');
+await until(() => exitInfo !== undefined, 30_000);
+if (exitInfo === undefined) child.kill('SIGKILL');
+for (const s of streams) s.stop();
+for (const slot of slots) await slot.stop();
+say(
+  `soak: API hammer ${hammer.requests} requests (${hammer.failures} failed or timed out); endless streams pushed ${streams
+    .map((s) => `${(s.bytesSent / 1e6).toFixed(1)} MB in ${s.connections} connections`)
+    .join(', ')}`,
+);
+
+let fuzz: FuzzResult[] = [];
+if (!values['no-fuzz']) {
+  say('soak: fuzz phase (rig stopped)');
+  fuzz = await runFuzz(random, { inputs: fuzzInputs, maxSeconds: fuzzSeconds, handshakeSeconds });
+}
+
+if (ledger === undefined) {
+  say('soak: FAIL: the rig never answered for its books');
+  say(tail(logFile));
+  process.exit(1);
+}
+const observations: Observations = {
+  ledger,
+  lineFaults: faults.has('uart'),
+  pools: slots.map((s) => s.books),
+  apiSharesAccepted,
+  childPid,
+  exitedEarly,
+  uptimeWentBack,
+  rssBaselineMb: baseline,
+  rssEndMb: rssEnd,
+  lagP99Ms,
+  healthySamples,
+  workingSamples,
+  stopSeconds: exitInfo === undefined ? undefined : (exitInfo.at - stopAt) / 1000,
+  stopCode: exitInfo?.code,
+  fuzz,
+  fuzzInputs,
+};
+const rows = evaluate(observations);
+say('');
+say(
+  `soak campaign ${new Date().toISOString()}, seed ${seed}, ${minutes} min, faults ${[...faults].join(',')}`,
+);
+say(formatTable(rows));
+const failed = rows.filter((r) => !r.pass);
+say(
+  failed.length === 0
+    ? 'soak: all checks passed'
+    : `soak: ${failed.length} check(s) failed; rig log: ${logFile}`,
+);
+writeFileSync(
+  join(dir, 'result.json'),
+  JSON.stringify({ seed, minutes, faults: [...faults], rows, observations }, null, 1),
+);
+process.exit(failed.length === 0 ? 0 : 1);
+
+// ---- helpers ------------------------------------------------------------------------------
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(test: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!test()) {
+    if (performance.now() > deadline || exitedEarly) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
+function readLedger(): Promise<RigLedger | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 5_000);
+    ledgerWaiter = (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    };
+    child.send({ type: 'ledger' });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Mean of the last `n` readings: one GC more or less must not decide the check. */
+function rssWindow(samples: readonly { mb: number }[], n: number): number {
+  const last = samples.slice(-n).filter((s) => Number.isFinite(s.mb));
+  return last.length === 0 ? Number.NaN : last.reduce((a, s) => a + s.mb, 0) / last.length;
+}
+
+async function getText(port: number, path: string): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
+    return await res.text();
+  } catch {
+    return '';
+  }
+}
+
+async function getJson(port: number, path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await getText(port, path)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function lagFromMetrics(text: string): number | undefined {
+  const m = /^sv2miner_event_loop_lag_seconds\{quantile="0\.99"\} (\S+)$/m.exec(text);
+  return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

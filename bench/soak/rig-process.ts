@@ -1,0 +1,151 @@
+/**
+ * The rig under test, in its own process: `sv2miner run` (the CLI's own runMiner, same config
+ * loading, APIs, lifecycle and signal handling) on a simulated multi-chip board, plus the one thing
+ * a real rig does not have: an IPC side door through which the campaign reaches the *simulated
+ * hardware* (line faults, a chip dying) and reads the books the daemon keeps. The campaign reads
+ * the rig's API over HTTP as any monitor would; the side door only adds what no API shows.
+ *
+ * argv: <rig spec JSON> <sv2miner run arguments...>
+ */
+import { boardById } from '../../boards/registry.js';
+import type { BoardDefinition } from '../../boards/types.js';
+import type { ChipFaults } from '../../drivers/sim/faults.js';
+import { SimBinding } from '../../drivers/sim/sim-binding.js';
+import { processIo } from '../../src/cli/command.js';
+import { runMiner } from '../../src/cli/commands/run.js';
+import { simChainPath } from '../../src/daemon/board-io.js';
+import type { Miner } from '../../src/daemon/miner.js';
+import type { PoolSet } from '../../src/daemon/pool-set.js';
+import type { RigCommand, RigLedger, RigSample, RigSpec } from './rig-protocol.js';
+
+const SAMPLE_MS = 250;
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as RigSpec;
+const board = simulatedBoard(spec);
+let miner: Miner | undefined;
+const dead = new Set<number>();
+let line: ChipFaults = {};
+
+process.on('message', (raw) => {
+  const command = raw as RigCommand;
+  switch (command.type) {
+    case 'line':
+      line = { dropByteRate: command.dropByteRate, flipByteRate: command.flipByteRate };
+      applyFaults();
+      return;
+    case 'chip':
+      if (command.dead) dead.add(command.position);
+      else dead.delete(command.position);
+      applyFaults();
+      return;
+    case 'quiet':
+      // Every chip stops answering: no new nonces while the books settle.
+      for (let p = 0; p < chipCount(); p++) dead.add(p);
+      line = {};
+      applyFaults();
+      return;
+    case 'ledger':
+      process.send?.({ type: 'ledger', ledger: ledger() });
+      return;
+  }
+});
+
+const sampler = setInterval(() => {
+  const s = sample();
+  if (s !== undefined) process.send?.({ type: 'sample', sample: s });
+}, SAMPLE_MS);
+sampler.unref();
+
+const code = await runMiner(process.argv.slice(3), processIo, {
+  miner: { board },
+  onMiner: (m) => {
+    miner = m;
+  },
+});
+clearInterval(sampler);
+process.exitCode = code;
+process.disconnect?.();
+
+function simulatedBoard(s: RigSpec): BoardDefinition {
+  const base = boardById(s.board);
+  if (!base.simulated) throw new Error(`${s.board} is not a simulated board`);
+  return { ...base, sim: { hashrate: s.hashrate, simTargetShift: s.simTargetShift } };
+}
+
+function chipCount(): number {
+  return board.chains.reduce((n, c) => n + c.chipCount, 0);
+}
+
+/** Line faults on every live chip; a dead chip is silent (it relays but never answers). */
+function applyFaults(): void {
+  board.chains.forEach((def, index) => {
+    const chain = SimBinding.getChain(simChainPath(def, index));
+    if (chain === undefined) return;
+    for (const chip of chain.chips)
+      chain.setFaults(chip.position, dead.has(chip.position) ? { silent: true } : line);
+  });
+}
+
+function poolSet(m: Miner): PoolSet | undefined {
+  // The pool set is the daemon's own; the campaign only reads its counters.
+  return (m as unknown as { pools: PoolSet | undefined }).pools;
+}
+
+function sample(): RigSample | undefined {
+  const m = miner;
+  const rig = m?.currentRig;
+  if (m === undefined || rig === undefined) return undefined;
+  const status = poolSet(m)?.status();
+  const current = status?.pools.find((p) => p.url === status.currentPool);
+  return {
+    at: Date.now(),
+    currentPool: status?.currentPool ?? null,
+    poolState: current?.state ?? null,
+    hasJob: current?.channels.some((c) => c.activeJobId !== undefined) ?? false,
+    miningChains: rig.miningChains(),
+  };
+}
+
+function ledger(): RigLedger {
+  const m = miner;
+  const rig = m?.currentRig;
+  const emitted = board.chains.reduce(
+    (n, def, index) => n + (SimBinding.getChain(simChainPath(def, index))?.stats().nonces ?? 0),
+    0,
+  );
+  const chains = rig?.chains.map((c) => c.chain.stats()) ?? [];
+  const work = rig?.dispatcher.stats();
+  const status = m === undefined ? undefined : poolSet(m)?.status();
+  const pools = status?.pools ?? [];
+  const sum = (f: (c: (typeof pools)[number]['counters']) => number): number =>
+    pools.reduce((n, p) => n + f(p.counters), 0);
+  const staleByReason: Record<string, number> = {};
+  for (const p of pools)
+    for (const [k, v] of Object.entries(p.counters.staleByReason))
+      staleByReason[k] = (staleByReason[k] ?? 0) + v;
+  const snapshot = m?.snapshot();
+  const clientStale = sum((c) => c.stale);
+  return {
+    pid: process.pid,
+    simNoncesEmitted: emitted,
+    chainStale: chains.reduce((n, c) => n + c.stale, 0),
+    chainNonces: chains.reduce((n, c) => n + c.nonces, 0),
+    crcErrors: chains.reduce((n, c) => n + c.crcErrors, 0),
+    junkBytes: chains.reduce((n, c) => n + c.junkBytes, 0),
+    workStale: work?.stale ?? 0,
+    hwErrors: work?.hwErrors ?? 0,
+    chipNonces: work?.chipNonces ?? 0,
+    belowTarget: work?.belowTarget ?? 0,
+    duplicates: work?.duplicates ?? 0,
+    shares: work?.shares ?? 0,
+    submitted: sum((c) => c.submitted),
+    accepted: sum((c) => c.accepted),
+    rejected: sum((c) => c.rejected),
+    unacknowledged: sum((c) => c.unacknowledged),
+    inFlight: pools.reduce((n, p) => n + p.channels.reduce((k, c) => k + c.sharesInFlight, 0), 0),
+    clientStale,
+    staleByReason,
+    // Shares the daemon held while no pool client existed at all.
+    localStale: (snapshot?.shares.stale ?? clientStale) - clientStale,
+  };
+}
