@@ -13,6 +13,8 @@ import { parseAuthorityPublicKey } from '../noise/authority-key.js';
 export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
 // Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
 const POOL_URL = /^stratum2\+tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})(?:\/([^/?#]*))?$/;
+/** The SV2 channel a pool entry opens (default standard; extended rolls the extranonce itself). */
+export const CHANNEL_KINDS = ['standard', 'extended'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const expect = (expected: string) => ({ error: expected });
@@ -34,8 +36,9 @@ const poolSchema = z
       password: z.string(expect('a string')).optional(),
       priority: integer('an integer priority >= 0 (0 first)', 0, 1000).optional(),
       insecure: z.boolean(expect('true or false')).optional(),
+      channel: z.enum(CHANNEL_KINDS, expect('"standard" or "extended"')).optional(),
     },
-    expect('a pool object {url, user, password?, priority?, insecure?}'),
+    expect('a pool object {url, user, password?, priority?, insecure?, channel?}'),
   )
   .superRefine((pool, ctx) => {
     const match = POOL_URL.exec(pool.url);

@@ -5,9 +5,9 @@
  */
 import type { BoardDefinition } from '../../boards/types.js';
 import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
+import type { HashrateUpdatePolicy } from '../channels/client/channel-set.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { HashrateUpdatePolicy } from '../pool/channel-set.js';
 import type { SocketFactory } from '../pool/connection.js';
 import type { LocalPoolOptions } from '../pool-server/local-pool.js';
 import type { Clock } from '../work/clock.js';

@@ -142,6 +142,7 @@ export class Miner extends MinerCore implements RigControl {
           p.url === c.url &&
           p.user === c.user &&
           (p.insecure ?? false) === (c.insecure ?? false) &&
+          (p.channel ?? 'standard') === (c.channel ?? 'standard') &&
           (p.password === undefined || p.password === c.password)
         );
       });

@@ -7,9 +7,9 @@
  * last figures its client showed: the `run --for` summary is taken after the ordered stop.
  */
 import type { PoolSnapshot } from '../api/snapshot.js';
+import type { SubmitOutcome } from '../channels/client/channel-set.js';
 import type { PoolConfig } from '../config/schema.js';
 import { type Logger, silentLog } from '../log.js';
-import type { SubmitOutcome } from '../pool/channel-set.js';
 import { PoolClient, type PoolClientOptions } from '../pool/client.js';
 import { addCounters } from '../pool/counters.js';
 import { addViolations } from '../pool/pool-health.js';
@@ -59,7 +59,12 @@ export class PoolSet {
     const entries = this.order.map((i) => {
       const c = this.pools[i]?.config;
       if (c === undefined) throw new RangeError(`pool ${i} vanished`);
-      return { url: c.url, user: c.user, ...(c.insecure === undefined ? {} : { insecure: c.insecure }) };
+      return {
+        url: c.url,
+        user: c.user,
+        ...(c.insecure === undefined ? {} : { insecure: c.insecure }),
+        ...(c.channel === undefined ? {} : { channel: c.channel }),
+      };
     });
     const client = new PoolClient({ ...this.o.client, pools: entries });
     client.onJob((job) => {

@@ -84,6 +84,7 @@ function cleanPool(pool: {
   readonly password?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly priority?: number | undefined;
+  readonly channel?: PoolConfig['channel'] | undefined;
 }): PoolConfig {
   return {
     url: pool.url,
@@ -91,5 +92,6 @@ function cleanPool(pool: {
     ...(pool.password === undefined ? {} : { password: pool.password }),
     ...(pool.insecure === undefined ? {} : { insecure: pool.insecure }),
     ...(pool.priority === undefined ? {} : { priority: pool.priority }),
+    ...(pool.channel === undefined ? {} : { channel: pool.channel }),
   };
 }

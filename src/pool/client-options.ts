@@ -3,16 +3,17 @@
  * one configured pool into the options of one Session: its own endpoint, user and authority key,
  * always; a Reconnect override only for the real session, never for a background probe.
  */
+
+import type { HashrateUpdatePolicy } from '../channels/client/channel-set.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../work/clock.js';
 import type { Job } from '../work/job.js';
 import { MAX_TARGET } from '../work/target.js';
 import type { BackoffOptions, RandomFn } from './backoff.js';
-import type { HashrateUpdatePolicy } from './channel-set.js';
 import type { Endpoint, SocketFactory } from './connection.js';
 import { emptyCounters } from './counters.js';
 import { violationTable } from './pool-health.js';
-import { BIP320_MASK, BIP323_MASK, type DeviceIdentity } from './requests.js';
+import { BIP320_MASK, BIP323_MASK, type ChannelKind, type DeviceIdentity } from './requests.js';
 import type { SessionOptions, SessionState } from './session.js';
 import type { PoolSlot } from './status.js';
 
@@ -23,6 +24,8 @@ export interface PoolEntry {
   readonly password?: string;
   /** Allows a pool URL without authority key (trusted LAN only; warned on every connection). */
   readonly insecure?: boolean;
+  /** The channel kind to open on this pool. Default 'standard'. */
+  readonly channel?: ChannelKind;
 }
 
 export interface PoolClientOptions {
@@ -32,7 +35,10 @@ export interface PoolClientOptions {
   readonly device?: Partial<DeviceIdentity>;
   /** Easiest target the rig accepts. Default: no limit. */
   readonly maxTarget?: bigint;
-  /** Standard channels per connection (e.g. one per hash chain); raised to hashrate / 2^48. Default 1. */
+  /**
+   * Channels per connection (e.g. one per hash chain). Default 1. Standard channels are raised to
+   * hashrate / 2^48; an extended channel's extranonce gives it all the space it needs.
+   */
   readonly channels?: number;
   /** Opt in to the BIP323 mask 0x1fffffe0 instead of BIP320 0x1fffe000. */
   readonly wideVersionMask?: boolean;
@@ -92,7 +98,8 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
       firmware: o.device?.firmware ?? '0.1.0',
       deviceId: o.device?.deviceId ?? '',
     },
-    channels: d.channels,
+    channelKind: slot.entry.channel ?? 'standard',
+    channels: slot.entry.channel === 'extended' ? Math.max(1, Math.floor(o.channels ?? 1)) : d.channels,
     nominalHashrate: o.nominalHashrate,
     maxTarget: o.maxTarget ?? MAX_TARGET,
     rollMask: o.wideVersionMask === true ? BIP323_MASK : BIP320_MASK,

@@ -5,12 +5,13 @@
  * Each pool always uses its own user and authority key; a share is only ever sent to the pool and
  * channel whose job it solves, on the session that issued that job.
  */
+
+import type { SubmitOutcome } from '../channels/client/channel-set.js';
 import { type Logger, silentLog } from '../log.js';
 import { type PoolUrl, parsePoolUrl } from '../noise/pool-url.js';
 import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
 import { backoffDelay } from './backoff.js';
-import type { SubmitOutcome } from './channel-set.js';
 import { type PoolClientOptions, sessionOptionsFor } from './client-options.js';
 import { countReason, emptyCounters } from './counters.js';
 import { FailoverPolicy } from './failover.js';

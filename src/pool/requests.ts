@@ -1,6 +1,6 @@
 /**
  * What the client says to a pool, as message field values (sv2.md §4 SetupConnection, §5.2
- * OpenStandardMiningChannel / UpdateChannel / CloseChannel) plus the reading of
+ * OpenStandardMiningChannel / OpenExtendedMiningChannel / UpdateChannel / CloseChannel) plus the reading of
  * SetupConnection.Success.flags (§4, gotcha 21) and the channel count a rig needs (§6.6).
  * Pure: the session encodes and sends these.
  */
@@ -12,6 +12,16 @@ export const REQUIRES_STANDARD_JOBS = 0x1;
 export const REQUIRES_VERSION_ROLLING = 0x4;
 /** What a standard-channel device with rolling chips sends. */
 export const DEVICE_SETUP_FLAGS = REQUIRES_STANDARD_JOBS | REQUIRES_VERSION_ROLLING;
+/** On extended channels we take extended (and group) jobs, so REQUIRES_STANDARD_JOBS is off. */
+export const EXTENDED_SETUP_FLAGS = REQUIRES_VERSION_ROLLING;
+
+export type ChannelKind = 'standard' | 'extended';
+
+/**
+ * OpenExtendedMiningChannel.min_extranonce_size: 4 bytes are 2^32 merkle roots per job, each
+ * 2^48 hashes with BIP320 rolling; no rig exhausts that between two jobs.
+ */
+export const MIN_EXTRANONCE_SIZE = 4;
 /** SetupConnection.Success flags for Mining. */
 export const SUCCESS_REQUIRES_FIXED_VERSION = 0x1;
 export const SUCCESS_REQUIRES_EXTENDED_CHANNELS = 0x2;
@@ -61,18 +71,36 @@ export function openChannelFields(
   };
 }
 
+export function openExtendedChannelFields(
+  requestId: number,
+  userIdentity: string,
+  nominalHashrate: number,
+  maxTarget: bigint = MAX_TARGET,
+  minExtranonceSize: number = MIN_EXTRANONCE_SIZE,
+): MessageFields<'OpenExtendedMiningChannel'> {
+  return {
+    ...openChannelFields(requestId, userIdentity, nominalHashrate, maxTarget),
+    min_extranonce_size: minExtranonceSize,
+  };
+}
+
 export type SetupVerdict =
   | { readonly kind: 'ok'; readonly versionMask: number; readonly echoed: boolean }
   | { readonly kind: 'give-up'; readonly reason: string };
 
 /**
- * Reads SetupConnection.Success.flags. Bit 1 (extended channels only) means a standard-only device
- * cannot use this pool. Bit 0 (fixed version) forbids rolling, except when the server merely echoed
+ * Reads SetupConnection.Success.flags. Bit 1 (extended channels only) means a device opening
+ * standard channels cannot use this pool; with extended channels it is what we do anyway. Bit 0 (fixed version) forbids rolling, except when the server merely echoed
  * our request (flags equal to what we sent, bit 2 set, which has no meaning in Success): SRI pools of
  * 2025 did that (gotcha 21), and the spec forbids bit 0 once we asked for version rolling.
  */
-export function readSetupSuccess(successFlags: number, sentFlags: number, rollMask: number): SetupVerdict {
-  if ((successFlags & SUCCESS_REQUIRES_EXTENDED_CHANNELS) !== 0)
+export function readSetupSuccess(
+  successFlags: number,
+  sentFlags: number,
+  rollMask: number,
+  kind: ChannelKind = 'standard',
+): SetupVerdict {
+  if (kind === 'standard' && (successFlags & SUCCESS_REQUIRES_EXTENDED_CHANNELS) !== 0)
     return {
       kind: 'give-up',
       reason: 'pool requires extended channels (SetupConnection.Success flag bit 1)',

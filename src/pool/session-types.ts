@@ -3,13 +3,14 @@
  * reports (connecting .. mining, sv2.md §6.1) and how it ends (SessionEnd, a value the client's
  * failover acts on; sessions never throw).
  */
+
+import type { HashrateUpdatePolicy } from '../channels/client/channel-set.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../work/clock.js';
 import type { Job } from '../work/job.js';
-import type { HashrateUpdatePolicy } from './channel-set.js';
 import type { ConnectionOptions, Endpoint } from './connection.js';
 import type { ShareCounters } from './counters.js';
-import type { DeviceIdentity } from './requests.js';
+import type { ChannelKind, DeviceIdentity } from './requests.js';
 
 export type SessionState = 'connecting' | 'handshake' | 'setup' | 'open' | 'mining';
 
@@ -17,7 +18,7 @@ export type SessionEnd =
   /** We ended it (shutdown, fail-back, probe done). */
   | { readonly kind: 'closed'; readonly reason: string }
   | { readonly kind: 'failed'; readonly stage: SessionState; readonly reason: string }
-  /** This pool can never serve a standard-only device. */
+  /** This pool can never serve this device (e.g. it requires extended channels and we open standard ones). */
   | { readonly kind: 'give-up'; readonly reason: string }
   | { readonly kind: 'reconnect'; readonly endpoint: Endpoint };
 
@@ -26,6 +27,8 @@ export interface SessionOptions {
   readonly endpoint: Endpoint;
   readonly user: string;
   readonly device: DeviceIdentity;
+  /** Which channels to open: standard (default; the pool fixes the merkle root) or extended (we roll the extranonce). */
+  readonly channelKind?: ChannelKind;
   readonly channels: number;
   /** Rig hashrate in H/s, split evenly over the channels. */
   readonly nominalHashrate: number;

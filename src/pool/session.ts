@@ -1,6 +1,6 @@
 /**
- * One session with one pool (sv2.md §6.1): connect + Noise, SetupConnection, open the standard
- * channels, then one handler per incoming message type until the connection ends. Messages for open
+ * One session with one pool (sv2.md §6.1): connect + Noise, SetupConnection, open the channels
+ * (standard, or extended when the pool entry asks: spec 05 §5.3.4–5.3.6), then one handler per incoming message type until the connection ends. Messages for open
  * channels are routed by channel-messages.ts; setup, channel open/close and Reconnect stay here.
  * Ends as a value (SessionEnd) so the client can fail over; nothing here throws past run(). Silence
  * (no useful message within `silenceMs`), no valid work within `workDeadlineMs` of the channels
@@ -8,17 +8,23 @@
  * floods and pool errors all end it with a reason. Only useful traffic counts as life: a message
  * that is a protocol violation neither resets the silence deadline nor counts as work.
  */
+
+import { type ChannelMessageContext, handleChannelMessage } from '../channels/client/channel-messages.js';
+import { ChannelSet, type SubmitOutcome } from '../channels/client/channel-set.js';
+import type { CustomJobFields } from '../channels/client/custom-job.js';
 import { DecodeError, NoiseError, PoolError } from '../errors.js';
 import type { AnyMessage } from '../sv2/messages/registry.js';
 import type { TimerHandle } from '../work/clock.js';
 import type { Job, Share } from '../work/job.js';
-import { type ChannelMessageContext, handleChannelMessage } from './channel-messages.js';
-import { ChannelSet, type SubmitOutcome } from './channel-set.js';
 import { openConnection, type PoolConnection } from './connection.js';
 import { PoolHealth, type ViolationKind, violationTable } from './pool-health.js';
 import {
+  type ChannelKind,
   DEVICE_SETUP_FLAGS,
+  EXTENDED_SETUP_FLAGS,
+  MIN_EXTRANONCE_SIZE,
   openChannelFields,
+  openExtendedChannelFields,
   readSetupSuccess,
   setupConnectionFields,
 } from './requests.js';
@@ -51,10 +57,14 @@ export class Session {
   private nextRequestId = 1;
   private readonly opening = new Map<number, true>();
   private readonly channelContext: ChannelMessageContext;
+  private readonly kind: ChannelKind;
+  private readonly setupFlags: number;
   handshakeMs: number | undefined;
 
   constructor(options: SessionOptions) {
     this.o = options;
+    this.kind = options.channelKind ?? 'standard';
+    this.setupFlags = this.kind === 'extended' ? EXTENDED_SETUP_FLAGS : DEVICE_SETUP_FLAGS;
     this.channels = new ChannelSet({
       pool: options.pool,
       counters: options.counters,
@@ -107,7 +117,7 @@ export class Session {
     this.setState('setup');
     this.armSilence();
     try {
-      conn.send('SetupConnection', setupConnectionFields(this.o.endpoint, this.o.device));
+      conn.send('SetupConnection', setupConnectionFields(this.o.endpoint, this.o.device, this.setupFlags));
       for await (const incoming of conn.messages()) {
         const violationsBefore = this.violationCount;
         if (incoming.kind === 'unknown') {
@@ -151,7 +161,23 @@ export class Session {
   submit(share: Share): SubmitOutcome {
     const conn = this.conn;
     if (conn === undefined || !this.connected) return this.channels.markStale('connection-down');
-    return this.channels.submit(share, (fields) => conn.send('SubmitSharesStandard', fields));
+    return this.channels.submit(share, (m) =>
+      m.name === 'SubmitSharesExtended' ? conn.send(m.name, m.fields) : conn.send(m.name, m.fields),
+    );
+  }
+
+  /**
+   * Sends SetCustomMiningJob on one of our extended channels (the Job Declarator Client's path);
+   * the job becomes active when the pool answers .Success. Returns the request id, or undefined
+   * when there is no such channel or no connection.
+   */
+  requestCustomJob(channelId: number, fields: CustomJobFields): number | undefined {
+    const conn = this.conn;
+    const channel = this.channels.route(channelId)[0]?.channel;
+    if (conn === undefined || !this.connected || channel?.kind !== 'extended') return undefined;
+    const request = channel.requestCustomJob(fields);
+    conn.send('SetCustomMiningJob', request);
+    return request.request_id;
   }
 
   reportHashrate(total: number): void {
@@ -173,7 +199,7 @@ export class Session {
           this.violation('unexpected-message', 'SetupConnection.Success after setup');
           return;
         }
-        const v = readSetupSuccess(m.fields.flags, DEVICE_SETUP_FLAGS, this.o.rollMask);
+        const v = readSetupSuccess(m.fields.flags, this.setupFlags, this.o.rollMask, this.kind);
         log.info({ flags: m.fields.flags, version: m.fields.used_version }, 'SetupConnection.Success');
         if (v.kind === 'give-up') {
           log.error(v.reason);
@@ -197,7 +223,7 @@ export class Session {
         this.end = { kind: 'failed', stage: 'setup', reason: `SetupConnection.Error ${m.fields.error_code}` };
         return;
       case 'OpenStandardMiningChannel.Success': {
-        if (!this.opening.delete(m.fields.request_id)) {
+        if (this.kind !== 'standard' || !this.opening.delete(m.fields.request_id)) {
           this.violation(
             'unexpected-message',
             `OpenStandardMiningChannel.Success for request ${m.fields.request_id}`,
@@ -209,6 +235,41 @@ export class Session {
         log.info(
           { channelId: m.fields.channel_id, group: m.fields.group_channel_id },
           'standard channel open',
+        );
+        return;
+      }
+      case 'OpenExtendedMiningChannel.Success': {
+        if (this.kind !== 'extended' || !this.opening.delete(m.fields.request_id)) {
+          this.violation(
+            'unexpected-message',
+            `OpenExtendedMiningChannel.Success for request ${m.fields.request_id}`,
+          );
+          return;
+        }
+        const f = m.fields;
+        try {
+          this.channels.addExtended(f, this.versionMask, this.o.nominalHashrate / this.o.channels);
+        } catch (err) {
+          // A prefix + extranonce_size beyond SV2's 32 bytes: no share of it could be encoded.
+          const reason = `OpenExtendedMiningChannel.Success unusable: ${describe(err)}`;
+          log.error({ channelId: f.channel_id }, reason);
+          this.conn?.send('CloseChannel', { channel_id: f.channel_id, reason_code: 'invalid-extranonce' });
+          this.end = { kind: 'failed', stage: 'open', reason };
+          return;
+        }
+        if (f.extranonce_size < MIN_EXTRANONCE_SIZE)
+          log.warn(
+            { channelId: f.channel_id, extranonceSize: f.extranonce_size, asked: MIN_EXTRANONCE_SIZE },
+            'pool granted less extranonce than asked: ntime rolls sooner',
+          );
+        log.info(
+          {
+            channelId: f.channel_id,
+            group: f.group_channel_id,
+            extranoncePrefixBytes: f.extranonce_prefix.length,
+            extranonceSize: f.extranonce_size,
+          },
+          'extended channel open',
         );
         return;
       }
@@ -241,7 +302,7 @@ export class Session {
         return;
       }
       default:
-        this.violation('unexpected-message', `${m.name} is not for a standard-channel client`);
+        this.violation('unexpected-message', `${m.name} is not for a ${this.kind}-channel client`);
         return;
     }
   }
@@ -250,10 +311,16 @@ export class Session {
     const requestId = this.nextRequestId++;
     this.opening.set(requestId, true);
     const perChannel = this.o.nominalHashrate / this.o.channels;
-    this.conn?.send(
-      'OpenStandardMiningChannel',
-      openChannelFields(requestId, this.o.user, perChannel, this.o.maxTarget),
-    );
+    if (this.kind === 'extended')
+      this.conn?.send(
+        'OpenExtendedMiningChannel',
+        openExtendedChannelFields(requestId, this.o.user, perChannel, this.o.maxTarget),
+      );
+    else
+      this.conn?.send(
+        'OpenStandardMiningChannel',
+        openChannelFields(requestId, this.o.user, perChannel, this.o.maxTarget),
+      );
   }
 
   private emit(job: Job): void {

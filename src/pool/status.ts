@@ -9,6 +9,7 @@ import { targetToDifficulty } from '../work/target.js';
 import type { Endpoint } from './connection.js';
 import { copyCounters, type ShareCounters } from './counters.js';
 import type { FailoverPolicy } from './failover.js';
+import type { ChannelKind } from './requests.js';
 import type { Session, SessionState } from './session.js';
 
 export type PoolState = 'idle' | SessionState | 'backoff' | 'dead';
@@ -18,7 +19,12 @@ export interface PoolSlot {
   readonly index: number;
   /** Job.pool / Share.pool of this pool: its URL (suffixed `#index` if listed twice). */
   readonly key: string;
-  readonly entry: { readonly url: string; readonly user: string; readonly insecure?: boolean };
+  readonly entry: {
+    readonly url: string;
+    readonly user: string;
+    readonly insecure?: boolean;
+    readonly channel?: ChannelKind;
+  };
   url: PoolUrl | undefined;
   readonly counters: ShareCounters;
   state: PoolState;

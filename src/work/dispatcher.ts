@@ -2,7 +2,8 @@
  * Job in -> ChipWork for every HashChain; nonces out -> share-check -> Share (architecture.md data
  * flow; sv2.md §6.2 job lifecycle, §6.6 ntime, §6.7 version rolling; bm13xx.md §8.2 job cadence).
  * A clean job (new prev hash) flushes every chain at once; a work item is replaced before the
- * chain can exhaust it, by stepping host-side version bits and then ntime, never past
+ * chain can exhaust it, by stepping host-side version bits, then the miner extranonce (extended
+ * jobs: one merkle root per extranonce, extranonce.ts), then ntime, never past
  * job.maxNtime or outside the job's mask. Chains get disjoint work from one cursor per job; when
  * that space is smaller than the chain count, each chain gets a lane of its own instead (splitLanes).
  * Work ids, staleness and duplicate shares are kept by the WorkLedger (work-ledger.ts).
@@ -11,6 +12,7 @@ import type { HashChain, NonceResult } from '../../drivers/types.js';
 import type { Logger } from '../log.js';
 import { silentLog } from '../log.js';
 import { type Clock, MAX_TIMER_MS, type TimerHandle } from './clock.js';
+import { extranonceCount, merkleRootFor, minerExtranonce } from './extranonce.js';
 import { HeaderHasher } from './header.js';
 import type { Job, Share } from './job.js';
 import { type Cursor, type Lanes, splitLanes } from './lanes.js';
@@ -76,6 +78,8 @@ export interface DispatcherStats extends ChainWorkStats {
 interface ActiveJob {
   readonly job: Job;
   readonly plan: RollPlan;
+  /** Miner extranonces the job offers: 1 for a standard job (its merkle root is fixed). */
+  readonly extranonces: number;
   /** Shared by every chain unless the job is split into lanes. */
   readonly cursor: Cursor;
   readonly lanes: Lanes<ChainState> | undefined;
@@ -136,7 +140,8 @@ export class Dispatcher {
     this.active = {
       job,
       plan,
-      cursor: { ntime: job.ntime, slot: 0 },
+      extranonces: job.extended === undefined ? 1 : extranonceCount(job.extended.extranonceSize),
+      cursor: { ntime: job.ntime, extranonce: 0, slot: 0 },
       lanes: splitLanes(plan, ready, job),
       exhausted: false,
       activatedAt: this.options.clock.now(),
@@ -187,7 +192,15 @@ export class Dispatcher {
       return;
     }
     const { job, plan } = active;
-    const workId = this.ledger.issue(job);
+    let merkleRoot: Uint8Array;
+    let extranonce: Uint8Array | undefined;
+    if (job.extended === undefined) {
+      merkleRoot = job.merkleRoot;
+    } else {
+      extranonce = minerExtranonce(next.extranonce, job.extended.extranonceSize);
+      merkleRoot = merkleRootFor(job.extended, extranonce);
+    }
+    const workId = this.ledger.issue(job, extranonce);
     let version = slotVersion(job.version, plan, next.slot);
     if (active.lanes !== undefined && lane !== undefined)
       version = slotVersion(version, active.lanes.lanePlan, lane.lane);
@@ -195,7 +208,7 @@ export class Dispatcher {
       version,
       versionMask: (active.lanes?.workPlan ?? plan).workMask,
       prevHash: job.prevHash,
-      merkleRoot: job.merkleRoot,
+      merkleRoot,
       ntime: next.ntime,
       nbits: job.nbits,
       workId,
@@ -211,12 +224,16 @@ export class Dispatcher {
   }
 
   /**
-   * The next unused (ntime, host slot) of the job, or undefined while ntime would pass the bound.
+   * The next unused (ntime, extranonce, host slot) of the job, or undefined while ntime would pass
+   * the bound. Host slots move fastest, then the miner extranonce (extended jobs), then ntime.
    * The bound is job.maxNtime (the pool's limit when the job was emitted) plus the whole seconds
    * since: the spec allows min_ntime + seconds since SetNewPrevHash, so the space reopens as time
    * passes instead of the chips idling until the next job.
    */
-  private takeSlot(active: ActiveJob, cursor: Cursor): { ntime: number; slot: number } | undefined {
+  private takeSlot(
+    active: ActiveJob,
+    cursor: Cursor,
+  ): { ntime: number; extranonce: number; slot: number } | undefined {
     if (cursor.ntime > this.ntimeBound(active)) {
       if (!active.exhausted) {
         active.exhausted = true;
@@ -229,11 +246,15 @@ export class Dispatcher {
       return undefined;
     }
     active.exhausted = false;
-    const taken = { ntime: cursor.ntime, slot: cursor.slot };
+    const taken = { ntime: cursor.ntime, extranonce: cursor.extranonce, slot: cursor.slot };
     cursor.slot++;
     if (cursor.slot >= active.plan.hostSlots) {
       cursor.slot = 0;
-      cursor.ntime++;
+      cursor.extranonce++;
+      if (cursor.extranonce >= active.extranonces) {
+        cursor.extranonce = 0;
+        cursor.ntime++;
+      }
     }
     return taken;
   }
@@ -304,7 +325,9 @@ export class Dispatcher {
     }
     state.stats.shares++;
     if (verdict.block) this.totals.blocks++;
-    this.options.onShare(verdict.share, { block: verdict.block, chain: state.chain.index });
+    const share =
+      entry.extranonce === undefined ? verdict.share : { ...verdict.share, extranonce: entry.extranonce };
+    this.options.onShare(share, { block: verdict.block, chain: state.chain.index });
   }
 
   private clearTimer(state: ChainState): void {

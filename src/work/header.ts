@@ -4,7 +4,9 @@
  * (no reversal). HeaderHasher is the hot path: one reused buffer, template bytes copied only
  * when the work item changes. Chip-specific forms (midstates, word swaps) belong to drivers/.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256d } from '../bitcoin/sha256d.js';
+
+export { sha256d };
 
 export const HEADER_LENGTH = 80;
 
@@ -33,11 +35,6 @@ export function buildHeader(
   view.setUint32(72, fields.nbits >>> 0, true);
   view.setUint32(76, fields.nonce >>> 0, true);
   return out;
-}
-
-/** SHA256(SHA256(data)), 32 bytes in "internal" (wire) order; explorers print it reversed. */
-export function sha256d(data: Uint8Array): Uint8Array {
-  return sha256(sha256(data));
 }
 
 /** Template part of a header: everything but version and nonce. ChipWork satisfies it. */

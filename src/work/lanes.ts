@@ -4,12 +4,15 @@
  * mask and the pool allows no ntime rolling yet, a job is a single work item; lanes give each
  * chain distinct work anyway by fixing a few of the chip-rolled bits per chain. Pure.
  */
+import { extranonceCount } from './extranonce.js';
 import type { Job } from './job.js';
 import { popcount, type RollPlan } from './version-roll.js';
 
-/** The next unused (ntime, host slot) of a job or of one lane of it. */
+/** The next unused (ntime, miner extranonce, host slot) of a job or of one lane of it. */
 export interface Cursor {
   ntime: number;
+  /** Index into the miner's extranonce space (always 0 for standard jobs). */
+  extranonce: number;
   slot: number;
 }
 
@@ -23,8 +26,8 @@ export interface Lanes<K> {
 }
 
 /**
- * Lanes for the ready chains when the job's host space (plan.hostSlots x ntime values up to
- * job.maxNtime) cannot give each chain a work item of its own. The lowest ceil(log2(chains)) bits
+ * Lanes for the ready chains when the job's host space (plan.hostSlots x miner extranonces x
+ * ntime values up to job.maxNtime) cannot give each chain a work item of its own. The lowest ceil(log2(chains)) bits
  * the chips would roll become host bits with one value per chain, and each chain walks its own
  * (ntime, slot) cursor in its lane: distinct work for every chain at once, every version inside
  * the job's mask. Undefined when the space suffices, or when no chip-rolled bits can be taken
@@ -33,7 +36,8 @@ export interface Lanes<K> {
 export function splitLanes<K>(plan: RollPlan, ready: readonly K[], job: Job): Lanes<K> | undefined {
   const chains = ready.length;
   const ntimes = Math.max(0, job.maxNtime - job.ntime + 1);
-  if (chains < 2 || plan.hostSlots * ntimes >= chains) return undefined;
+  const extranonces = job.extended === undefined ? 1 : extranonceCount(job.extended.extranonceSize);
+  if (chains < 2 || plan.hostSlots * extranonces * ntimes >= chains) return undefined;
   const bits = Math.ceil(Math.log2(chains));
   if ((plan.workMask & plan.hostMask) !== 0 || popcount(plan.workMask) < bits) return undefined;
   let laneMask = 0;
@@ -47,6 +51,8 @@ export function splitLanes<K>(plan: RollPlan, ready: readonly K[], job: Job): La
   return {
     workPlan: { ...plan, workMask, versionsPerWork: 2 ** popcount(workMask) },
     lanePlan: { workMask: 0, hostMask: laneMask, step: 1, versionsPerWork: 1, hostSlots: 2 ** bits },
-    byChain: new Map(ready.map((key, lane) => [key, { lane, cursor: { ntime: job.ntime, slot: 0 } }])),
+    byChain: new Map(
+      ready.map((key, lane) => [key, { lane, cursor: { ntime: job.ntime, extranonce: 0, slot: 0 } }]),
+    ),
   };
 }

@@ -8,6 +8,8 @@ import type { Job } from './job.js';
 
 export interface WorkEntry {
   readonly job: Job;
+  /** The miner extranonce this item's merkle root was built with (extended jobs only). */
+  readonly extranonce: Uint8Array | undefined;
   stale: boolean;
   /** `version:nonce` of shares already passed on from this work item. */
   shareKeys: Set<string> | undefined;
@@ -24,10 +26,10 @@ export class WorkLedger {
   }
 
   /** A fresh work id (1..2^32-1, wrapping) for a work item of `job`, remembered from now on. */
-  issue(job: Job): number {
+  issue(job: Job, extranonce?: Uint8Array): number {
     const workId = this.nextWorkId;
     this.nextWorkId = (this.nextWorkId % 0xffffffff) + 1;
-    this.works.set(workId, { job, stale: false, shareKeys: undefined });
+    this.works.set(workId, { job, extranonce, stale: false, shareKeys: undefined });
     // Map iteration is insertion order: the first keys are the oldest items.
     for (const key of this.works.keys()) {
       if (this.works.size <= this.limit) break;

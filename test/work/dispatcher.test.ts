@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../src/bytes/hex.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/work/dispatcher.js';
-import type { Job, Share } from '../../src/work/job.js';
+import type { Share, StandardJob } from '../../src/work/job.js';
 import { leBytesToBigInt } from '../../src/work/target.js';
 import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 import { FakeChain, ManualClock } from './helpers/fakes.js';
@@ -9,7 +9,7 @@ import { FakeChain, ManualClock } from './helpers/fakes.js';
 const [, tooLow, valid] = sriShareCases() as [SriShareCase, SriShareCase, SriShareCase];
 
 /** The SRI "valid share" job: nonce 244405 on its first work item gives hash 0000762e... */
-function sriJob(overrides: Partial<Job> = {}): Job {
+function sriJob(overrides: Partial<StandardJob> = {}): StandardJob {
   return {
     pool: 'pool-a',
     channelId: 1,

@@ -1,8 +1,10 @@
 /**
  * CPU nonce search for the interop suites: rebuilds the 80-byte header from a Job exactly as the
  * chips' results are checked (src/work/header.ts, sv2.md §6.3) and keeps nonces whose sha256d
- * meets (or, for a deliberately bad share, misses) the job target.
+ * meets (or, for a deliberately bad share, misses) the job target. An extended job is searched
+ * with one miner extranonce (its merkle root built by src/work/extranonce.ts).
  */
+import { merkleRootFor } from '../../../src/work/extranonce.js';
 import { HeaderHasher } from '../../../src/work/header.js';
 import type { Job, Share } from '../../../src/work/job.js';
 import { hashMeetsTarget, hashToDifficulty } from '../../../src/work/target.js';
@@ -11,21 +13,35 @@ export interface Found {
   readonly nonce: number;
   readonly version: number;
   readonly hash: Uint8Array;
+  /** The miner extranonce searched with (extended jobs). */
+  readonly extranonce?: Uint8Array;
+}
+
+/** The merkle root of a standard job; a test that meant a standard job fails here otherwise. */
+export function rootOf(job: Job): Uint8Array {
+  if (job.extended !== undefined) throw new Error(`job ${job.jobId} is extended: no fixed merkle root`);
+  return job.merkleRoot;
 }
 
 /** The first `count` nonces from `start` whose hash meets (`good`) or misses the job target. */
 export function search(
   job: Job,
   count: number,
-  o: { start?: number; version?: number; good?: boolean } = {},
+  o: { start?: number; version?: number; good?: boolean; extranonce?: Uint8Array } = {},
 ): Found[] {
   const hasher = new HeaderHasher();
   const version = o.version ?? job.version;
   const good = o.good ?? true;
+  const extranonce =
+    job.extended === undefined ? undefined : (o.extranonce ?? new Uint8Array(job.extended.extranonceSize));
+  const merkleRoot =
+    job.extended === undefined ? job.merkleRoot : merkleRootFor(job.extended, extranonce as Uint8Array);
+  const template = { prevHash: job.prevHash, merkleRoot, ntime: job.ntime, nbits: job.nbits };
   const out: Found[] = [];
   for (let nonce = o.start ?? 0; nonce <= 0xffffffff && out.length < count; nonce++) {
-    const hash = hasher.hash(job, version, nonce);
-    if (hashMeetsTarget(hash, job.target) === good) out.push({ nonce, version, hash });
+    const hash = hasher.hash(template, version, nonce);
+    if (hashMeetsTarget(hash, job.target) === good)
+      out.push(extranonce === undefined ? { nonce, version, hash } : { nonce, version, hash, extranonce });
   }
   return out;
 }
@@ -38,6 +54,7 @@ export function shareOf(job: Job, f: Found): Share {
     nonce: f.nonce,
     ntime: job.ntime,
     version: f.version,
+    ...(f.extranonce === undefined ? {} : { extranonce: f.extranonce }),
     difficulty: hashToDifficulty(f.hash),
     foundAt: performance.now(),
   };

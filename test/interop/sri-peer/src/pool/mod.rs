@@ -1,6 +1,6 @@
 //! `sri-peer pool`: a loopback SV2 pool whose protocol logic is SRI's. Noise responder with an
 //! authority-signed certificate (noise_sv2), SetupConnection, and per channel channels_sv2's
-//! server StandardChannel fed with Template Distribution NewTemplate/SetNewPrevHash messages we
+//! server StandardChannel or ExtendedChannel (OpenExtendedMiningChannel) fed with Template Distribution NewTemplate/SetNewPrevHash messages we
 //! build here (no node). Every share verdict is SRI's validate_share, logged as one JSON line.
 
 use crate::args::Args;
@@ -31,8 +31,8 @@ use template_distribution_sv2::{NewTemplateOwned, SetNewPrevHashOwned as TdpSetN
 mod chain;
 mod shares;
 
-use chain::{open_channel, update_channel, Chan};
-use shares::submit;
+use chain::{open_channel, open_extended, update_channel, Chan};
+use shares::{submit, Submitted};
 
 struct Config {
     authority_public: [u8; 32],
@@ -157,6 +157,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         .emit();
     let mut chans: HashMap<u32, Chan> = HashMap::new();
     let mut setup = false;
+    let mut setup_flags = 0u32;
     let end = loop {
         let m = match rx.recv() {
             Ok(Incoming::Message(m)) => m,
@@ -174,6 +175,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         };
         let r = match m {
             AnyMessageOwned::Common(CommonMessagesOwned::SetupConnection(s)) => {
+                setup_flags = s.flags;
                 let r = on_setup(conn, cfg, &mut tx, s);
                 setup = r.is_ok();
                 r
@@ -183,10 +185,13 @@ fn serve(stream: TcpStream, shared: &Shared) {
                 open_channel(conn, shared, &mut tx, &mut chans, o)
             }
             AnyMessageOwned::Mining(MiningOwned::OpenExtendedMiningChannel(o)) => {
-                send_open_error(&mut tx, o.request_id, "unsupported-extended-channels")
+                open_extended(conn, shared, &mut tx, &mut chans, o, setup_flags)
             }
             AnyMessageOwned::Mining(MiningOwned::SubmitSharesStandard(s)) => {
-                submit(conn, cfg, &mut tx, &mut chans, s)
+                submit(conn, cfg, &mut tx, &mut chans, Submitted::Std(s))
+            }
+            AnyMessageOwned::Mining(MiningOwned::SubmitSharesExtended(s)) => {
+                submit(conn, cfg, &mut tx, &mut chans, Submitted::Ext(s))
             }
             AnyMessageOwned::Mining(MiningOwned::UpdateChannel(u)) => {
                 update_channel(conn, cfg, &mut tx, &mut chans, u)

@@ -3,13 +3,12 @@
  * counters (every submitted share lands in exactly one bucket), and UpdateChannel debouncing.
  */
 import { describe, expect, it } from 'vitest';
-import { silentLog } from '../../src/log.js';
-import { ChannelSet } from '../../src/pool/channel-set.js';
-import { emptyCounters } from '../../src/pool/counters.js';
-import type { MessageFields } from '../../src/sv2/messages/registry.js';
-import type { Share } from '../../src/work/job.js';
-import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../src/work/target.js';
-import { FakeClock } from './helpers/fake-clock.js';
+import { ChannelSet, type SubmitMessage } from '../../../src/channels/client/channel-set.js';
+import { silentLog } from '../../../src/log.js';
+import { emptyCounters } from '../../../src/pool/counters.js';
+import type { Share } from '../../../src/work/job.js';
+import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../../src/work/target.js';
+import { FakeClock } from '../../pool/helpers/fake-clock.js';
 
 const success = (channel_id: number, group: number) => ({
   request_id: 1,
@@ -33,15 +32,10 @@ function setup() {
   const clock = new FakeClock();
   const counters = emptyCounters();
   const set = new ChannelSet({ pool: 'p', counters, clock, log: silentLog, maxTarget: MAX_TARGET });
-  set.add(success(1, 9), 0x1fffe000, 100);
-  set.add(success(2, 9), 0x1fffe000, 100);
-  for (const id of [1, 2]) {
-    const slot = set.route(id)[0];
-    slot?.channel.newMiningJob(
-      { job_id: 5, min_ntime: null, version: 0x20000000, merkle_root: new Uint8Array(32) },
-      0,
-    );
-  }
+  for (const id of [1, 2])
+    set
+      .add(success(id, 9), 0x1fffe000, 100)
+      .newMiningJob({ job_id: 5, min_ntime: null, version: 0x20000000, merkle_root: new Uint8Array(32) }, 0);
   return { clock, counters, set };
 }
 
@@ -61,8 +55,11 @@ describe('ChannelSet', () => {
     const { set, counters } = setup();
     for (const s of set.route(9))
       s.channel.setNewPrevHash({ job_id: 5, prev_hash: new Uint8Array(32), min_ntime: 1, nbits: 1 }, 0);
-    const sent: MessageFields<'SubmitSharesStandard'>[] = [];
-    const send = (f: MessageFields<'SubmitSharesStandard'>) => sent.push(f);
+    const sent: SubmitMessage['fields'][] = [];
+    const send = (m: SubmitMessage) => {
+      expect(m.name).toBe('SubmitSharesStandard');
+      sent.push(m.fields);
+    };
     expect(set.submit(share(1, 5), send)).toEqual({ kind: 'submitted', sequence: 0 });
     expect(set.submit(share(1, 5), send)).toEqual({ kind: 'submitted', sequence: 1 });
     expect(set.submit(share(2, 5), send)).toEqual({ kind: 'submitted', sequence: 0 });
@@ -177,5 +174,102 @@ describe('ChannelSet', () => {
       new_shares_sum: 0n,
     });
     expect(counters).toMatchObject({ accepted: 4, acceptedDifficulty: 1.5, creditedWork: 1 });
+  });
+
+  describe('extended channels', () => {
+    const extSuccess = (channel_id: number, size: number, prefix = Uint8Array.of(1, 2, 3)) => ({
+      request_id: 1,
+      channel_id,
+      target: new Uint8Array(32).fill(0xff),
+      extranonce_size: size,
+      extranonce_prefix: prefix,
+      group_channel_id: 0,
+    });
+    const extJob = {
+      job_id: 5,
+      min_ntime: null,
+      version: 0x20000000,
+      version_rolling_allowed: true,
+      merkle_path: [new Uint8Array(32).fill(7)],
+      coinbase_tx_prefix: Uint8Array.of(1, 1),
+      coinbase_tx_suffix: Uint8Array.of(2, 2),
+    };
+    const prev = { job_id: 5, prev_hash: new Uint8Array(32), min_ntime: 1, nbits: 1 };
+
+    it('sends a share of an extended channel as SubmitSharesExtended carrying exactly its extranonce', () => {
+      const counters = emptyCounters();
+      const set = new ChannelSet({
+        pool: 'p',
+        counters,
+        clock: new FakeClock(),
+        log: silentLog,
+        maxTarget: MAX_TARGET,
+      });
+      const ch = set.addExtended(extSuccess(4, 2), 0x1fffe000, 100);
+      ch.newExtendedMiningJob(extJob, 0);
+      ch.setNewPrevHash(prev, 0);
+      const sent: SubmitMessage[] = [];
+      const extranonce = Uint8Array.of(0xbe, 0xef);
+      expect(set.submit({ ...share(4, 5), extranonce }, (m) => sent.push(m))).toEqual({
+        kind: 'submitted',
+        sequence: 0,
+      });
+      expect(sent).toEqual([
+        {
+          name: 'SubmitSharesExtended',
+          fields: {
+            channel_id: 4,
+            sequence_number: 0,
+            job_id: 5,
+            nonce: 0xdeadbeef,
+            ntime: 1000,
+            version: 0x20002000,
+            extranonce: Uint8Array.of(0xbe, 0xef),
+          },
+        },
+      ]);
+      expect(counters.submitted).toBe(1);
+    });
+
+    it('never sends a share whose extranonce does not fit its channel', () => {
+      const counters = emptyCounters();
+      const set = new ChannelSet({
+        pool: 'p',
+        counters,
+        clock: new FakeClock(),
+        log: silentLog,
+        maxTarget: MAX_TARGET,
+      });
+      const ext = set.addExtended(extSuccess(4, 2), 0x1fffe000, 100);
+      ext.newExtendedMiningJob(extJob, 0);
+      ext.setNewPrevHash(prev, 0);
+      const std = set.add(success(1, 0), 0x1fffe000, 100);
+      std.newMiningJob(
+        { job_id: 5, min_ntime: null, version: 0x20000000, merkle_root: new Uint8Array(32) },
+        0,
+      );
+      std.setNewPrevHash(prev, 0);
+      const sent: SubmitMessage[] = [];
+      const send = (m: SubmitMessage) => sent.push(m);
+      expect(set.submit({ ...share(4, 5), extranonce: Uint8Array.of(1) }, send).kind).toBe('stale');
+      expect(set.submit(share(4, 5), send).kind).toBe('stale');
+      expect(set.submit({ ...share(1, 5), extranonce: Uint8Array.of(1, 2) }, send).kind).toBe('stale');
+      expect(sent).toEqual([]);
+      expect({ ...counters.staleByReason }).toEqual({ 'extranonce-mismatch': 3 });
+    });
+
+    it('refuses a channel whose prefix and extranonce_size exceed the 32-byte SV2 extranonce', () => {
+      const set = new ChannelSet({
+        pool: 'p',
+        counters: emptyCounters(),
+        clock: new FakeClock(),
+        log: silentLog,
+        maxTarget: MAX_TARGET,
+      });
+      expect(() => set.addExtended(extSuccess(4, 30, new Uint8Array(3)), 0, 100)).toThrow(
+        'extranonce prefix 3 + extranonce_size 30 bytes exceeds the 32-byte SV2 extranonce',
+      );
+      expect(set.size).toBe(0);
+    });
   });
 });

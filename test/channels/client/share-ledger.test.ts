@@ -3,7 +3,7 @@
  * every seq <= last (serial arithmetic), per-share Error, late Error after an ack, write-offs.
  */
 import { describe, expect, it } from 'vitest';
-import { ShareLedger, seqLe } from '../../src/pool/submitter.js';
+import { ShareLedger, seqLe } from '../../../src/channels/client/share-ledger.js';
 
 describe('ShareLedger', () => {
   it('numbers shares 0,1,2,... and acks a batch up to last_sequence_number', () => {

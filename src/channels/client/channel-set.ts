@@ -1,25 +1,33 @@
 /**
- * The standard channels of one pool connection (sv2.md §6.2, §6.8, §6.9): channel and group-channel
- * routing, one share ledger per channel, submit-or-stale decisions, SubmitShares.Success/.Error
- * accounting into the pool's counters, and UpdateChannel decisions when the hashrate drifts.
+ * The channels of one pool connection, standard or extended (sv2.md §6.2, §6.8, §6.9): channel and
+ * group-channel routing, one share ledger per channel, submit-or-stale decisions (a share of an
+ * extended channel goes out as SubmitSharesExtended with its extranonce), SubmitShares.Success/
+ * .Error accounting into the pool's counters, and UpdateChannel decisions when the hashrate drifts.
  * No sockets: the session passes a send function and the clock.
  */
-import type { Logger } from '../log.js';
-import type { MessageFields } from '../sv2/messages/registry.js';
-import type { Clock } from '../work/clock.js';
-import type { Share } from '../work/job.js';
-import { bigIntToLeBytes, targetToDifficulty } from '../work/target.js';
-import { StandardChannel } from './channel.js';
-import { countReason, type ShareCounters } from './counters.js';
-import { type PendingShare, ShareLedger } from './submitter.js';
+import type { Logger } from '../../log.js';
+import { countReason, type ShareCounters } from '../../pool/counters.js';
+import type { MessageFields } from '../../sv2/messages/registry.js';
+import type { Clock } from '../../work/clock.js';
+import type { Share } from '../../work/job.js';
+import { bigIntToLeBytes, targetToDifficulty } from '../../work/target.js';
+import { ExtendedChannel } from './extended.js';
+import { GroupMembership } from './group.js';
+import { type PendingShare, ShareLedger } from './share-ledger.js';
+import { StandardChannel } from './standard.js';
 
 export interface ChannelSlot {
-  readonly channel: StandardChannel;
+  readonly channel: StandardChannel | ExtendedChannel;
   readonly ledger: ShareLedger;
   /** Nominal hashrate last announced for this channel (Open or UpdateChannel), H/s. */
   announced: number;
   lastUpdateAt: number;
 }
+
+/** The wire message a share becomes, by the kind of its channel. */
+export type SubmitMessage =
+  | { readonly name: 'SubmitSharesStandard'; readonly fields: MessageFields<'SubmitSharesStandard'> }
+  | { readonly name: 'SubmitSharesExtended'; readonly fields: MessageFields<'SubmitSharesExtended'> };
 
 export type SubmitOutcome =
   | { readonly kind: 'submitted'; readonly sequence: number }
@@ -46,7 +54,7 @@ export interface ChannelSetOptions {
 export class ChannelSet {
   private readonly o: ChannelSetOptions;
   private readonly slots = new Map<number, ChannelSlot>();
-  private readonly groups = new Map<number, Set<number>>();
+  private readonly groups = new GroupMembership();
   lastRoundTripMs: number | undefined;
 
   constructor(options: ChannelSetOptions) {
@@ -66,7 +74,30 @@ export class ChannelSet {
     versionMask: number,
     announced: number,
   ): StandardChannel {
-    const channel = new StandardChannel({
+    const channel = new StandardChannel(this.init(s, versionMask));
+    this.install(channel, announced);
+    return channel;
+  }
+
+  /**
+   * An extended channel the pool opened. Throws RangeError (nothing installed) when the prefix
+   * and extranonce_size the pool granted do not fit SV2's 32-byte extranonce.
+   */
+  addExtended(
+    s: MessageFields<'OpenExtendedMiningChannel.Success'>,
+    versionMask: number,
+    announced: number,
+  ): ExtendedChannel {
+    const channel = new ExtendedChannel({ ...this.init(s, versionMask), extranonceSize: s.extranonce_size });
+    this.install(channel, announced);
+    return channel;
+  }
+
+  private init(
+    s: MessageFields<'OpenStandardMiningChannel.Success' | 'OpenExtendedMiningChannel.Success'>,
+    versionMask: number,
+  ) {
+    return {
       pool: this.o.pool,
       channelId: s.channel_id,
       groupChannelId: s.group_channel_id,
@@ -75,7 +106,11 @@ export class ChannelSet {
       versionMask,
       ...(this.o.maxFutureJobs === undefined ? {} : { maxFutureJobs: this.o.maxFutureJobs }),
       ...(this.o.ntimeSlackSec === undefined ? {} : { ntimeSlackSec: this.o.ntimeSlackSec }),
-    });
+    };
+  }
+
+  private install(channel: StandardChannel | ExtendedChannel, announced: number): void {
+    const s = { channel_id: channel.channelId, group_channel_id: channel.groupChannelId };
     this.remove(s.channel_id);
     this.slots.set(s.channel_id, {
       channel,
@@ -83,8 +118,7 @@ export class ChannelSet {
       announced,
       lastUpdateAt: this.o.clock.now(),
     });
-    this.addToGroup(s.group_channel_id, s.channel_id);
-    return channel;
+    this.groups.add(s.group_channel_id, s.channel_id);
   }
 
   /** Forget a channel; its shares in flight will never be answered. */
@@ -93,7 +127,7 @@ export class ChannelSet {
     if (slot === undefined) return;
     this.writeOff(slot.ledger.drain());
     this.slots.delete(channelId);
-    for (const members of this.groups.values()) members.delete(channelId);
+    this.groups.forget(channelId);
   }
 
   /** The connection is over. */
@@ -103,27 +137,38 @@ export class ChannelSet {
 
   /** SetGroupChannel (not expected with REQUIRES_STANDARD_JOBS; recorded anyway, sv2.md §6.2). */
   recordGroup(groupId: number, channelIds: readonly number[]): void {
-    for (const id of channelIds) if (this.slots.has(id)) this.addToGroup(groupId, id);
+    for (const id of channelIds) if (this.slots.has(id)) this.groups.add(groupId, id);
   }
 
   /** Channels a message addressed to `channelId` applies to: the channel itself, or a group's members. */
   route(channelId: number): ChannelSlot[] {
     const own = this.slots.get(channelId);
     if (own !== undefined) return [own];
-    const members = this.groups.get(channelId);
-    if (members === undefined) return [];
     const out: ChannelSlot[] = [];
-    for (const id of members) {
+    for (const id of this.groups.members(channelId)) {
       const slot = this.slots.get(id);
       if (slot !== undefined) out.push(slot);
     }
     return out;
   }
 
-  /** Submits a share if its job is still valid on its channel; `send` writes SubmitSharesStandard. */
-  submit(share: Share, send: (fields: MessageFields<'SubmitSharesStandard'>) => void): SubmitOutcome {
+  /**
+   * Submits a share if its job is still valid on its channel; `send` writes SubmitSharesStandard,
+   * or SubmitSharesExtended on an extended channel. A share whose extranonce does not fit its
+   * channel (a pipeline bug) is never sent: the pool would only answer bad-extranonce-size.
+   */
+  submit(share: Share, send: (m: SubmitMessage) => void): SubmitOutcome {
     const slot = this.slots.get(share.channelId);
     if (slot === undefined) return this.markStale('unknown-channel');
+    const channel = slot.channel;
+    const wanted = channel.kind === 'extended' ? channel.extranonceSize : undefined;
+    if (share.extranonce?.length !== wanted) {
+      this.o.log.error(
+        { channelId: share.channelId, jobId: share.jobId, got: share.extranonce?.length, wanted },
+        'share extranonce does not fit its channel; not submitted',
+      );
+      return this.markStale('extranonce-mismatch');
+    }
     const validity = slot.channel.jobValidity(share.jobId, share.foundAt);
     if (validity.kind === 'stale') return this.markStale(validity.reason);
     // The ledger keeps what the pool will credit (the job target's difficulty), so every Success
@@ -134,15 +179,17 @@ export class ChannelSet {
     this.o.counters.submitted++;
     this.o.counters.lastShareDifficulty = credited;
     if (evicted !== undefined) this.writeOff([evicted]);
+    const fields = {
+      channel_id: share.channelId,
+      sequence_number: seq,
+      job_id: share.jobId,
+      nonce: share.nonce >>> 0,
+      ntime: share.ntime >>> 0,
+      version: share.version >>> 0,
+    };
     try {
-      send({
-        channel_id: share.channelId,
-        sequence_number: seq,
-        job_id: share.jobId,
-        nonce: share.nonce >>> 0,
-        ntime: share.ntime >>> 0,
-        version: share.version >>> 0,
-      });
+      if (share.extranonce === undefined) send({ name: 'SubmitSharesStandard', fields });
+      else send({ name: 'SubmitSharesExtended', fields: { ...fields, extranonce: share.extranonce } });
     } catch (err) {
       const lost = slot.ledger.forget(seq);
       if (lost !== undefined) this.writeOff([lost]);
@@ -229,14 +276,5 @@ export class ChannelSet {
 
   private writeOff(shares: readonly PendingShare[]): void {
     this.o.counters.unacknowledged += shares.length;
-  }
-
-  private addToGroup(groupId: number, channelId: number): void {
-    let members = this.groups.get(groupId);
-    if (members === undefined) {
-      members = new Set();
-      this.groups.set(groupId, members);
-    }
-    members.add(channelId);
   }
 }

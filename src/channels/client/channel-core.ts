@@ -1,12 +1,14 @@
 /**
- * One standard mining channel as a pure state machine (sv2.md §6.2, §6.5, §6.6; spec 05 §5.3.10–
- * 5.3.21): future jobs by id (bounded, oldest evicted), SetNewPrevHash activating one of them and
+ * The job lifecycle every client channel shares, standard or extended, as a pure state machine
+ * (sv2.md §6.2, §6.5, §6.6; spec 05 §5.3.10–5.3.21; in the manner of SRI's channels_sv2 client
+ * channels): future jobs by id (bounded, oldest evicted), SetNewPrevHash activating one of them and
  * invalidating every other, active jobs (min_ntime set) on the current prevhash, a target kept per
  * job (SetTarget changes the channel and stored future jobs, never a job already active), and the
  * question "may a share for job X still be submitted?". No sockets, no timers: time is passed in.
+ * What a job *is* (a merkle root, or a coinbase split to roll an extranonce in) is the subclass's.
  */
-import type { Job } from '../work/job.js';
-import { leBytesToBigInt } from '../work/target.js';
+import type { ExtendedTemplate, Job } from '../../work/job.js';
+import { leBytesToBigInt } from '../../work/target.js';
 
 export interface ChannelInit {
   /** Job.pool of every job this channel emits. */
@@ -23,13 +25,6 @@ export interface ChannelInit {
   readonly maxValidJobs?: number;
   /** Seconds granted beyond the spec's ntime bound (default 0 = spec-strict, sv2.md §6.6). */
   readonly ntimeSlackSec?: number;
-}
-
-export interface NewMiningJobFields {
-  readonly job_id: number;
-  readonly min_ntime: number | null;
-  readonly version: number;
-  readonly merkle_root: Uint8Array;
 }
 
 export interface SetNewPrevHashFields {
@@ -52,14 +47,29 @@ export type JobValidity =
   | { readonly kind: 'valid'; readonly target: bigint }
   | { readonly kind: 'stale'; readonly reason: 'unknown-job' | 'found-before-job' };
 
+/** What a job hashes: a finished merkle root, or the template to roll an extranonce in. */
+export type JobBody =
+  | { readonly merkleRoot: Uint8Array; readonly extended?: undefined }
+  | { readonly extended: ExtendedTemplate; readonly merkleRoot?: undefined };
+
+export interface IncomingJob {
+  readonly jobId: number;
+  readonly minNtime: number | null;
+  readonly version: number;
+  /** The version bits this job may roll (0 when the pool forbids rolling for it). */
+  readonly versionMask: number;
+  readonly body: JobBody;
+}
+
 interface StoredJob {
   readonly jobId: number;
   readonly version: number;
-  readonly merkleRoot: Uint8Array;
+  readonly versionMask: number;
+  readonly body: JobBody;
   target: bigint;
 }
 
-interface PrevHash {
+export interface PrevHash {
   readonly prevHash: Uint8Array;
   readonly minNtime: number;
   readonly nbits: number;
@@ -67,7 +77,7 @@ interface PrevHash {
   readonly receivedAt: number;
 }
 
-export class StandardChannel {
+export class ClientChannel {
   readonly pool: string;
   readonly channelId: number;
   readonly groupChannelId: number;
@@ -111,26 +121,9 @@ export class StandardChannel {
     return this.future.size;
   }
 
-  newMiningJob(f: NewMiningJobFields, now: number): ChannelUpdate {
-    const stored: StoredJob = {
-      jobId: f.job_id,
-      version: f.version,
-      merkleRoot: f.merkle_root,
-      target: this.channelTarget,
-    };
-    if (f.min_ntime === null || this.prev === undefined) {
-      // Re-sent ids replace the old entry and move to the back of the eviction order.
-      this.future.delete(f.job_id);
-      this.future.set(f.job_id, stored);
-      let evicted: number | undefined;
-      if (this.future.size > this.maxFutureJobs) {
-        evicted = this.future.keys().next().value;
-        if (evicted !== undefined) this.future.delete(evicted);
-      }
-      if (f.min_ntime !== null) return { kind: 'held', jobId: f.job_id };
-      return { kind: 'stored', jobId: f.job_id, evicted };
-    }
-    return { kind: 'job', job: this.activate(stored, this.prev, f.min_ntime, false, now) };
+  /** The prev hash jobs are mined on now, if any arrived yet. */
+  get chainTip(): PrevHash | undefined {
+    return this.prev;
   }
 
   setNewPrevHash(f: SetNewPrevHashFields, now: number): ChannelUpdate {
@@ -140,12 +133,8 @@ export class StandardChannel {
       nbits: f.nbits,
       receivedAt: now,
     };
-    this.prev = prev;
     const stored = this.future.get(f.job_id);
-    // Every other job, active or future, is invalid from now on (spec 05 §5.3.17).
-    this.future.clear();
-    this.valid.clear();
-    this.active = undefined;
+    this.newTip(prev);
     if (stored === undefined) return { kind: 'no-job', jobId: f.job_id };
     return { kind: 'job', job: this.activate(stored, prev, f.min_ntime, true, now) };
   }
@@ -156,6 +145,7 @@ export class StandardChannel {
     for (const job of this.future.values()) job.target = this.channelTarget;
   }
 
+  /** SetExtranoncePrefix: for jobs received from now on; jobs already held keep theirs (spec 05 §5.3.12). */
   setExtranoncePrefix(prefix: Uint8Array): void {
     this.prefix = prefix;
   }
@@ -170,24 +160,72 @@ export class StandardChannel {
     return { kind: 'valid', target: entry.target };
   }
 
+  /** A future or active job as the subclass parsed it from its wire message. */
+  protected receiveJob(incoming: IncomingJob, now: number): ChannelUpdate {
+    const stored: StoredJob = {
+      jobId: incoming.jobId,
+      version: incoming.version,
+      versionMask: incoming.versionMask,
+      body: incoming.body,
+      target: this.channelTarget,
+    };
+    if (incoming.minNtime === null || this.prev === undefined) {
+      // Re-sent ids replace the old entry and move to the back of the eviction order.
+      this.future.delete(incoming.jobId);
+      this.future.set(incoming.jobId, stored);
+      let evicted: number | undefined;
+      if (this.future.size > this.maxFutureJobs) {
+        evicted = this.future.keys().next().value;
+        if (evicted !== undefined) this.future.delete(evicted);
+      }
+      if (incoming.minNtime !== null) return { kind: 'held', jobId: incoming.jobId };
+      return { kind: 'stored', jobId: incoming.jobId, evicted };
+    }
+    return { kind: 'job', job: this.activate(stored, this.prev, incoming.minNtime, false, now) };
+  }
+
+  /**
+   * A job that brings its own chain tip (a custom job the pool accepted): active at once. A new
+   * prev hash invalidates every other job, as SetNewPrevHash does; the same prev hash keeps them.
+   */
+  protected activateWithTip(incoming: IncomingJob, tip: Omit<PrevHash, 'receivedAt'>, now: number): Job {
+    const same = this.prev !== undefined && equalBytes(this.prev.prevHash, tip.prevHash);
+    const prev: PrevHash = same && this.prev !== undefined ? this.prev : { ...tip, receivedAt: now };
+    if (!same) this.newTip(prev);
+    const stored: StoredJob = { ...incoming, target: this.channelTarget };
+    return this.activate(stored, prev, incoming.minNtime ?? tip.minNtime, !same, now);
+  }
+
+  /** Every other job, active or future, is invalid from now on (spec 05 §5.3.17). */
+  private newTip(prev: PrevHash): void {
+    this.prev = prev;
+    this.future.clear();
+    this.valid.clear();
+    this.active = undefined;
+  }
+
   private activate(stored: StoredJob, prev: PrevHash, ntime: number, clean: boolean, now: number): Job {
     const elapsedSec = Math.max(0, Math.floor((now - prev.receivedAt) / 1000));
     // Spec bound: ntime <= SetNewPrevHash.min_ntime + seconds since it arrived (sv2.md §6.6).
     const maxNtime = Math.max(ntime, prev.minNtime + elapsedSec) + this.ntimeSlackSec;
-    const job: Job = {
+    const common = {
       pool: this.pool,
       channelId: this.channelId,
       jobId: stored.jobId,
       version: stored.version,
-      versionMask: this.versionMask,
+      versionMask: stored.versionMask,
       prevHash: prev.prevHash,
-      merkleRoot: stored.merkleRoot,
       ntime,
       maxNtime: maxNtime >>> 0,
       nbits: prev.nbits,
       target: stored.target,
       clean,
     };
+    const body = stored.body;
+    const job: Job =
+      body.extended === undefined
+        ? { ...common, merkleRoot: body.merkleRoot }
+        : { ...common, extended: body.extended };
     this.active = job;
     this.valid.delete(stored.jobId);
     this.valid.set(stored.jobId, { emittedAt: now, target: stored.target });
@@ -197,4 +235,8 @@ export class StandardChannel {
     }
     return job;
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -1,14 +1,16 @@
 /**
  * The pool messages addressed to open channels (sv2.md §6.2 jobs and prev hashes, §6.3 targets,
- * §6.8 share answers, §6.9 UpdateChannel.Error; group ids per spec 05): each is routed by channel or
- * group id into the session's ChannelSet. session.ts keeps the messages that change the session
- * itself (setup, channel open and close, Reconnect) and hands everything else to this module.
+ * §6.8 share answers, §6.9 UpdateChannel.Error; group ids, extended jobs, extranonce prefixes and
+ * custom-job answers per spec 05): each is routed by channel or group id into the session's
+ * ChannelSet. session.ts keeps the messages that change the session itself (setup, channel open
+ * and close, Reconnect) and hands everything else to this module.
  */
-import type { Logger } from '../log.js';
-import type { AnyMessage } from '../sv2/messages/registry.js';
-import type { Job } from '../work/job.js';
+import type { Logger } from '../../log.js';
+import type { ViolationKind } from '../../pool/pool-health.js';
+import type { AnyMessage } from '../../sv2/messages/registry.js';
+import type { Job } from '../../work/job.js';
+import type { ChannelUpdate } from './channel-core.js';
 import type { ChannelSet } from './channel-set.js';
-import type { ViolationKind } from './pool-health.js';
 
 /** What channel messages may touch in the session that received them. */
 export interface ChannelMessageContext {
@@ -26,9 +28,10 @@ export interface ChannelMessageContext {
 
 /** Handles `m` when it is a channel message (true); false leaves it to the session. */
 export function handleChannelMessage(m: AnyMessage, now: number, ctx: ChannelMessageContext): boolean {
-  const { channels } = ctx;
+  const { channels, log } = ctx;
   switch (m.name) {
     case 'NewMiningJob':
+    case 'NewExtendedMiningJob':
     case 'SetNewPrevHash': {
       const slots = channels.route(m.fields.channel_id);
       if (slots.length === 0) {
@@ -37,15 +40,21 @@ export function handleChannelMessage(m: AnyMessage, now: number, ctx: ChannelMes
       }
       if (m.name === 'SetNewPrevHash') ctx.prevHash();
       for (const slot of slots) {
-        const u =
-          m.name === 'NewMiningJob'
-            ? slot.channel.newMiningJob(m.fields, now)
-            : slot.channel.setNewPrevHash(m.fields, now);
+        const channel = slot.channel;
+        let u: ChannelUpdate;
+        if (m.name === 'SetNewPrevHash') u = channel.setNewPrevHash(m.fields, now);
+        else if (m.name === 'NewExtendedMiningJob') u = channel.newExtendedMiningJob(m.fields, now);
+        else if (channel.kind === 'standard') u = channel.newMiningJob(m.fields, now);
+        else {
+          // An extended channel has no fixed merkle root to mine: the pool mixed up its channels.
+          ctx.violation('unexpected-message', `NewMiningJob for extended channel ${channel.channelId}`);
+          continue;
+        }
         if (u.kind === 'job') ctx.emit(u.job);
         else if (u.kind === 'no-job')
           ctx.violation(
             'unknown-job',
-            `SetNewPrevHash names unknown job ${u.jobId} on channel ${slot.channel.channelId}`,
+            `SetNewPrevHash names unknown job ${u.jobId} on channel ${channel.channelId}`,
           );
       }
       return true;
@@ -63,7 +72,38 @@ export function handleChannelMessage(m: AnyMessage, now: number, ctx: ChannelMes
       const slots = channels.route(m.fields.channel_id);
       if (slots.length === 0)
         ctx.violation('unknown-channel', `SetExtranoncePrefix for unknown channel ${m.fields.channel_id}`);
-      for (const slot of slots) slot.channel.setExtranoncePrefix(m.fields.extranonce_prefix);
+      for (const slot of slots) {
+        try {
+          slot.channel.setExtranoncePrefix(m.fields.extranonce_prefix);
+          log.info({ channelId: slot.channel.channelId }, 'extranonce prefix changed for the next jobs');
+        } catch (err) {
+          // Too long for our extranonce_size: keep mining the jobs we have on the old prefix.
+          log.error({ channelId: slot.channel.channelId, err }, 'SetExtranoncePrefix refused');
+        }
+      }
+      return true;
+    }
+    case 'SetCustomMiningJob.Success':
+    case 'SetCustomMiningJob.Error': {
+      const channel = channels.route(m.fields.channel_id)[0]?.channel;
+      if (channel?.kind !== 'extended') {
+        ctx.violation(
+          'unknown-channel',
+          `${m.name} for channel ${m.fields.channel_id}, not one of our extended channels`,
+        );
+        return true;
+      }
+      const answer =
+        m.name === 'SetCustomMiningJob.Success'
+          ? channel.customJobAccepted(m.fields, now)
+          : channel.customJobRejected(m.fields);
+      if (answer.kind === 'job') ctx.emit(answer.job);
+      else if (answer.kind === 'rejected')
+        log.warn(
+          { channelId: channel.channelId, requestId: answer.requestId, code: answer.code },
+          'custom job refused',
+        );
+      else ctx.violation('unexpected-message', `${m.name} for request ${answer.requestId} we did not make`);
       return true;
     }
     case 'SetGroupChannel':

@@ -1,0 +1,183 @@
+/**
+ * Interop (issue 11, client half): sv2miner's mining client opens an EXTENDED channel against a
+ * pool whose channel logic is channels_sv2's server ExtendedChannel (sri-peer). The job's coinbase
+ * split, merkle path and extranonce prefix must match SRI's byte for byte; shares found on our
+ * merkle roots (src/work/extranonce.ts) go out as SubmitSharesExtended and SRI, rebuilding the
+ * merkle root from the submitted extranonce, accepts them; a share that misses the target, and one
+ * submitted with an extranonce other than the one it was found with, are rejected with SRI's code.
+ * Spec: sv2.md §4-§6, spec 05 §5.3.4-5.3.6, §5.3.13, §5.3.16.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex } from '../../src/bytes/hex.js';
+import { silentLog } from '../../src/log.js';
+import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
+import { emptyCounters, type ShareCounters } from '../../src/pool/counters.js';
+import { EXTENDED_SETUP_FLAGS, MIN_EXTRANONCE_SIZE } from '../../src/pool/requests.js';
+import { Session } from '../../src/pool/session.js';
+import { systemClock } from '../../src/work/clock.js';
+import type { ExtendedJob, Job } from '../../src/work/job.js';
+import { bigIntToLeBytes, MAX_TARGET } from '../../src/work/target.js';
+import { readVectorJson } from '../helpers/vectors.js';
+import { search, shareOf, until } from './helpers/cpu-search.js';
+import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
+
+const peer = sriPeer();
+
+interface KeyVectors {
+  readonly vectors: readonly { readonly name: string; readonly base58check: string }[];
+}
+const SRI_SECRET = (() => {
+  const keys = readVectorJson<KeyVectors>('sv2_authority_keys_and_constants.json').vectors;
+  const v = keys.find((k) => k.name.startsWith('SRI example authority secret'));
+  if (v === undefined) throw new Error('vector SRI example authority secret missing');
+  return v.base58check;
+})();
+/** 2^-16: about 65 000 sha256d per share, well under a second in the test's CPU search. */
+const SHARE_DIFFICULTY = 2 ** -16;
+const ROLLED_BIT = 1 << 13;
+
+function startSession(pool: SriPool, counters: ShareCounters, jobs: Job[]): Session {
+  return new Session({
+    pool: pool.url,
+    endpoint: { host: pool.host, port: pool.port },
+    user: 'sv2miner-interop.extended',
+    device: { vendor: 'sv2miner', hardwareVersion: 'interop-test', firmware: '0.1.0', deviceId: '' },
+    channelKind: 'extended',
+    channels: 1,
+    nominalHashrate: 1e6,
+    maxTarget: MAX_TARGET,
+    rollMask: 0x1fffe000,
+    silenceMs: 60_000,
+    counters,
+    clock: systemClock,
+    log: silentLog,
+    connection: { authorityKey: decodeAuthorityPublicKey(pool.authority), insecure: false },
+    onJob: (job) => jobs.push(job),
+  });
+}
+
+function extendedOf(job: Job): ExtendedJob {
+  if (job.extended === undefined) throw new Error(`job ${job.jobId} is not extended`);
+  return job;
+}
+
+function sharesOf(pool: SriPool, conn: unknown): PeerLine[] {
+  return pool.proc.events('share').filter((l) => l['conn'] === conn);
+}
+
+/** The miner extranonce number `n` as `size` big-endian bytes (as the pipeline rolls it). */
+function extranonce(n: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(size - 4, n);
+  return out;
+}
+
+describe.skipIf(peer.bin === '')('sv2miner client on an extended channel against the SRI pool', () => {
+  let pool: SriPool;
+  beforeAll(async () => {
+    pool = await startSriPool(peer.bin, [
+      '--authority-secret',
+      SRI_SECRET,
+      '--share-difficulty',
+      String(SHARE_DIFFICULTY),
+    ]);
+  });
+  afterAll(async () => {
+    await pool?.proc.stop();
+  });
+
+  it('opens the channel, takes SRI’s coinbase split byte for byte, and SRI accepts our extended shares and rejects bad ones', async () => {
+    const counters = emptyCounters();
+    const jobs: Job[] = [];
+    const session = startSession(pool, counters, jobs);
+    const ended = session.run();
+    const job = extendedOf(await until(() => jobs.at(-1), 15_000, 'the first job'));
+    const x = job.extended;
+
+    const handshake = await pool.proc.waitFor((l) => l.event === 'handshake');
+    const conn = handshake['conn'];
+    // No REQUIRES_STANDARD_JOBS: sri-peer refuses an extended channel after it, as the spec says.
+    const setup = await pool.proc.waitFor((l) => l.event === 'setup' && l['conn'] === conn);
+    expect(setup['flags']).toBe(EXTENDED_SETUP_FLAGS);
+    const opened = await pool.proc.waitFor((l) => l.event === 'channel_opened' && l['conn'] === conn);
+    expect(opened).toMatchObject({
+      kind: 'extended',
+      user: 'sv2miner-interop.extended',
+      channel_id: job.channelId,
+      min_extranonce_size: MIN_EXTRANONCE_SIZE,
+      extranonce_size: x.extranonceSize,
+      extranonce_prefix: bytesToHex(x.extranoncePrefix),
+    });
+    expect(x.extranonceSize).toBeGreaterThanOrEqual(MIN_EXTRANONCE_SIZE);
+    expect(bytesToHex(bigIntToLeBytes(job.target))).toBe(opened['target']);
+    const sriJob = await pool.proc.waitFor((l) => l.event === 'job' && l['conn'] === conn);
+    const sriPrev = await pool.proc.waitFor((l) => l.event === 'prevhash' && l['conn'] === conn);
+    expect(job).toMatchObject({ jobId: sriJob['job_id'], version: sriJob['version'], clean: true });
+    expect(sriJob['version_rolling_allowed']).toBe(true);
+    expect(job.versionMask).toBe(0x1fffe000);
+    expect(bytesToHex(x.coinbasePrefix)).toBe(sriJob['coinbase_tx_prefix']);
+    expect(bytesToHex(x.coinbaseSuffix)).toBe(sriJob['coinbase_tx_suffix']);
+    expect(x.merklePath.map(bytesToHex).join(',')).toBe(sriJob['merkle_path']);
+    expect(x.merklePath).toHaveLength(2);
+    expect(bytesToHex(x.extranoncePrefix)).toBe(sriJob['extranonce_prefix']);
+    expect(bytesToHex(job.prevHash)).toBe(sriPrev['prev_hash']);
+    expect(job.ntime).toBe(sriPrev['min_ntime']);
+
+    // Good shares on three different miner extranonces (one with a rolled version bit), then one
+    // that misses the target, then a good share submitted with an extranonce it was not found with.
+    const size = x.extranonceSize;
+    const [a] = search(job, 1, { extranonce: extranonce(0, size) });
+    const [b] = search(job, 1, { extranonce: extranonce(1, size) });
+    const [c] = search(job, 1, {
+      extranonce: extranonce(0x01020304, size),
+      version: job.version | ROLLED_BIT,
+    });
+    const [miss] = search(job, 1, { extranonce: extranonce(2, size), good: false });
+    const [moved] = search(job, 1, { extranonce: extranonce(3, size) });
+    if (a === undefined || b === undefined || c === undefined || miss === undefined || moved === undefined)
+      throw new Error('search found no shares');
+    const forged = { ...moved, extranonce: extranonce(4, size) };
+    const sent = [a, b, c, miss, forged];
+    sent.forEach((f, i) => {
+      expect(session.submit(shareOf(job, f))).toEqual({ kind: 'submitted', sequence: i });
+    });
+    await until(
+      () => (counters.accepted + counters.rejected === 5 ? true : undefined),
+      15_000,
+      'five verdicts',
+    );
+
+    // SRI's verdicts, in order, on exactly the extranonces and header bytes we hashed.
+    const verdicts = sharesOf(pool, conn);
+    expect(
+      verdicts.map((v) => [v['sequence_number'], v['nonce'], v['version'], v['extranonce'], v['verdict']]),
+    ).toEqual(
+      sent.map((f, i) => [
+        i,
+        f.nonce,
+        f.version,
+        bytesToHex(f.extranonce as Uint8Array),
+        i < 3 ? 'accepted' : 'rejected',
+      ]),
+    );
+    // Where SRI accepted, its own hash of the rebuilt header is the hash we found.
+    expect(verdicts.slice(0, 3).map((v) => v['hash'])).toEqual([a, b, c].map((f) => bytesToHex(f.hash)));
+    // The forged share: SRI's merkle root from the claimed extranonce gives another header.
+    expect(verdicts[4]?.['hash']).not.toBe(bytesToHex(moved.hash));
+    expect(verdicts.slice(3).map((v) => v['error_code'])).toEqual([
+      'difficulty-too-low',
+      'difficulty-too-low',
+    ]);
+    expect(counters).toMatchObject({ submitted: 5, accepted: 3, rejected: 2, stale: 0, ackMismatches: 0 });
+    expect({ ...counters.rejectedByReason }).toEqual({ 'difficulty-too-low': 2 });
+
+    session.close('interop test done');
+    expect((await ended).kind).toBe('closed');
+    const summary = await pool.proc.waitFor((l) => l.event === 'channel_summary' && l['conn'] === conn);
+    expect(summary).toMatchObject({
+      accepted: 3,
+      rejected: 2,
+      rejected_by_code: { 'difficulty-too-low': 2 },
+    });
+  });
+});
