@@ -1,7 +1,7 @@
 /**
  * ElligatorSwift (BIP324) encoding of secp256k1 x-only keys, the 64-byte form the Noise handshake
  * puts on the wire (sv2.md §3.1, §3.3). Decoding and the inverse map come from @scure/btc-signer,
- * which passes every BIP324 vector in shared/vectors; the encoding loop is ours so that tests and
+ * which passes every BIP324 vector in test/vectors; the encoding loop is ours so that tests and
  * transcript replays can inject the random source.
  */
 import { schnorr } from '@noble/curves/secp256k1.js';

@@ -1,6 +1,6 @@
 /**
- * Loads the outside-truth vectors from ../shared/vectors (next to the repository). Fails loudly
- * when they are missing: a test that silently skipped its vectors would prove nothing.
+ * Loads the outside-truth vectors vendored in test/vectors (provenance in its README). Fails
+ * loudly when one is missing: a test that silently skipped its vectors would prove nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,14 +9,12 @@ import { hexToBytes } from '../../src/bytes/hex.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export const VECTORS_DIR = resolve(
-  process.env['SV2MINER_VECTORS'] ?? join(here, '..', '..', '..', 'shared', 'vectors'),
-);
+export const VECTORS_DIR = resolve(here, '..', 'vectors');
 
 export function vectorPath(name: string): string {
   const path = join(VECTORS_DIR, name);
   if (!existsSync(path))
-    throw new Error(`test vector ${path} is missing (set SV2MINER_VECTORS to the shared/vectors folder)`);
+    throw new Error(`test vector ${path} is missing (vendored vectors live in test/vectors)`);
   return path;
 }
 

@@ -29,7 +29,7 @@ function vectorKey(prefix: string): string {
   if (v === undefined) throw new Error(`vector ${prefix} missing`);
   return v.base58check;
 }
-/** SRI's example authority pair (sv2-apps pool config), shared/vectors. */
+/** SRI's example authority pair (sv2-apps pool config), test/vectors. */
 const SRI_SECRET = vectorKey('SRI example authority secret');
 const SRI_PUBLIC = vectorKey('SRI example authority public key');
 /** 2^-16: about 65 000 sha256d per share, well under a second in the test's CPU search. */

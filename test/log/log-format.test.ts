@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,23 +55,34 @@ describe('log format', () => {
   it('sv2miner run --log-format pretty prints readable lines, json prints JSON, a bad form is a usage error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sv2miner-logfmt-'));
     try {
-      const config = {
-        ...simConfigInput({ board: 'sim-bm1370-1', stateDir: join(dir, 'state') }),
-        logLevel: 'info',
+      // One config directory (and state directory) per run: the runs go at once.
+      const configDir = (name: string): string => {
+        const at = join(dir, name);
+        mkdirSync(at);
+        const config = {
+          ...simConfigInput({ board: 'sim-bm1370-1', stateDir: join(at, 'state') }),
+          logLevel: 'info',
+        };
+        writeFileSync(join(at, 'default.json'), JSON.stringify(config));
+        return at;
       };
-      writeFileSync(join(dir, 'default.json'), JSON.stringify(config));
-      const mineFor3s = (format: string) =>
-        runCli(['run', '--config-dir', dir, '--for', '3', '--no-api', '--log-format', format]);
-      const prettyLines = (await mineFor3s('pretty')).stderr.split('\n').filter((l) => l !== '');
+      // The contract is the shape of every line of a whole run (start to "stopped cleanly"), not
+      // how long it mines: one second each, both forms and the usage error side by side.
+      const mineBriefly = (format: string) =>
+        runCli(['run', '--config-dir', configDir(format), '--for', '1', '--no-api', '--log-format', format]);
+      const [pretty, json, bad] = await Promise.all([
+        mineBriefly('pretty'),
+        mineBriefly('json'),
+        runCli(['run', '--config-dir', configDir('fancy'), '--log-format', 'fancy']),
+      ]);
+      const prettyLines = pretty.stderr.split('\n').filter((l) => l !== '');
       expect(prettyLines.some((l) => /\] INFO: \[lifecycle\] stopped cleanly/.test(l))).toBe(true);
       expect(prettyLines.some((l) => l.startsWith('{'))).toBe(false);
 
-      const json = await mineFor3s('json');
       const jsonLines = json.stderr.split('\n').filter((l) => l !== '');
       const parsed = jsonLines.map((l) => JSON.parse(l) as { msg?: string; component?: string });
       expect(parsed.some((e) => e.component === 'lifecycle' && e.msg === 'stopped cleanly')).toBe(true);
 
-      const bad = await runCli(['run', '--config-dir', dir, '--log-format', 'fancy']);
       expect(bad.code).toBe(2);
       expect(bad.stderr.trim()).toBe(
         'run: --log-format must be one of auto, json, pretty, got "fancy" (see sv2miner run --help)',

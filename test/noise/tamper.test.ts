@@ -2,6 +2,10 @@
  * Tamper resistance (brief B): a flipped bit at every byte position of act 1, act 2 and of an
  * encrypted frame ends in a NoiseError naming the step, and no plaintext of the bad data is
  * delivered. Uses the SRI transcript so the untampered path is known-good.
+ *
+ * Each tampered handshake costs a full ECDH and signature check, so the normal suite flips every
+ * fifth byte and the last one (5 and 8 are coprime, so all eight bit positions and every field of
+ * each message are hit); SV2MINER_SLOW=1 flips every byte.
  */
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/hex.js';
@@ -20,6 +24,17 @@ const SECRETS = [
   'responder_ephemeral_secret',
   'responder_static_secret',
 ].map((k) => String(t[k]));
+
+const EVERY_BYTE = process.env['SV2MINER_SLOW'] === '1';
+
+/** The byte positions a sweep over `length` bytes tampers with. */
+function positions(length: number): number[] {
+  const step = EVERY_BYTE ? 1 : 5;
+  const out: number[] = [];
+  for (let pos = 0; pos < length; pos += step) out.push(pos);
+  if (out.at(-1) !== length - 1) out.push(length - 1);
+  return out;
+}
 
 const flip = (bytes: Uint8Array, pos: number): Uint8Array => {
   const out = Uint8Array.from(bytes);
@@ -66,8 +81,8 @@ function respond(act1: Uint8Array): ResponderResult {
 }
 
 describe('tampered act 1', () => {
-  it('every byte: the responder cannot tell, but the initiator then refuses act 2', () => {
-    for (let pos = 0; pos < ACT1.length; pos++) {
+  it('a flipped bit anywhere: the responder cannot tell, but the initiator then refuses act 2', () => {
+    for (const pos of positions(ACT1.length)) {
       const r = respond(flip(ACT1, pos));
       expect(bytesToHex(r.act2)).not.toBe(bytesToHex(ACT2));
       const err = catchNoise(() => initiator().readAct2(r.act2));
@@ -82,8 +97,8 @@ describe('tampered act 1', () => {
 });
 
 describe('tampered act 2', () => {
-  it('every byte is refused with step act2', () => {
-    for (let pos = 0; pos < ACT2.length; pos++) {
+  it('a flipped bit anywhere is refused with step act2', () => {
+    for (const pos of positions(ACT2.length)) {
       const err = catchNoise(() => initiator().readAct2(flip(ACT2, pos)));
       expect(err.step, `byte ${pos}`).toBe('act2');
     }
@@ -99,8 +114,8 @@ describe('tampered transport frame', () => {
   const wire = b('msg1_setup_connection_encrypted');
   const good = b('msg3_open_standard_mining_channel_encrypted');
 
-  it('every byte of SetupConnection: NoiseError naming header or payload, nothing delivered', () => {
-    for (let pos = 0; pos < wire.length; pos++) {
+  it('a flipped bit anywhere in SetupConnection: NoiseError naming header or payload, nothing delivered', () => {
+    for (const pos of positions(wire.length)) {
       const r = respond(ACT1);
       const ch = new SecureChannel(r.send, r.recv);
       const got = ch.push(flip(wire, pos));

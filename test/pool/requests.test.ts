@@ -1,6 +1,6 @@
 /**
  * Client request fields against outside bytes: SRI's own SetupConnection and
- * OpenStandardMiningChannel frames (shared/vectors/sri_noise_handshake_transcript.json, plain
+ * OpenStandardMiningChannel frames (test/vectors/sri_noise_handshake_transcript.json, plain
  * frames) and sv2-tp's SetupConnection; plus the Success-flag reading and the channel count rule.
  */
 import { describe, expect, it } from 'vitest';

@@ -22,6 +22,7 @@ import {
   SetupConnectionSuccess,
 } from '../../src/sv2/messages/registry.js';
 import type { MessageSchema } from '../../src/sv2/schema.js';
+import { sameValue } from '../helpers/same-value.js';
 import { readVectorJson } from '../helpers/vectors.js';
 import { arbitraryFields } from './arbitraries.js';
 
@@ -257,8 +258,9 @@ describe('every registered message round-trips (arbitraries from the field table
           msgLength: frame.length - 6,
         });
         expect(result.channelMsgMismatch).toBe(false);
-        expect(result.message).toEqual({ name: schema.name, fields });
-        expect(encodeAnyMessage(result.message)).toEqual(frame);
+        // The same rule as toEqual, at a fraction of its cost inside a property run.
+        expect(sameValue(result.message, { name: schema.name, fields })).toBe(true);
+        expect(sameValue(encodeAnyMessage(result.message), frame)).toBe(true);
       }),
       { numRuns: 60 },
     );

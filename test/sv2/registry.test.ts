@@ -1,6 +1,7 @@
 /**
- * Exhaustiveness: reads shared/reference/sv2.md itself and checks the registry against it, so a
- * message added to (or changed in) the reference without a matching table row fails here.
+ * Exhaustiveness: reads the SV2 reference (vendored as test/vectors/sv2-reference.md) and checks
+ * the registry against it, so a message added to (or changed in) the reference without a matching
+ * table row fails here.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { lookupSchema, MESSAGES, schemaByName } from '../../src/sv2/messages/reg
 import type { MessageSchema } from '../../src/sv2/schema.js';
 import { VECTORS_DIR } from '../helpers/vectors.js';
 
-const SV2_MD = resolve(VECTORS_DIR, '..', 'reference', 'sv2.md');
+const SV2_MD = resolve(VECTORS_DIR, 'sv2-reference.md');
 
 function readReference(): string[] {
   if (!existsSync(SV2_MD)) throw new Error(`reference ${SV2_MD} is missing`);

@@ -25,6 +25,7 @@ import {
   U64,
   U256,
 } from '../../src/sv2/types.js';
+import { sameValue } from '../helpers/same-value.js';
 import { arbitraryFor } from './arbitraries.js';
 
 function enc<T>(codec: Codec<T>, v: T): string {
@@ -246,7 +247,8 @@ describe('every primitive round-trips its arbitrary values', () => {
         codec.write(w, value);
         const bytes = w.finish();
         const r = new ByteReader(bytes);
-        expect(codec.read(r)).toEqual(value);
+        // The same rule as toEqual, at a fraction of its cost inside a property run.
+        expect(sameValue(codec.read(r), value)).toBe(true);
         expect(r.remaining).toBe(0);
         if (codec.fixedSize !== undefined) expect(bytes.length).toBe(codec.fixedSize);
       }),

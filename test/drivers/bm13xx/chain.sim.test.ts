@@ -93,9 +93,17 @@ describe('Bm13xxChain on the simulated board', () => {
     await c.sendWork(work, true);
     const first = await c.readNonceCounters();
     expect(first.map((r) => r.chipIndex).sort()).toEqual([0, 1, 2, 3]);
-    await new Promise((r) => setTimeout(r, 600));
-    const second = await c.readNonceCounters();
-    // At 100 k hashes/s per chip and one count per 2^8 hashes: hundreds of counts in 0.6 s.
+    // At 100 k hashes/s per chip and one count per 2^8 hashes: hundreds of counts a second on an
+    // idle machine. Read again until every chip has counted past 20 (a loaded machine just takes
+    // longer); a counter that never moves or a chip missing from the reads fails.
+    const grew = (second: readonly { chipIndex: number; count: number }[]) =>
+      first.every((f) => (second.find((r) => r.chipIndex === f.chipIndex)?.count ?? f.count) - f.count > 20);
+    let second = await c.readNonceCounters();
+    for (const deadline = performance.now() + 10_000; !grew(second) && performance.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      second = await c.readNonceCounters();
+    }
+    expect(second.map((r) => r.chipIndex).sort()).toEqual([0, 1, 2, 3]);
     for (const r of second) {
       const before = first.find((f) => f.chipIndex === r.chipIndex)?.count ?? Number.POSITIVE_INFINITY;
       expect(r.count - before).toBeGreaterThan(20);
