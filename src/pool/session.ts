@@ -25,8 +25,12 @@ import {
 import type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 import { WarnLimiter } from './warn-limiter.js';
 
-/** No channel with a minable job (a job plus its prev hash) for this long fails the pool. */
-export const DEFAULT_WORK_DEADLINE_MS = 60_000;
+/**
+ * No channel with a minable job (a job plus its prev hash) for this long fails the pool. A pool
+ * sends the first job right after OpenStandardMiningChannel.Success; 30 s covers a slow template
+ * provider and keeps a rig on a useless pool for at most that long.
+ */
+export const DEFAULT_WORK_DEADLINE_MS = 30_000;
 /**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
