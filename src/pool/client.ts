@@ -192,9 +192,11 @@ export class PoolClient {
         while (recent.length > 0 && (recent[0] ?? now) <= now - limit.windowMs) recent.shift();
         if (recent.length > limit.max) {
           recent.length = 0;
+          const last = slot.state;
           this.afterSession(slot, {
             kind: 'failed',
-            stage: 'mining',
+            // The state the last session reached (slot.state is still that session's).
+            stage: last === 'idle' || last === 'backoff' || last === 'dead' ? 'connecting' : last,
             reason: `Reconnect loop: more than ${limit.max} Reconnects within ${limit.windowMs} ms`,
           });
           return;

@@ -85,6 +85,11 @@ export class Session {
     return this.stateNow;
   }
 
+  /** The pool's current health score (pool-health.ts): violations not yet leaked away. */
+  healthScore(now: number): number {
+    return this.health.score(now);
+  }
+
   get connected(): boolean {
     return this.conn?.isOpen === true && this.end === undefined;
   }

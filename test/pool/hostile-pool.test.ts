@@ -149,6 +149,7 @@ describe('a pool that talks but never gives usable work', () => {
     await waitFor(() => violations(c)['unknown-message'] === 15);
     // Still mining with a score of 15: a few odd messages are not a reason to leave.
     expect(c.status().currentPool).toBe(a.url);
+    expect(c.status().pools[0]?.healthScore).toBe(15);
     for (let i = 0; i < 6; i++) pa.send('SetTarget', { channel_id: 42, maximum_target: TARGET_DIFF1 });
     const pb = await b.next();
     expect(violations(c)).toEqual({ 'unknown-message': 15, 'unknown-channel': 6 });
