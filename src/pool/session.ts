@@ -90,6 +90,11 @@ export class Session {
     return this.health.score(now);
   }
 
+  /** Resolves once this session's TCP socket is gone (at once if it never had one). */
+  get socketGone(): Promise<void> {
+    return this.conn?.socketGone ?? Promise.resolve();
+  }
+
   get connected(): boolean {
     return this.conn?.isOpen === true && this.end === undefined;
   }

@@ -242,12 +242,18 @@ describe('closing', () => {
     await bringUp(await p.next());
     await waitFor(() => jobs.length === 1);
     const socket = sockets[0] as Socket;
-    await c.close();
-    expect(socket.destroyed).toBe(false);
+    let closed = false;
+    const closing = c.close().then(() => {
+      closed = true;
+    });
+    await waitFor(() => c.status().pools[0]?.state === 'idle');
+    // close() waits for the socket: "stopped" must mean nothing of ours is left open.
+    expect([socket.destroyed, closed]).toEqual([false, false]);
     clock.advance(4_999);
     expect(socket.destroyed).toBe(false);
     clock.advance(1);
     expect(socket.destroyed).toBe(true);
+    await closing;
   });
 });
 
