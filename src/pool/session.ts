@@ -59,7 +59,9 @@ export class Session {
 
   constructor(options: SessionOptions) {
     this.o = options;
+    this.warnings = new WarnLimiter(options.log, options.clock);
     this.channels = new ChannelSet({
+      warn: (kind, fields, message) => this.warnings.warn(kind, fields, message),
       pool: options.pool,
       counters: options.counters,
       clock: options.clock,
@@ -70,7 +72,6 @@ export class Session {
       ...(options.hashrateUpdate === undefined ? {} : { hashrateUpdate: options.hashrateUpdate }),
     });
     this.health = new PoolHealth(options.violations ?? violationTable(), options.maxViolationScore);
-    this.warnings = new WarnLimiter(options.log, options.clock);
     this.channelContext = {
       channels: this.channels,
       log: options.log,

@@ -359,3 +359,27 @@ describe('prev hashes faster than any chain makes blocks', () => {
     expect(c.status().pools[0]?.lastError).toMatch(/prev-hash-churn 6/);
   });
 });
+
+describe('warnings a pool can trigger at will', () => {
+  it('logs a pool rejecting every share once per interval, while counting every reject', async () => {
+    const p = await pool();
+    const { c, clock, jobs, lines } = client([p.url]);
+    const peer = await p.next();
+    await bringUp(peer);
+    await waitFor(() => jobs.length === 1);
+    const job = jobs[0] as Job;
+    for (let n = 0; n < 20; n++) c.submit(shareOnJob(job, n, { version: job.version | 0x2000 }));
+    for (let seq = 0; seq < 20; seq++)
+      peer.send('SubmitShares.Error', { channel_id: 1, sequence_number: seq, error_code: 'invalid-share' });
+    await waitFor(() => c.status().pools[0]?.counters.rejected === 20);
+    clock.advance(30_000);
+    c.submit(shareOnJob(job, 99, { version: job.version | 0x2000 }));
+    peer.send('SubmitShares.Error', { channel_id: 1, sequence_number: 20, error_code: 'invalid-share' });
+    await waitFor(() => c.status().pools[0]?.counters.rejected === 21);
+    const rejects = lines.filter((l) => l['kind'] === 'share-rejected');
+    expect(rejects.map((l) => [l['seq'], l['suppressed']])).toEqual([
+      [0, undefined],
+      [20, 19],
+    ]);
+  });
+});
