@@ -112,6 +112,7 @@ export abstract class MinerCore {
         log: this.baseLog.child({ component: 'pool' }),
         ...(this.o.socketFactory === undefined ? {} : { socketFactory: this.o.socketFactory }),
         ...(this.o.hashrateUpdate === undefined ? {} : { hashrateUpdate: this.o.hashrateUpdate }),
+        ...this.o.poolLimits,
       },
       onJob: (job) => this.onJob(job),
       onProgress: () => this.progress.poolMoved(this.clock.now()),

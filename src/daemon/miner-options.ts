@@ -8,6 +8,7 @@ import type { ChainTiming } from '../../drivers/bm13xx/chain-options.js';
 import type { HashrateUpdatePolicy } from '../channels/client/channel-set.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { PoolClientOptions } from '../pool/client.js';
 import type { SocketFactory } from '../pool/connection.js';
 import type { LocalPoolOptions } from '../pool-server/local-pool.js';
 import type { Clock } from '../work/clock.js';
@@ -35,4 +36,24 @@ export interface MinerOptions extends ProgressDeadlines {
   readonly hashrateReportMs?: number;
   /** The client's UpdateChannel drift and debounce rule (default: 20 %, once a minute). */
   readonly hashrateUpdate?: HashrateUpdatePolicy;
+  /**
+   * The pool client's deadlines and bounds (fault campaigns shorten them to fit a short run);
+   * defaults in src/pool (client-options.ts).
+   */
+  readonly poolLimits?: PoolLimits;
 }
+
+/** The hostile-pool bounds of the pool client (README Reliability). */
+export type PoolLimits = Partial<
+  Pick<
+    PoolClientOptions,
+    | 'silenceMs'
+    | 'workDeadlineMs'
+    | 'maxViolationScore'
+    | 'frameTimeoutMs'
+    | 'closeTimeoutMs'
+    | 'reconnectLimit'
+    | 'backoff'
+    | 'failBack'
+  >
+>;

@@ -180,6 +180,8 @@ export class NoiseSocket implements AsyncIterable<Frame> {
   readonly handshake: HandshakeSummary;
   /** Resolves once the connection is over: undefined for a clean close, else the failure. */
   readonly closed: Promise<NoiseError | undefined>;
+  /** Resolves once the TCP socket itself is gone (after close(): when the peer closed too, or at the timeout). */
+  readonly socketGone: Promise<void>;
   private readonly socket: Socket;
   private readonly channel: SecureChannel;
   private readonly log: Logger;
@@ -211,6 +213,9 @@ export class NoiseSocket implements AsyncIterable<Frame> {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
+    this.socketGone = socket.destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) =>
       this.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
     );

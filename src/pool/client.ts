@@ -47,6 +47,8 @@ export class PoolClient {
   private probing: Session | undefined;
   private probeBusy = false;
   private forced: { readonly index: number; readonly delayMs: number } | undefined;
+  /** Sockets of ended sessions not yet gone (a pool slow to close its side; bounded by the close timeout). */
+  private readonly lingering = new Set<Promise<void>>();
 
   constructor(options: PoolClientOptions) {
     this.o = options;
@@ -128,7 +130,10 @@ export class PoolClient {
     return buildStatus(this.slots, this.current, this.policy, this.clock.now());
   }
 
-  /** CloseChannel + close on the live session, stop probing and retrying. */
+  /**
+   * CloseChannel + close on the live session, stop probing and retrying. Resolves once every
+   * socket is gone: after the pool closed its side, or the close timeout destroyed it.
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.current?.session.close('shutdown');
@@ -137,6 +142,15 @@ export class PoolClient {
     this.wakeSleep?.();
     await this.loopDone;
     this.jobStream.end();
+    await Promise.all(this.lingering);
+  }
+
+  /** Remembers an ended session's socket until it is gone, so close() can wait for it. */
+  private linger(session: Session): void {
+    const gone = session.socketGone.then(() => {
+      this.lingering.delete(gone);
+    });
+    this.lingering.add(gone);
   }
 
   private checkPool(slot: PoolSlot): string | undefined {
@@ -193,9 +207,11 @@ export class PoolClient {
         while (recent.length > 0 && (recent[0] ?? now) <= now - limit.windowMs) recent.shift();
         if (recent.length > limit.max) {
           recent.length = 0;
+          const last = slot.state;
           this.afterSession(slot, {
             kind: 'failed',
-            stage: 'mining',
+            // The state the last session reached (slot.state is still that session's).
+            stage: last === 'idle' || last === 'backoff' || last === 'dead' ? 'connecting' : last,
             reason: `Reconnect loop: more than ${limit.max} Reconnects within ${limit.windowMs} ms`,
           });
           return;
@@ -240,6 +256,7 @@ export class PoolClient {
     try {
       return await session.run();
     } finally {
+      this.linger(session);
       this.current = undefined;
       slot.handshakeMs = session.handshakeMs ?? slot.handshakeMs;
       slot.lastRoundTripMs = session.channels.lastRoundTripMs ?? slot.lastRoundTripMs;
@@ -288,6 +305,7 @@ export class PoolClient {
         if (target === undefined || this.closing) continue;
         this.probing = this.newSession(target, true);
         const end = await this.probing.run();
+        this.linger(this.probing);
         this.probing = undefined;
         const ok = end.kind === 'closed' && end.reason === 'probe ok';
         this.policy.probed(index, ok, this.clock.now());

@@ -116,6 +116,11 @@ export class PoolConnection {
     return this.noise.closed;
   }
 
+  /** Resolves once the TCP socket is gone (bounded by the close timeout after close()). */
+  get socketGone(): Promise<void> {
+    return this.noise.socketGone;
+  }
+
   /** Encodes, encrypts and writes one message. */
   send<N extends MessageName>(name: N, fields: MessageFields<N>): void {
     this.noise.send(encodeMessage(name, fields));

@@ -35,7 +35,7 @@ export interface SessionOptions {
   readonly maxTarget: bigint;
   readonly rollMask: number;
   readonly silenceMs: number;
-  /** No minable job on an open channel this long fails the pool. Default 60 000. */
+  /** No minable job on an open channel this long fails the pool. Default 30 000. */
   readonly workDeadlineMs?: number;
   /** Health score (pool-health.ts) that fails the pool. Default MAX_VIOLATION_SCORE. */
   readonly maxViolationScore?: number;

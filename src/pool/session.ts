@@ -31,8 +31,12 @@ import {
 import type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 import { WarnLimiter } from './warn-limiter.js';
 
-/** No channel with a minable job (a job plus its prev hash) for this long fails the pool. */
-export const DEFAULT_WORK_DEADLINE_MS = 60_000;
+/**
+ * No channel with a minable job (a job plus its prev hash) for this long fails the pool. A pool
+ * sends the first job right after OpenStandardMiningChannel.Success; 30 s covers a slow template
+ * provider and keeps a rig on a useless pool for at most that long.
+ */
+export const DEFAULT_WORK_DEADLINE_MS = 30_000;
 /**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
@@ -65,7 +69,9 @@ export class Session {
     this.o = options;
     this.kind = options.channelKind ?? 'standard';
     this.setupFlags = this.kind === 'extended' ? EXTENDED_SETUP_FLAGS : DEVICE_SETUP_FLAGS;
+    this.warnings = new WarnLimiter(options.log, options.clock);
     this.channels = new ChannelSet({
+      warn: (kind, fields, message) => this.warnings.warn(kind, fields, message),
       pool: options.pool,
       counters: options.counters,
       clock: options.clock,
@@ -76,7 +82,6 @@ export class Session {
       ...(options.hashrateUpdate === undefined ? {} : { hashrateUpdate: options.hashrateUpdate }),
     });
     this.health = new PoolHealth(options.violations ?? violationTable(), options.maxViolationScore);
-    this.warnings = new WarnLimiter(options.log, options.clock);
     this.channelContext = {
       channels: this.channels,
       log: options.log,
@@ -89,6 +94,16 @@ export class Session {
 
   get state(): SessionState {
     return this.stateNow;
+  }
+
+  /** The pool's current health score (pool-health.ts): violations not yet leaked away. */
+  healthScore(now: number): number {
+    return this.health.score(now);
+  }
+
+  /** Resolves once this session's TCP socket is gone (at once if it never had one). */
+  get socketGone(): Promise<void> {
+    return this.conn?.socketGone ?? Promise.resolve();
   }
 
   get connected(): boolean {

@@ -64,6 +64,8 @@ export interface PoolStatus {
   readonly retryInMs: number;
   /** Protocol violations by kind (unknown-message, unknown-channel, unknown-job, ...). */
   readonly violations: Readonly<Record<string, number>>;
+  /** The live session's health score (0 = clean; over the bound the pool is failed over). */
+  readonly healthScore: number;
 }
 
 export interface PoolClientStatus {
@@ -107,6 +109,7 @@ export function buildStatus(
         lastError: slot.lastError,
         retryInMs: policy.retryInMs(slot.index, now),
         violations: { ...slot.violations },
+        healthScore: session?.healthScore(now) ?? 0,
       };
     }),
   };

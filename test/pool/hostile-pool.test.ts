@@ -149,6 +149,7 @@ describe('a pool that talks but never gives usable work', () => {
     await waitFor(() => violations(c)['unknown-message'] === 15);
     // Still mining with a score of 15: a few odd messages are not a reason to leave.
     expect(c.status().currentPool).toBe(a.url);
+    expect(c.status().pools[0]?.healthScore).toBe(15);
     for (let i = 0; i < 6; i++) pa.send('SetTarget', { channel_id: 42, maximum_target: TARGET_DIFF1 });
     const pb = await b.next();
     expect(violations(c)).toEqual({ 'unknown-message': 15, 'unknown-channel': 6 });
@@ -241,12 +242,18 @@ describe('closing', () => {
     await bringUp(await p.next());
     await waitFor(() => jobs.length === 1);
     const socket = sockets[0] as Socket;
-    await c.close();
-    expect(socket.destroyed).toBe(false);
+    let closed = false;
+    const closing = c.close().then(() => {
+      closed = true;
+    });
+    await waitFor(() => c.status().pools[0]?.state === 'idle');
+    // close() waits for the socket: "stopped" must mean nothing of ours is left open.
+    expect([socket.destroyed, closed]).toEqual([false, false]);
     clock.advance(4_999);
     expect(socket.destroyed).toBe(false);
     clock.advance(1);
     expect(socket.destroyed).toBe(true);
+    await closing;
   });
 });
 
@@ -350,5 +357,29 @@ describe('prev hashes faster than any chain makes blocks', () => {
     await b.next();
     expect(violations(c)['prev-hash-churn']).toBe(6);
     expect(c.status().pools[0]?.lastError).toMatch(/prev-hash-churn 6/);
+  });
+});
+
+describe('warnings a pool can trigger at will', () => {
+  it('logs a pool rejecting every share once per interval, while counting every reject', async () => {
+    const p = await pool();
+    const { c, clock, jobs, lines } = client([p.url]);
+    const peer = await p.next();
+    await bringUp(peer);
+    await waitFor(() => jobs.length === 1);
+    const job = jobs[0] as Job;
+    for (let n = 0; n < 20; n++) c.submit(shareOnJob(job, n, { version: job.version | 0x2000 }));
+    for (let seq = 0; seq < 20; seq++)
+      peer.send('SubmitShares.Error', { channel_id: 1, sequence_number: seq, error_code: 'invalid-share' });
+    await waitFor(() => c.status().pools[0]?.counters.rejected === 20);
+    clock.advance(30_000);
+    c.submit(shareOnJob(job, 99, { version: job.version | 0x2000 }));
+    peer.send('SubmitShares.Error', { channel_id: 1, sequence_number: 20, error_code: 'invalid-share' });
+    await waitFor(() => c.status().pools[0]?.counters.rejected === 21);
+    const rejects = lines.filter((l) => l['kind'] === 'share-rejected');
+    expect(rejects.map((l) => [l['seq'], l['suppressed']])).toEqual([
+      [0, undefined],
+      [20, 19],
+    ]);
   });
 });

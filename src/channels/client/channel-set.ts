@@ -49,6 +49,8 @@ export interface ChannelSetOptions {
   readonly maxFutureJobs?: number;
   readonly ntimeSlackSec?: number;
   readonly hashrateUpdate?: HashrateUpdatePolicy;
+  /** Warnings the pool can trigger at will (rejects, ack mismatches) go here: rate-limited by kind. */
+  readonly warn?: (kind: string, fields: Record<string, unknown>, message: string) => void;
 }
 
 export class ChannelSet {
@@ -215,7 +217,8 @@ export class ChannelSet {
     if (r.roundTripMs !== undefined) this.lastRoundTripMs = r.roundTripMs;
     if (r.mismatch) {
       c.ackMismatches++;
-      this.o.log.warn(
+      this.warn(
+        'ack-mismatch',
         { channelId: m.channel_id, matched: r.accepted.length, reported: r.reportedCount },
         'SubmitShares.Success count differs from the shares we had in flight',
       );
@@ -236,7 +239,8 @@ export class ChannelSet {
       c.rejected++;
       c.rejectedDifficulty += r.share.difficulty;
       countReason(c.rejectedByReason, code);
-      this.o.log.warn(
+      this.warn(
+        'share-rejected',
         { channelId: m.channel_id, seq: m.sequence_number, jobId: r.share.jobId, code },
         `share rejected: ${code}`,
       );
@@ -272,6 +276,11 @@ export class ChannelSet {
     this.o.counters.stale++;
     countReason(this.o.counters.staleByReason, reason);
     return { kind: 'stale', reason };
+  }
+
+  private warn(kind: string, fields: Record<string, unknown>, message: string): void {
+    if (this.o.warn !== undefined) this.o.warn(kind, fields, message);
+    else this.o.log.warn(fields, message);
   }
 
   private writeOff(shares: readonly PendingShare[]): void {
