@@ -88,6 +88,7 @@ export async function run(): Promise<BenchLine[]> {
   const server = await startCgminerServer({
     control,
     allow: parseAllowList([]),
+    token: '',
     log: silentLog,
     host: '127.0.0.1',
     port: 0,

@@ -3,6 +3,7 @@
  * `startLocalPool` takes and what the returned LocalPool offers to the demo, the CLI and tests.
  */
 import type { Logger } from '../log.js';
+import type { ListenerLimits } from '../net/connection-guard.js';
 import type { Clock } from '../work/clock.js';
 import type { ChainTip } from './job-source.js';
 
@@ -35,6 +36,8 @@ export interface LocalPoolOptions {
   readonly maxChannelsPerConnection?: number;
   readonly setupTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
+  /** Connection bounds; defaults in POOL_LISTENER_LIMITS. */
+  readonly limits?: Partial<ListenerLimits>;
   /** Turn a share that meets nbits into the next prev hash (default true). */
   readonly advanceOnBlockFound?: boolean;
   readonly logger?: Logger;
@@ -86,3 +89,16 @@ export const LOCAL_POOL_DEFAULTS = {
   setupTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
 } as const;
+
+/**
+ * The local pool's connection bounds: many miners may share one address (NAT, a test rig); a
+ * miner with a channel sends shares every few seconds, so ten silent minutes mean it is gone;
+ * a connection is recycled once a day.
+ */
+export const POOL_LISTENER_LIMITS: ListenerLimits = {
+  maxConnections: 256,
+  maxConnectionsPerAddress: 64,
+  idleMs: 600_000,
+  lifetimeMs: 86_400_000,
+  closeGraceMs: 2_000,
+};

@@ -36,7 +36,8 @@ describe('RFC 6455 vectors', () => {
 
   it('asks for more bytes on a partial frame and refuses unmasked client frames', () => {
     const bytes = Buffer.from([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f]);
-    expect(parseFrame(bytes)).toEqual({ kind: 'more' });
+    // 2 header bytes + 4 mask bytes + 5 payload bytes.
+    expect(parseFrame(bytes)).toEqual({ kind: 'more', need: 11 });
     expect(parseFrame(Buffer.from([0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]))).toEqual({
       kind: 'error',
       code: 1002,
