@@ -252,6 +252,7 @@ export function splitEscaped(text: string): string[] {
 
 export interface CgminerServer {
   readonly port: number;
+  connections(): { readonly open: number; readonly refused: number };
   close(): Promise<void>;
 }
 
@@ -284,6 +285,7 @@ export async function startCgminerServer(
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
     port,
+    connections: () => ({ open: guard.size, refused: guard.refused }),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await guard.close();

@@ -99,6 +99,9 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
         await write(req, res, url);
         return;
       }
+      // Only PATCH reads a body: one sent anywhere else is refused before it is streamed in.
+      if (bodyPending(req))
+        throw new BodyError(413, `no request body expected for ${method} ${url.pathname}`);
       if (method === 'GET' || method === 'HEAD') {
         const read = reads[url.pathname];
         if (read !== undefined) return read(req, res, url);

@@ -65,6 +65,11 @@ const BUSY_REPLY =
 export interface RunningApi {
   readonly httpPort: number;
   readonly cgminerPort: number | null;
+  /** Connections open now and refused over a limit since start, per listener (tests, soak). */
+  connections(): {
+    readonly http: { readonly open: number; readonly refused: number };
+    readonly cgminer: { readonly open: number; readonly refused: number } | null;
+  };
   close(): Promise<void>;
 }
 
@@ -154,6 +159,10 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   return {
     httpPort,
     cgminerPort: cgminer?.port ?? null,
+    connections: () => ({
+      http: { open: guard.size, refused: guard.refused },
+      cgminer: cgminer === null ? null : cgminer.connections(),
+    }),
     close: async () => {
       await cleanup();
       await Promise.all([closeHttp(server, guard), cgminer?.close()]);

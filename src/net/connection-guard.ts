@@ -138,7 +138,8 @@ export class ConnectionGuard {
     const closed = [...this.#sockets.keys()].map(
       (socket) =>
         new Promise<void>((resolve) => {
-          if (socket.destroyed) resolve();
+          // `closed`, not `destroyed`: only after 'close' has the socket been forgotten.
+          if (socket.closed) resolve();
           else socket.once('close', () => resolve());
         }),
     );
