@@ -246,6 +246,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       return {
         connections: connections.size,
         connectionsTotal,
+        socketsOpen: guard.size,
+        connectionsRefused: guard.refused,
         channels,
         sharesAccepted: accepted,
         sharesRejected: { ...rejected },

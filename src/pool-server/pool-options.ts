@@ -49,6 +49,10 @@ export interface LocalPoolOptions {
 export interface LocalPoolStats {
   readonly connections: number;
   readonly connectionsTotal: number;
+  /** TCP connections open now, before or after their handshake. */
+  readonly socketsOpen: number;
+  /** Connections refused over POOL_LISTENER_LIMITS since start. */
+  readonly connectionsRefused: number;
   readonly channels: number;
   readonly sharesAccepted: number;
   readonly sharesRejected: Readonly<Record<string, number>>;
