@@ -42,6 +42,9 @@ interface Tracked {
   onData: (() => void) | undefined;
   idle: TimerHandle | undefined;
   ending: boolean;
+  /** Resolves once 'close' has been emitted and the socket forgotten. */
+  readonly gone: Promise<void>;
+  forgotten: () => void;
 }
 
 export class ConnectionGuard {
@@ -90,7 +93,19 @@ export class ConnectionGuard {
       this.#endThenDestroy(socket, undefined);
       return false;
     }
-    const tracked: Tracked = { address, timers: [], onData: undefined, idle: undefined, ending: false };
+    let forgotten = (): void => {};
+    const gone = new Promise<void>((resolve) => {
+      forgotten = resolve;
+    });
+    const tracked: Tracked = {
+      address,
+      timers: [],
+      onData: undefined,
+      idle: undefined,
+      ending: false,
+      gone,
+      forgotten,
+    };
     this.#sockets.set(socket, tracked);
     this.#perAddress.set(address, fromAddress + 1);
     socket.once('close', () => this.#forget(socket));
@@ -135,16 +150,9 @@ export class ConnectionGuard {
   /** Refuses new connections, ends every tracked one, and resolves once all have closed. */
   async close(): Promise<void> {
     this.#closing = true;
-    const closed = [...this.#sockets.keys()].map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          // `closed`, not `destroyed`: only after 'close' has the socket been forgotten.
-          if (socket.closed) resolve();
-          else socket.once('close', () => resolve());
-        }),
-    );
+    const gone = [...this.#sockets.values()].map((t) => t.gone);
     for (const socket of [...this.#sockets.keys()]) this.end(socket, 'closing');
-    await Promise.all(closed);
+    await Promise.all(gone);
   }
 
   #endThenDestroy(socket: Socket, tracked: Tracked | undefined): void {
@@ -185,6 +193,7 @@ export class ConnectionGuard {
     if (tracked === undefined) return;
     this.#sockets.delete(socket);
     this.#disarm(tracked);
+    tracked.forgotten();
     const left = (this.#perAddress.get(tracked.address) ?? 1) - 1;
     if (left <= 0) this.#perAddress.delete(tracked.address);
     else this.#perAddress.set(tracked.address, left);

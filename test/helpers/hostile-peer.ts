@@ -94,14 +94,6 @@ export function stubbornPeer(port: number, hello?: string): Promise<Socket & { s
   });
 }
 
-/** Resolves when `socket` has fully closed. */
-export function closed(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.closed) resolve();
-    else socket.once('close', () => resolve());
-  });
-}
-
 let gcFn: (() => void) | undefined;
 /** A full garbage collection (V8's gc exposed at run time; vitest runs without --expose-gc). */
 export function collectGarbage(): void {
