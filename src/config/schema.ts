@@ -9,6 +9,7 @@ import { BOARDS, boardIds } from '../../boards/registry.js';
 import { parseAllowList } from '../api/cidr.js';
 import { ConfigError } from '../errors.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
+import { fitsStr0_255, STR0_255_EXPECTED } from './wire-bounds.js';
 
 export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
 // Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
@@ -30,7 +31,8 @@ const poolSchema = z
   .strictObject(
     {
       url: z.string(expect(POOL_URL_FORM)).regex(POOL_URL, expect(POOL_URL_FORM)),
-      user: text('a user name'),
+      // Sent as OpenStandardMiningChannel.user_identity: a longer one would fail every channel open.
+      user: text('a user name').refine(fitsStr0_255, expect(`a user name of ${STR0_255_EXPECTED}`)),
       password: z.string(expect('a string')).optional(),
       priority: integer('an integer priority >= 0 (0 first)', 0, 1000).optional(),
       insecure: z.boolean(expect('true or false')).optional(),
@@ -43,6 +45,12 @@ const poolSchema = z
     if (match === null) return;
     const portNumber = Number(match[2]);
     const key = match[3] ?? '';
+    // The host goes out as SetupConnection.endpoint_host.
+    if (!fitsStr0_255(match[1] ?? '')) {
+      const message = `a pool host of ${STR0_255_EXPECTED}`;
+      ctx.addIssue({ code: 'custom', path: ['url'], message, input: pool.url });
+      return;
+    }
     if (portNumber < 1 || portNumber > 65535) {
       ctx.addIssue({
         code: 'custom',

@@ -215,6 +215,12 @@ describe('write endpoints need the bearer token', () => {
     );
     expect(await bad('{not json')).toBe('body: expected JSON, got unparsable text');
     expect(await bad(JSON.stringify({ ssid: 'x' }))).toMatch(/^body: expected at least one of/);
+    // A user longer than user_identity (STR0_255) carries: 128 characters, 256 bytes of UTF-8.
+    const calls = h.rig.calls.length;
+    expect(await bad(JSON.stringify({ stratumUser: 'é'.repeat(128) }))).toBe(
+      'stratumUser: expected a user name of at most 255 bytes of UTF-8 (SV2 STR0_255), got 256 bytes',
+    );
+    expect(h.rig.calls.length).toBe(calls);
   });
 
   it('answers 404 for unknown paths and 405 for a wrong method', async () => {
