@@ -214,12 +214,14 @@ describe('values that go on the SV2 wire are bounded by their wire type', () => 
     // 85 three-byte characters: 255 bytes.
     expect(messages(withUser('€'.repeat(85)))).toEqual([]);
     expect(messages(withUser('w'.repeat(256)))).toEqual([
-      expect.stringMatching(`^${escape(USER_EXPECTED)}, got "w+\\.\\.\\."$`),
+      expect.stringMatching(`^${escapeRegExp(USER_EXPECTED)}, got "w+\\.\\.\\."$`),
     ]);
     // 128 characters, 256 bytes: over, although far from 255 characters.
-    expect(messages(withUser('é'.repeat(128)))[0]).toMatch(new RegExp(`^${escape(USER_EXPECTED)}, got `));
+    expect(messages(withUser('é'.repeat(128)))[0]).toMatch(
+      new RegExp(`^${escapeRegExp(USER_EXPECTED)}, got `),
+    );
     // A lone surrogate has no UTF-8 form at all.
-    expect(messages(withUser('w\uD800'))[0]).toMatch(new RegExp(`^${escape(USER_EXPECTED)}, got `));
+    expect(messages(withUser('w\uD800'))[0]).toMatch(new RegExp(`^${escapeRegExp(USER_EXPECTED)}, got `));
   });
 
   it('a pool host (endpoint_host, STR0_255) longer than 255 bytes fails on the URL', () => {
@@ -233,6 +235,6 @@ describe('values that go on the SV2 wire are bounded by their wire type', () => 
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
