@@ -45,6 +45,7 @@ function snapshot(): RigSnapshot {
       hardwareErrors: 3,
       stale: 0,
       crcErrors: 1,
+      uartJunkBytes: 0,
       jobsSent: 1e4,
       state: 'mining' as const,
       temperatureC: 60,

@@ -82,6 +82,7 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       [0, 'Alive', 'Y', 55, 2110000],
       [1, 'Alive', 'Y', 56, 2110000],
     ]);
+    expect(devs.map((d) => d['UART Junk Bytes'])).toEqual([7, 107]);
   });
 
   it('pools carries the fields pyasic reads', async () => {
@@ -115,6 +116,8 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       temp2_1: 55,
       temp2_2: 56,
       fan1: 4200,
+      chain_uart_junk1: 7,
+      chain_uart_junk2: 107,
     });
   });
 

@@ -91,6 +91,11 @@ describe('pyasic detection and reads (monitoring.md §3a)', () => {
     ).asics;
     expect(asics).toHaveLength(4);
     expect(asics[1]).toEqual({ total: 1060, domains: [], errorCount: 1 });
+    // Per chain: bytes the UART reply parser skipped (FakeRig: 7 and 107).
+    expect((info['hashrateMonitor'] as { chains: unknown[] }).chains).toEqual([
+      { chain: 0, uartJunkBytes: 7, crcErrors: 0 },
+      { chain: 1, uartJunkBytes: 107, crcErrors: 1 },
+    ]);
   });
 
   it('reports network difficulty of block 840000 (nBits 0x17034219 -> 86388558925171.1)', async () => {
