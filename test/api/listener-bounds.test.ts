@@ -268,3 +268,31 @@ describe('close() never waits on a peer that keeps its side of TCP open', () => 
     for (const s of [http, sse, ws.socket, cg]) s.destroy();
   });
 });
+
+describe('stream clients that never read', () => {
+  it('an SSE client and a WebSocket client that leave over 1 MiB unread are dropped; others keep streaming', async () => {
+    const api = await startHarness();
+    try {
+      const sse = await stubbornPeer(api.api.httpPort, 'GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n');
+      const ws = await openRawWs(api.api.httpPort, '/api/ws');
+      const reader = await openRawWs(api.api.httpPort, '/api/ws');
+      // The two slow clients stop reading; the kernel buffers fill, then the server's.
+      sse.pause();
+      ws.socket.pause();
+      await waitFor(() => api.api.connections().http.open === 3);
+      const line = 'x'.repeat(16 * 1024);
+      for (let i = 0; i < 2_000 && api.api.connections().http.open > 1; i++) {
+        api.rig.emitLog(line);
+        if (i % 16 === 15) await new Promise((r) => setImmediate(r));
+      }
+      await waitFor(() => api.api.connections().http.open === 1);
+      // The client that reads keeps getting the lines.
+      await reader.waitFor((m) => m.filter((l) => l === line).length > 64);
+      reader.socket.destroy();
+      sse.destroy();
+      ws.socket.destroy();
+    } finally {
+      await api.close();
+    }
+  });
+});
