@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
+import { pllForFrequency } from '../../drivers/bm13xx/pll.js';
 import { parseAllowList } from '../api/cidr.js';
 import { ConfigError } from '../errors.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
@@ -165,6 +166,20 @@ export const configSchema = z
         input: config.frequencyMhz,
       });
     }
+    // The frequency goes to the chips as PLL dividers: one no divider set reaches would fail
+    // every bring-up, so it is refused here, by the same search the driver runs.
+    if (
+      board !== undefined &&
+      config.frequencyMhz !== undefined &&
+      !pllReaches(board.chip, config.frequencyMhz)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frequencyMhz'],
+        message: `a frequency the ${board.chip} PLL can reach`,
+        input: config.frequencyMhz,
+      });
+    }
     if (config.thermal.throttleC >= config.thermal.shutdownC) {
       ctx.addIssue({
         code: 'custom',
@@ -174,6 +189,15 @@ export const configSchema = z
       });
     }
   });
+
+function pllReaches(chip: Parameters<typeof pllForFrequency>[0], mhz: number): boolean {
+  try {
+    pllForFrequency(chip, mhz);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.output<typeof configSchema>;
 export type PoolConfig = Config['pools'][number];

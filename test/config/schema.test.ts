@@ -238,3 +238,18 @@ describe('values that go on the SV2 wire are bounded by their wire type', () => 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('the frequency goes to the chips as PLL dividers', () => {
+  it('refuses a frequency no divider set of the board chip reaches, and keeps one it does', () => {
+    // BM1370: feedback divider 160..239 on a 25 MHz reference, so nothing below
+    // 25 * 160 / (2 * 7 * 6) = 47.6 MHz is reachable (bm13xx.md §5).
+    expect(messages({ ...valid(), frequencyMhz: 10 })).toEqual([
+      'frequencyMhz: expected a frequency the BM1370 PLL can reach, got 10',
+    ]);
+    expect(messages({ ...valid(), frequencyMhz: 47 })).toEqual([
+      'frequencyMhz: expected a frequency the BM1370 PLL can reach, got 47',
+    ]);
+    expect(messages({ ...valid(), frequencyMhz: 48 })).toEqual([]);
+    expect(messages({ ...valid(), frequencyMhz: 525 })).toEqual([]);
+  });
+});
