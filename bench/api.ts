@@ -45,6 +45,7 @@ export function benchSnapshot(): RigSnapshot {
       hardwareErrors: 3,
       stale: 0,
       crcErrors: 1,
+      uartJunkBytes: 0,
       jobsSent: 1e4,
       state: 'mining' as const,
       temperatureC: 60,
@@ -88,6 +89,7 @@ export async function run(): Promise<BenchLine[]> {
   const server = await startCgminerServer({
     control,
     allow: parseAllowList([]),
+    token: '',
     log: silentLog,
     host: '127.0.0.1',
     port: 0,

@@ -84,6 +84,12 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
         domains: [],
         errorCount: c.hardwareErrors + c.crcErrors,
       })),
+      // Our extension: per chain, what the UART reply parser skipped (line noise, lost bytes).
+      chains: s.chains.map((c) => ({
+        chain: c.index,
+        uartJunkBytes: c.uartJunkBytes,
+        crcErrors: c.crcErrors,
+      })),
     },
     blockHeight: s.network.blockHeight ?? 0,
     networkDifficulty: s.network.nbits === null ? 0 : networkDifficulty(s.network.nbits),

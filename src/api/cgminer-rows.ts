@@ -76,6 +76,8 @@ export function devRow(s: RigSnapshot, c: RigSnapshot['chains'][number], i: numb
     Accepted: single ? s.shares.accepted : 0,
     Rejected: single ? s.shares.rejected : 0,
     'Hardware Errors': c.hardwareErrors,
+    // Not a cgminer key; tools ignore what they do not know.
+    'UART Junk Bytes': c.uartJunkBytes,
     Utility: single ? r3(s.shares.accepted / minutes) : 0,
     'Last Share Pool': s.activePoolIndex ?? -1,
     'Last Share Time': Math.floor(now / 1000),
@@ -168,6 +170,7 @@ export function statsRows(s: RigSnapshot): Json[] {
     device[`chain_rateideal${n}`] = r3(c.nominalHashrate / GH);
     device[`chain_acn${n}`] = c.chipCount;
     device[`chain_hw${n}`] = c.hardwareErrors;
+    device[`chain_uart_junk${n}`] = c.uartJunkBytes;
     device[`freq_avg${n}`] = c.frequencyMhz;
     device[`temp${n}`] = s.temperatures.boardC ?? c.temperatureC ?? 0;
     device[`temp2_${n}`] = c.temperatureC ?? s.temperatures.chipC ?? 0;

@@ -2,11 +2,16 @@
  * cgminer JSON API on TCP (default 4028, monitoring.md §3c): one request per connection, as JSON
  * {"command","parameter"} or plain `cmd|param`; one JSON reply terminated by a NUL byte, then the
  * server closes. `a+b` joins read-only commands. Write commands (switchpool, enablepool,
- * disablepool, addpool, removepool, restart, privileged) only from the allow-list, else Code 45.
- * Replies are JSON for plain-text requests too (cgminer's `key=value|` text form is not served).
+ * disablepool, addpool, removepool, restart, privileged) need both a peer in the allow-list and
+ * the API bearer token as the JSON request's `token` field, else Code 45 (plain-text requests
+ * carry no token, so they can only read). Replies are JSON for plain-text requests too (cgminer's
+ * `key=value|` text form is not served). Requests are cut at MAX_REQUEST_BYTES and nothing is read
+ * after the reply; connections are bounded by CGMINER_LIMITS.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import { ConnectionGuard, type ListenerLimits } from '../net/connection-guard.js';
 import type { Json } from './axeos.js';
 import { CODE, readSection, type Severity, statusBlock } from './cgminer-replies.js';
 import type { AllowList } from './cidr.js';
@@ -15,6 +20,8 @@ import type { RigControl, RigSnapshot } from './snapshot.js';
 export interface CgminerRequest {
   readonly command: string;
   readonly parameter: string;
+  /** The API bearer token a write must carry (JSON form only). */
+  readonly token?: string;
 }
 
 export type ParsedRequest =
@@ -30,8 +37,18 @@ const WRITE_COMMANDS = new Set([
   'restart',
   'privileged',
 ]);
-const MAX_REQUEST = 8192; // cgminer reads at most TMPBUFSIZ bytes
+/** cgminer reads at most TMPBUFSIZ (8 KiB) of a request; the rest is never read. */
+export const MAX_REQUEST_BYTES = 8192;
 const IDLE_MS = 300;
+
+/** One request per connection: a connection lives a few seconds at most. */
+export const CGMINER_LIMITS: ListenerLimits = {
+  maxConnections: 32,
+  maxConnectionsPerAddress: 8,
+  idleMs: 5_000,
+  lifetimeMs: 10_000,
+  closeGraceMs: 2_000,
+};
 
 export function parseRequest(text: string): ParsedRequest {
   const trimmed = text.replace(/[\0\s]+$/, '').replace(/^\s+/, '');
@@ -53,12 +70,17 @@ export function parseRequest(text: string): ParsedRequest {
   if (typeof obj['command'] !== 'string') return { error: 'invalidCommand' };
   const p = obj['parameter'];
   const parameter = typeof p === 'string' ? p : typeof p === 'number' ? String(p) : '';
-  return { command: obj['command'], parameter };
+  const token = obj['token'];
+  return typeof token === 'string'
+    ? { command: obj['command'], parameter, token }
+    : { command: obj['command'], parameter };
 }
 
 export interface CgminerContext {
   readonly control: RigControl;
   readonly allow: AllowList;
+  /** The API bearer token every write command must carry. */
+  readonly token: string;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -117,7 +139,8 @@ export async function handleRequest(
       id: 1,
     };
   if (!WRITE_COMMANDS.has(command)) return fail('E', CODE.invalidCommand, 'Invalid command');
-  if (!ctx.allow.allows(peer)) return fail('E', CODE.accessDenied, `Access denied to '${command}' command`);
+  if (!ctx.allow.allows(peer) || !tokenMatches(req.token, ctx.token))
+    return fail('E', CODE.accessDenied, `Access denied to '${command}' command`);
   return runWrite(command, req.parameter, s, ctx, fail);
 }
 
@@ -193,6 +216,14 @@ async function runWrite(
   }
 }
 
+/** Constant-time over SHA-256 digests, like the HTTP bearer check; an empty token never matches. */
+function tokenMatches(offered: string | undefined, token: string): boolean {
+  if (offered === undefined || token === '') return false;
+  const a = createHash('sha256').update(offered).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
 /** Runs a control call; null on success, else the error message. */
 async function attempt(fn: () => Promise<void>): Promise<string | null> {
   try {
@@ -221,17 +252,27 @@ export function splitEscaped(text: string): string[] {
 
 export interface CgminerServer {
   readonly port: number;
+  connections(): { readonly open: number; readonly refused: number };
   close(): Promise<void>;
 }
 
 export async function startCgminerServer(
-  options: CgminerContext & { host: string; port: number },
+  options: CgminerContext & { host: string; port: number; limits?: ListenerLimits },
 ): Promise<CgminerServer> {
-  const sockets = new Set<Socket>();
+  const guard = new ConnectionGuard({
+    limits: options.limits ?? CGMINER_LIMITS,
+    refuse: (socket) => {
+      const s = options.control.snapshot();
+      const now = (options.now ?? Date.now)();
+      const reply = {
+        STATUS: statusBlock(s, 'E', CODE.accessDenied, 'Access denied: too many API connections', now),
+        id: 1,
+      };
+      socket.write(`${JSON.stringify(reply)}\0`);
+    },
+  });
   const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serve(socket, options);
+    if (guard.admit(socket)) serve(socket, options, guard);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -244,16 +285,23 @@ export async function startCgminerServer(
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return {
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    connections: () => ({ open: guard.size, refused: guard.refused }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await guard.close();
+      await closed;
+    },
   };
 }
 
-function serve(socket: Socket, ctx: CgminerContext): void {
-  let buffer = '';
+/**
+ * Reads one request (at most MAX_REQUEST_BYTES, joined once), answers it, and ends the connection.
+ * Bytes after the request are dropped unread, however long the peer keeps sending.
+ */
+function serve(socket: Socket, ctx: CgminerContext, guard: ConnectionGuard): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let json: boolean | undefined;
   let done = false;
   // A JSON request split over segments gets a short grace period; a broken one is answered
   // (Invalid JSON) after that idle time instead of holding the socket open.
@@ -262,27 +310,48 @@ function serve(socket: Socket, ctx: CgminerContext): void {
     if (done) return;
     done = true;
     clearTimeout(timer);
-    handleRequest(buffer, socket.remoteAddress, ctx)
-      .then((reply) => socket.end(`${JSON.stringify(reply)}\0`))
+    const text = Buffer.concat(chunks, size).toString('utf8');
+    chunks.length = 0;
+    handleRequest(text, socket.remoteAddress, ctx)
+      .then((reply) => guard.end(socket, 'done', `${JSON.stringify(reply)}\0`))
       .catch((error: unknown) => {
         ctx.log.error({ err: error }, 'cgminer API request failed');
         socket.destroy();
       });
   };
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
+  socket.on('data', (chunk: Buffer) => {
+    if (done) return;
+    const room = MAX_REQUEST_BYTES - size;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    chunks.push(kept);
+    size += kept.length;
     clearTimeout(timer);
     timer = setTimeout(() => respond(), IDLE_MS);
-    const text = buffer.trimStart();
+    json ??= firstNonSpace(kept);
     // Plain text: cgminer acts on the first read. JSON: once it parses, or at the size limit.
-    if (!text.startsWith('{') || buffer.length >= MAX_REQUEST || parses(text)) respond();
+    // Parsing is tried only when a chunk could close the object, so a trickle stays linear.
+    if (json === false || size >= MAX_REQUEST_BYTES) respond();
+    else if (json === true && couldEnd(kept) && parses(Buffer.concat(chunks, size).toString('utf8')))
+      respond();
   });
   socket.on('end', respond);
-  socket.on('error', () => {
+  socket.on('close', () => {
     done = true;
     clearTimeout(timer);
   });
+}
+
+/** true: the request is JSON; false: plain text; undefined: only whitespace so far. */
+function firstNonSpace(chunk: Buffer): boolean | undefined {
+  for (const byte of chunk) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b; // '{'
+  }
+  return undefined;
+}
+
+function couldEnd(chunk: Buffer): boolean {
+  return chunk.includes(0x7d) || chunk.includes(0x00); // '}' or NUL
 }
 
 function parses(text: string): boolean {

@@ -16,7 +16,15 @@ export interface LiveHubOptions {
   readonly infoOf: (snapshot: RigSnapshot) => unknown;
   readonly scrub: (line: string) => string;
   readonly heartbeatMs?: number;
+  /** Called with the socket of each new stream (SSE or WebSocket), e.g. to give it stream deadlines. */
+  readonly onStream?: (socket: Duplex) => void;
 }
+
+/**
+ * Bytes a stream client may leave unread before it is dropped: a client that never reads would
+ * otherwise make every log line and status push pile up in memory.
+ */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export class LiveHub {
   readonly #options: LiveHubOptions;
@@ -32,7 +40,7 @@ export class LiveHub {
     this.#unsubscribe.push(options.control.onStatus((snapshot) => this.#publishStatus(snapshot)));
     // SSE comment lines keep proxies from timing the stream out; unref: never holds the process.
     this.#heartbeat = setInterval(() => {
-      for (const res of this.#sse) res.write(': ping\n\n');
+      for (const res of this.#sse) this.#writeSse(res, ': ping\n\n');
     }, options.heartbeatMs ?? 15_000);
     this.#heartbeat.unref();
   }
@@ -56,6 +64,17 @@ export class LiveHub {
     const drop = () => this.#sse.delete(res);
     req.on('close', drop);
     res.on('error', drop);
+    this.#options.onStream?.(req.socket);
+  }
+
+  /** Writes to one SSE client, or drops it once it has left MAX_UNREAD_BYTES unread. */
+  #writeSse(res: ServerResponse, text: string): void {
+    if (res.writableLength > MAX_UNREAD_BYTES) {
+      this.#sse.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(text);
   }
 
   /** Handles an HTTP upgrade for /api/ws or /api/ws/live; false when the path is not ours. */
@@ -63,11 +82,17 @@ export class LiveHub {
     const path = (req.url ?? '').split('?')[0];
     const set = path === '/api/ws' ? this.#logSockets : path === '/api/ws/live' ? this.#liveSockets : null;
     if (set === null) return false;
-    const conn: WsConnection | null = acceptWebSocket(req, socket, () => {
-      if (conn !== null) set.delete(conn);
-    });
+    const conn: WsConnection | null = acceptWebSocket(
+      req,
+      socket,
+      () => {
+        if (conn !== null) set.delete(conn);
+      },
+      { maxUnreadBytes: MAX_UNREAD_BYTES },
+    );
     if (conn === null) return true;
     set.add(conn);
+    this.#options.onStream?.(socket);
     if (set === this.#logSockets)
       for (const line of this.#options.control.recentLogs()) conn.sendText(this.#options.scrub(line));
     else conn.sendText(JSON.stringify(this.#options.infoOf(this.#options.control.snapshot())));
@@ -86,14 +111,14 @@ export class LiveHub {
 
   #publishLog(raw: string): void {
     const line = this.#options.scrub(raw);
-    for (const res of this.#sse) res.write(sseEvent('log', line));
+    for (const res of this.#sse) this.#writeSse(res, sseEvent('log', line));
     for (const conn of this.#logSockets) conn.sendText(line);
   }
 
   #publishStatus(snapshot: RigSnapshot): void {
     if (this.#sse.size > 0) {
       const data = JSON.stringify(snapshot);
-      for (const res of this.#sse) res.write(sseEvent('status', data));
+      for (const res of this.#sse) this.#writeSse(res, sseEvent('status', data));
     }
     if (this.#liveSockets.size > 0) {
       const info = JSON.stringify(this.#options.infoOf(snapshot));

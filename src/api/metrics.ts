@@ -145,6 +145,12 @@ export function renderMetrics(s: RigSnapshot): string {
     s.chains.map((c): Sample => [chain(c), c.jobsSent]),
   );
   family(
+    'sv2miner_uart_junk_bytes_total',
+    'counter',
+    'UART bytes skipped by the reply parser (began no valid chip reply)',
+    s.chains.map((c): Sample => [chain(c), c.uartJunkBytes]),
+  );
+  family(
     'sv2miner_chain_up',
     'gauge',
     'Chain state (1 for the current state)',

@@ -28,7 +28,10 @@ export interface RestContext {
   readonly log: Logger;
 }
 
-const MAX_BODY = 64 * 1024;
+/** The largest PATCH body we read (a settings object is a few hundred bytes); over it: 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Request line plus headers; over it Node's parser fails and the client gets 431. */
+export const MAX_HEADER_BYTES = 8 * 1024;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -96,6 +99,9 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
         await write(req, res, url);
         return;
       }
+      // Only PATCH reads a body: one sent anywhere else is refused before it is streamed in.
+      if (bodyPending(req))
+        throw new BodyError(413, `no request body expected for ${method} ${url.pathname}`);
       if (method === 'GET' || method === 'HEAD') {
         const read = reads[url.pathname];
         if (read !== undefined) return read(req, res, url);
@@ -112,8 +118,8 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
         res.destroy();
         return;
       }
-      if (error instanceof ConfigError || error instanceof BodyError)
-        json(res, 400, { error: error.message });
+      if (error instanceof BodyError) json(res, error.status, { error: error.message });
+      else if (error instanceof ConfigError) json(res, 400, { error: error.message });
       else {
         ctx.log.error({ err: error, path: url.pathname }, 'API request failed');
         json(res, 500, { error: 'internal error' });
@@ -122,26 +128,56 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
   };
 }
 
-class BodyError extends Error {}
+class BodyError extends Error {
+  readonly status: 400 | 413;
+  constructor(status: 400 | 413, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * The whole body, refused (413) as soon as it is announced or grows over MAX_BODY_BYTES. What a
+ * refused client sends after that is never kept: the reply closes the connection (see send).
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () => new BodyError(413, `body over ${MAX_BODY_BYTES} bytes`);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
+}
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new BodyError(`body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(req)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
     // Never echo the body: it may hold a pool password.
-    throw new BodyError('body: expected JSON, got unparsable text');
+    throw new BodyError(400, 'body: expected JSON, got unparsable text');
   }
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  // A request body we did not read to its end (refused, or sent to a route without one) would
+  // otherwise be read and dropped for as long as the client streams it: close after the reply.
+  if (bodyPending(res.req)) res.shouldKeepAlive = false;
   res.writeHead(status, {
     'Content-Type': type,
     'Content-Length': Buffer.byteLength(body),
@@ -149,6 +185,13 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     'X-Content-Type-Options': 'nosniff',
   });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** True while a request announced a body that has not been read to its end. */
+function bodyPending(req: IncomingMessage): boolean {
+  const announced =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return announced && !req.complete;
 }
 
 function uptimeMs(ctx: RestContext): number {

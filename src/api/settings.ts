@@ -4,6 +4,7 @@
  * frequency, fanspeed, autofanspeed and pyasic's autoFanspeed) and our own `pools` list. Unknown
  * keys are ignored, as AxeOS does. Error messages name the key but never echo a password.
  */
+import { fitsStr0_255, STR0_255_EXPECTED, str0_255Got } from '../config/wire-bounds.js';
 import { ConfigError } from '../errors.js';
 import type { RigSnapshot, SettingsPatch } from './snapshot.js';
 
@@ -71,7 +72,7 @@ function applyAxeosPool(
     throw new ConfigError(key('URL'), `a primary pool before the ${prefix} pool`, 'none set');
   const host = urlValue === undefined ? existing?.host : text(urlValue, key('URL'));
   const port = portValue === undefined ? existing?.port : portNumber(portValue, key('Port'));
-  const user = userValue === undefined ? existing?.user : text(userValue, key('User'));
+  const user = userValue === undefined ? existing?.user : userName(userValue, key('User'));
   if (host === undefined || host === '') throw new ConfigError(key('URL'), 'a pool host or URL', 'none');
   if (user === undefined) throw new ConfigError(key('User'), 'a user name', 'none');
   const authorityKey = keyValue === undefined ? undefined : text(keyValue, 'stratumV2AuthorityPubkey');
@@ -119,6 +120,9 @@ function poolUrl(
   if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(host))
     // Not echoed: a user may have pasted a password into the wrong field.
     throw new ConfigError(path, 'a host name or address', 'characters outside A-Z a-z 0-9 . - [ ] :');
+  // Sent as SetupConnection.endpoint_host.
+  if (!fitsStr0_255(host))
+    throw new ConfigError(path, `a pool host of ${STR0_255_EXPECTED}`, str0_255Got(host));
   if (urlPort === undefined) throw new ConfigError(path.replace('URL', 'Port'), 'a port 1..65535', 'none');
   const keptKey =
     existing !== undefined && existing.host === host ? (existing.authorityKey ?? undefined) : undefined;
@@ -135,7 +139,7 @@ function poolList(value: unknown): PoolInput[] {
     const p = item as Record<string, unknown>;
     const pool: PoolInput = {
       url: text(p['url'], `pools[${i}].url`),
-      user: text(p['user'], `pools[${i}].user`),
+      user: userName(p['user'], `pools[${i}].user`),
     };
     if (p['password'] !== undefined) {
       if (typeof p['password'] !== 'string')
@@ -154,6 +158,18 @@ function poolList(value: unknown): PoolInput[] {
 function text(value: unknown, path: string): string {
   if (typeof value !== 'string') throw new ConfigError(path, 'a string', typeof value);
   return value.trim();
+}
+
+/**
+ * A pool user, checked here against its wire type (user_identity, STR0_255) so the error names
+ * the key the client sent; the config schema checks the same again before anything is kept.
+ */
+function userName(value: unknown, path: string): string {
+  const user = text(value, path);
+  if (user === '') throw new ConfigError(path, 'a user name', 'an empty string');
+  if (!fitsStr0_255(user))
+    throw new ConfigError(path, `a user name of ${STR0_255_EXPECTED}`, str0_255Got(user));
+  return user;
 }
 
 function numeric(value: unknown): number {

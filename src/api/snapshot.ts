@@ -37,6 +37,8 @@ export interface ChainSnapshot {
   readonly hardwareErrors: number;
   readonly stale: number;
   readonly crcErrors: number;
+  /** UART bytes the reply parser skipped because they began no valid reply (noise, lost bytes). */
+  readonly uartJunkBytes: number;
   readonly jobsSent: number;
   readonly state: 'initialising' | 'mining' | 'failed' | 'stopped';
   readonly temperatureC: number | null;

@@ -3,6 +3,8 @@
  * SHA-1 of key + GUID), unmasked text frames out (§5.2, §5.6), masked frames in, ping -> pong and
  * close echo (§5.5). No extensions, no fragmentation on send; incoming data frames are ignored,
  * since /api/ws and /api/ws/live only push. Payloads over 64 KiB from a client close with 1009.
+ * Incoming bytes are joined only once a whole header or frame is there (linear in the input),
+ * nothing is read after the close, and a peer that does not answer our close is cut off.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -50,12 +52,13 @@ export interface Frame {
 
 export type ParseResult =
   | { kind: 'frame'; frame: Frame; rest: Buffer }
-  | { kind: 'more' }
+  /** `need`: how many bytes from the front of the buffer the next step needs. */
+  | { kind: 'more'; need: number }
   | { kind: 'error'; code: number };
 
 /** Parses one frame from the front of `buf`; client frames must be masked (§5.3). */
 export function parseFrame(buf: Buffer, requireMask = true): ParseResult {
-  if (buf.length < 2) return { kind: 'more' };
+  if (buf.length < 2) return { kind: 'more', need: 2 };
   const b0 = buf[0] ?? 0;
   const b1 = buf[1] ?? 0;
   const masked = (b1 & 0x80) !== 0;
@@ -63,11 +66,11 @@ export function parseFrame(buf: Buffer, requireMask = true): ParseResult {
   let length = b1 & 0x7f;
   let offset = 2;
   if (length === 126) {
-    if (buf.length < 4) return { kind: 'more' };
+    if (buf.length < 4) return { kind: 'more', need: 4 };
     length = buf.readUInt16BE(2);
     offset = 4;
   } else if (length === 127) {
-    if (buf.length < 10) return { kind: 'more' };
+    if (buf.length < 10) return { kind: 'more', need: 10 };
     const big = buf.readBigUInt64BE(2);
     if (big > BigInt(MAX_INCOMING)) return { kind: 'error', code: 1009 };
     length = Number(big);
@@ -75,7 +78,7 @@ export function parseFrame(buf: Buffer, requireMask = true): ParseResult {
   }
   if (length > MAX_INCOMING) return { kind: 'error', code: 1009 };
   const maskLength = masked ? 4 : 0;
-  if (buf.length < offset + maskLength + length) return { kind: 'more' };
+  if (buf.length < offset + maskLength + length) return { kind: 'more', need: offset + maskLength + length };
   const mask = buf.subarray(offset, offset + maskLength);
   const payload = Buffer.from(buf.subarray(offset + maskLength, offset + maskLength + length));
   if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (mask[i % 4] ?? 0);
@@ -96,11 +99,21 @@ export interface WsConnection {
  * Completes the handshake on an 'upgrade' request, or answers 400 and returns null. `onClose`
  * runs once, however the connection ends.
  */
+export interface WsLimits {
+  /** Bytes the peer may leave unread before the connection is dropped (a client that never reads). */
+  readonly maxUnreadBytes?: number;
+  /** How long the peer has to close TCP after our close frame before the socket is destroyed. */
+  readonly closeGraceMs?: number;
+}
+
 export function acceptWebSocket(
   req: IncomingMessage,
   socket: Duplex,
   onClose: () => void,
+  limits: WsLimits = {},
 ): WsConnection | null {
+  const maxUnread = limits.maxUnreadBytes ?? Number.POSITIVE_INFINITY;
+  const closeGraceMs = limits.closeGraceMs ?? 2_000;
   const key = req.headers['sec-websocket-key'];
   const version = req.headers['sec-websocket-version'];
   const upgrade = req.headers.upgrade ?? '';
@@ -113,42 +126,68 @@ export function acceptWebSocket(
       `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
   );
   let closed = false;
-  let pending: Buffer = Buffer.alloc(0);
+  // Received chunks not yet parsed; joined only when `need` bytes are there.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  let need = 2;
   const finish = () => {
     if (closed) return;
     closed = true;
+    chunks = [];
     onClose();
+  };
+  const push = (frame: Buffer) => {
+    if (socket.writableLength > maxUnread) {
+      socket.destroy();
+      finish();
+      return;
+    }
+    socket.write(frame);
+  };
+  const endSocket = (last: Buffer) => {
+    socket.end(last);
+    setTimeout(() => socket.destroy(), closeGraceMs).unref();
   };
   const conn: WsConnection = {
     get closed() {
       return closed;
     },
     sendText(text) {
-      if (!closed) socket.write(encodeFrame(OPCODE.text, Buffer.from(text, 'utf8')));
+      if (!closed) push(encodeFrame(OPCODE.text, Buffer.from(text, 'utf8')));
     },
     close(code = 1000) {
       if (closed) return;
       const body = Buffer.alloc(2);
       body.writeUInt16BE(code, 0);
-      socket.end(encodeFrame(OPCODE.close, body));
+      endSocket(encodeFrame(OPCODE.close, body));
       finish();
     },
   };
   socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
+    if (closed) return;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    if (buffered < need) return;
+    let pending = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
     for (;;) {
+      if (closed) return;
       const result = parseFrame(pending);
-      if (result.kind === 'more') return;
+      if (result.kind === 'more') {
+        chunks = [pending];
+        buffered = pending.length;
+        need = result.need;
+        return;
+      }
       if (result.kind === 'error') {
         conn.close(result.code);
         return;
       }
       pending = result.rest;
       const { opcode, payload } = result.frame;
-      if (opcode === OPCODE.ping) socket.write(encodeFrame(OPCODE.pong, payload));
+      if (opcode === OPCODE.ping) push(encodeFrame(OPCODE.pong, payload));
       else if (opcode === OPCODE.close) {
         // Echo the status code back (§5.5.1), then close the TCP side.
-        if (!closed) socket.end(encodeFrame(OPCODE.close, payload.subarray(0, 2)));
+        if (!closed) endSocket(encodeFrame(OPCODE.close, payload.subarray(0, 2)));
         finish();
         return;
       }

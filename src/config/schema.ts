@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
+import { pllForFrequency } from '../../drivers/bm13xx/pll.js';
 import { parseAllowList } from '../api/cidr.js';
 import { ConfigError } from '../errors.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
+import { fitsStr0_255, STR0_255_EXPECTED } from './wire-bounds.js';
 
 export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
 // Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
@@ -32,7 +34,8 @@ const poolSchema = z
   .strictObject(
     {
       url: z.string(expect(POOL_URL_FORM)).regex(POOL_URL, expect(POOL_URL_FORM)),
-      user: text('a user name'),
+      // Sent as OpenStandardMiningChannel.user_identity: a longer one would fail every channel open.
+      user: text('a user name').refine(fitsStr0_255, expect(`a user name of ${STR0_255_EXPECTED}`)),
       password: z.string(expect('a string')).optional(),
       priority: integer('an integer priority >= 0 (0 first)', 0, 1000).optional(),
       insecure: z.boolean(expect('true or false')).optional(),
@@ -46,6 +49,12 @@ const poolSchema = z
     if (match === null) return;
     const portNumber = Number(match[2]);
     const key = match[3] ?? '';
+    // The host goes out as SetupConnection.endpoint_host.
+    if (!fitsStr0_255(match[1] ?? '')) {
+      const message = `a pool host of ${STR0_255_EXPECTED}`;
+      ctx.addIssue({ code: 'custom', path: ['url'], message, input: pool.url });
+      return;
+    }
     if (portNumber < 1 || portNumber > 65535) {
       ctx.addIssue({
         code: 'custom',
@@ -160,6 +169,20 @@ export const configSchema = z
         input: config.frequencyMhz,
       });
     }
+    // The frequency goes to the chips as PLL dividers: one no divider set reaches would fail
+    // every bring-up, so it is refused here, by the same search the driver runs.
+    if (
+      board !== undefined &&
+      config.frequencyMhz !== undefined &&
+      !pllReaches(board.chip, config.frequencyMhz)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frequencyMhz'],
+        message: `a frequency the ${board.chip} PLL can reach`,
+        input: config.frequencyMhz,
+      });
+    }
     if (config.thermal.throttleC >= config.thermal.shutdownC) {
       ctx.addIssue({
         code: 'custom',
@@ -169,6 +192,15 @@ export const configSchema = z
       });
     }
   });
+
+function pllReaches(chip: Parameters<typeof pllForFrequency>[0], mhz: number): boolean {
+  try {
+    pllForFrequency(chip, mhz);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.output<typeof configSchema>;
 export type PoolConfig = Config['pools'][number];

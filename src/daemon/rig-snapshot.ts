@@ -39,7 +39,10 @@ export interface SnapshotInputs {
   readonly retired?: RetiredCounters | undefined;
 }
 
-type ChainCounters = Pick<ChainSnapshot, 'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors' | 'jobsSent'>;
+type ChainCounters = Pick<
+  ChainSnapshot,
+  'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors' | 'uartJunkBytes' | 'jobsSent'
+>;
 type ChipCounters = Pick<ChipSnapshot, 'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors'>;
 
 /**
@@ -65,6 +68,7 @@ export function retiredCounters(s: RigSnapshot): RetiredCounters {
           hardwareErrors: c.hardwareErrors,
           stale: c.stale,
           crcErrors: c.crcErrors,
+          uartJunkBytes: c.uartJunkBytes,
           jobsSent: c.jobsSent,
         },
       ]),
@@ -104,6 +108,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
       hardwareErrors: hw + (base?.hardwareErrors ?? 0),
       stale: stats.stale + (base?.stale ?? 0),
       crcErrors: stats.crcErrors + (base?.crcErrors ?? 0),
+      uartJunkBytes: stats.junkBytes + (base?.uartJunkBytes ?? 0),
       jobsSent: stats.jobsSent + (base?.jobsSent ?? 0),
       state: c.state,
       temperatureC: i.tempC,

@@ -6,15 +6,22 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { silentLog } from '../log.js';
+import { ConnectionGuard } from '../net/connection-guard.js';
 import { encodeAuthorityPublicKey } from '../noise/authority-key.js';
 import { certificateSigner, unixNow } from '../noise/certificate.js';
 import { randomSecret, xonlyPublicKey } from '../noise/ellswift.js';
 import { acceptNoise } from '../noise/noise-socket.js';
 import { systemClock, type TimerHandle } from '../work/clock.js';
 import { difficultyToTarget, leBytesToBigInt } from '../work/target.js';
+import { MAX_CLIENT_PAYLOAD } from './client-frame-limit.js';
 import { PoolConnection, type PoolContext, validHashRate } from './connection-handler.js';
 import { type ChainTip, JobSource } from './job-source.js';
-import { LOCAL_POOL_DEFAULTS, type LocalPool, type LocalPoolOptions } from './pool-options.js';
+import {
+  LOCAL_POOL_DEFAULTS,
+  type LocalPool,
+  type LocalPoolOptions,
+  POOL_LISTENER_LIMITS,
+} from './pool-options.js';
 import { ServerChannel } from './server-channel.js';
 import { harderTarget, hashrateToTarget, VardiffState } from './vardiff.js';
 
@@ -171,9 +178,14 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
     );
   }
 
+  // Real timers, not `clock`: tests drive the pool's clock through hours of jobs and vardiff.
+  // SV2 has no "busy" message before the handshake: a refused socket is just closed.
+  const guard = new ConnectionGuard({ limits: { ...POOL_LISTENER_LIMITS, ...options.limits } });
   const server: Server = createServer((socket) => {
-    // Without a listener an early socket error would be an uncaught exception.
-    socket.on('error', () => {});
+    if (!guard.admit(socket)) {
+      log.info({ remote: socket.remoteAddress }, 'connection refused: too many connections');
+      return;
+    }
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -185,6 +197,7 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
           staticSecret,
           certificate,
           handshakeTimeoutMs: o.handshakeTimeoutMs,
+          maxPayload: MAX_CLIENT_PAYLOAD,
           log,
         });
       } catch (err) {
@@ -234,6 +247,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       return {
         connections: connections.size,
         connectionsTotal,
+        socketsOpen: guard.size,
+        connectionsRefused: guard.refused,
         channels,
         sharesAccepted: accepted,
         sharesRejected: { ...rejected },
@@ -256,7 +271,9 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       timers.clear();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of connections) c.close();
+      // Nothing is owed to a miner at shutdown: no grace, every socket goes now.
       for (const s of sockets) s.destroy();
+      await guard.close();
       await done;
       log.info('local SV2 pool stopped');
     },
@@ -272,4 +289,5 @@ export {
   type LocalPool,
   type LocalPoolOptions,
   type LocalPoolStats,
+  POOL_LISTENER_LIMITS,
 } from './pool-options.js';

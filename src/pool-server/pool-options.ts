@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
+import type { ListenerLimits } from '../net/connection-guard.js';
 import type { Clock } from '../work/clock.js';
 import type { ChainTip } from './job-source.js';
 import type { SubmitOutcome } from './server-channel.js';
@@ -45,6 +46,8 @@ export interface LocalPoolOptions {
   readonly maxChannelsPerConnection?: number;
   readonly setupTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
+  /** Connection bounds; defaults in POOL_LISTENER_LIMITS. */
+  readonly limits?: Partial<ListenerLimits>;
   /** Turn a share that meets nbits into the next prev hash (default true). */
   readonly advanceOnBlockFound?: boolean;
   /** Sees every share the pool judged, accepted or not, before it is acknowledged. */
@@ -58,6 +61,10 @@ export interface LocalPoolOptions {
 export interface LocalPoolStats {
   readonly connections: number;
   readonly connectionsTotal: number;
+  /** TCP connections open now, before or after their handshake. */
+  readonly socketsOpen: number;
+  /** Connections refused over POOL_LISTENER_LIMITS since start. */
+  readonly connectionsRefused: number;
   readonly channels: number;
   readonly sharesAccepted: number;
   readonly sharesRejected: Readonly<Record<string, number>>;
@@ -98,3 +105,16 @@ export const LOCAL_POOL_DEFAULTS = {
   setupTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
 } as const;
+
+/**
+ * The local pool's connection bounds: many miners may share one address (NAT, a test rig); a
+ * miner with a channel sends shares every few seconds, so ten silent minutes mean it is gone;
+ * a connection is recycled once a day.
+ */
+export const POOL_LISTENER_LIMITS: ListenerLimits = {
+  maxConnections: 256,
+  maxConnectionsPerAddress: 64,
+  idleMs: 600_000,
+  lifetimeMs: 86_400_000,
+  closeGraceMs: 2_000,
+};

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleRequest, parseRequest, splitEscaped } from '../../src/api/cgminer.js';
 import { parseAllowList } from '../../src/api/cidr.js';
 import { silentLog } from '../../src/log.js';
-import { cgminer, cgminerRaw, type Harness, startHarness } from './helpers/api.js';
+import { cgminer, cgminerRaw, type Harness, startHarness, TOKEN } from './helpers/api.js';
 import { FakeRig } from './helpers/fake-rig.js';
 
 let h: Harness;
@@ -16,6 +16,10 @@ afterAll(() => h.close());
 
 type Status = { STATUS: string; When: number; Code: number; Msg: string; Description: string };
 const status = (reply: Record<string, unknown>) => (reply['STATUS'] as Status[])[0] as Status;
+/** A write command in the JSON form, carrying the API token as every write must. */
+const write = (command: string, parameter?: string, token = TOKEN) =>
+  JSON.stringify(parameter === undefined ? { command, token } : { command, parameter, token });
+const WRITES = ['switchpool', 'enablepool', 'disablepool', 'addpool', 'removepool', 'restart', 'privileged'];
 
 describe('cgminer wire format (monitoring.md §3c)', () => {
   it('replies with one JSON object, a single trailing NUL, and closes the socket', async () => {
@@ -78,6 +82,7 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       [0, 'Alive', 'Y', 55, 2110000],
       [1, 'Alive', 'Y', 56, 2110000],
     ]);
+    expect(devs.map((d) => d['UART Junk Bytes'])).toEqual([7, 107]);
   });
 
   it('pools carries the fields pyasic reads', async () => {
@@ -111,6 +116,8 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       temp2_1: 55,
       temp2_2: 56,
       fan1: 4200,
+      chain_uart_junk1: 7,
+      chain_uart_junk2: 107,
     });
   });
 
@@ -159,33 +166,35 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
     expect(status(await cgminer(port, '{"parameter":"0"}'))).toMatchObject({ STATUS: 'E', Code: 24 });
   });
 
-  it('runs privileged commands from loopback (default allow-list)', async () => {
+  it('runs privileged commands from loopback (default allow-list) that carry the API token', async () => {
     h.rig.calls.length = 0;
-    expect(status(await cgminer(port, '{"command":"switchpool","parameter":"1"}'))).toMatchObject({
+    expect(status(await cgminer(port, write('switchpool', '1')))).toMatchObject({
       STATUS: 'S',
       Code: 27,
       Msg: `Switching to pool 1:'${h.rig.state.pools[1]?.url}'`,
     });
-    expect(status(await cgminer(port, 'disablepool|1'))).toMatchObject({ STATUS: 'S', Code: 48 });
-    expect(status(await cgminer(port, 'enablepool|1'))).toMatchObject({ STATUS: 'I', Code: 49 });
-    expect(status(await cgminer(port, 'removepool|0'))).toMatchObject({ STATUS: 'E', Code: 67 });
-    expect(status(await cgminer(port, 'removepool|1'))).toMatchObject({ STATUS: 'S', Code: 68 });
-    expect(status(await cgminer(port, 'switchpool|7'))).toMatchObject({
+    expect(status(await cgminer(port, write('disablepool', '1')))).toMatchObject({ STATUS: 'S', Code: 48 });
+    expect(status(await cgminer(port, write('enablepool', '1')))).toMatchObject({ STATUS: 'I', Code: 49 });
+    expect(status(await cgminer(port, write('removepool', '0')))).toMatchObject({ STATUS: 'E', Code: 67 });
+    expect(status(await cgminer(port, write('removepool', '1')))).toMatchObject({ STATUS: 'S', Code: 68 });
+    expect(status(await cgminer(port, write('switchpool', '7')))).toMatchObject({
       STATUS: 'E',
       Code: 26,
       Msg: 'Invalid pool id 7 - range is 0 - 1',
     });
-    expect(status(await cgminer(port, 'switchpool'))).toMatchObject({ STATUS: 'E', Code: 25 });
+    expect(status(await cgminer(port, write('switchpool')))).toMatchObject({ STATUS: 'E', Code: 25 });
     const added = await cgminer(
       port,
-      '{"command":"addpool","parameter":"stratum2+tcp://p.example:3336/key,usr,pa\\\\,ss"}',
+      '{"command":"addpool","parameter":"stratum2+tcp://p.example:3336/key,usr,pa\\\\,ss","token":"' +
+        TOKEN +
+        '"}',
     );
     expect(status(added)).toMatchObject({
       STATUS: 'S',
       Code: 55,
       Msg: "Added pool 'stratum2+tcp://p.example:3336/key'",
     });
-    expect(await cgminer(port, 'restart')).toEqual({ STATUS: 'RESTART', id: 1 });
+    expect(await cgminer(port, write('restart'))).toEqual({ STATUS: 'RESTART', id: 1 });
     await new Promise((r) => setTimeout(r, 20));
     expect(h.rig.calls).toEqual([
       { kind: 'switchPool', index: 1 },
@@ -198,22 +207,39 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
 });
 
 describe('privileged refusal', () => {
+  it('refuses writes from the allow-listed loopback without the API token (Code 45); reads stay open', async () => {
+    h.rig.calls.length = 0;
+    for (const name of WRITES) {
+      const param = name === 'addpool' ? 'stratum2+tcp://p.example:3336/key,u' : '1';
+      for (const request of [
+        `${name}|${param}`,
+        JSON.stringify({ command: name, parameter: param }),
+        write(name, param, 'not-the-token-0123456789'),
+        write(name, param, ''),
+      ])
+        expect(status(await cgminer(port, request)), request).toMatchObject({
+          STATUS: 'E',
+          Code: 45,
+          Msg: `Access denied to '${name}' command`,
+        });
+    }
+    expect(status(await cgminer(port, 'summary'))).toMatchObject({ STATUS: 'S', Code: 11 });
+    expect(status(await cgminer(port, '{"command":"pools","token":"wrong"}'))).toMatchObject({
+      STATUS: 'S',
+      Code: 7,
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(h.rig.calls).toEqual([]);
+  });
+
   it('refuses write commands from a peer outside the allow-list over TCP (Code 45)', async () => {
     // Only 10.0.0.0/8 may write: the loopback test client is now outside it.
     const other = await startHarness({ cgminerAllow: ['10.0.0.0/8'] });
     try {
       const p = other.api.cgminerPort ?? 0;
-      for (const cmd of [
-        'switchpool|1',
-        'enablepool|0',
-        'disablepool|0',
-        'addpool|u,v,w',
-        'removepool|1',
-        'restart',
-        'privileged',
-      ]) {
-        const name = cmd.split('|')[0];
-        expect(status(await cgminer(p, cmd))).toMatchObject({
+      for (const name of WRITES) {
+        // The right token does not open the door for a peer outside the allow-list.
+        expect(status(await cgminer(p, write(name, name === 'addpool' ? 'u,v,w' : '1')))).toMatchObject({
           STATUS: 'E',
           Code: 45,
           Msg: `Access denied to '${name}' command`,
@@ -233,10 +259,14 @@ describe('privileged refusal', () => {
     const ctx = {
       control: rig,
       allow: parseAllowList(['192.168.1.0/24']),
+      token: TOKEN,
       log: silentLog,
       now: () => 1_700_000_000_000,
     };
-    const denied = (await handleRequest('switchpool|1', '192.168.2.7', ctx)) as Record<string, unknown>;
+    const denied = (await handleRequest(write('switchpool', '1'), '192.168.2.7', ctx)) as Record<
+      string,
+      unknown
+    >;
     expect(denied).toEqual({
       STATUS: [
         {
@@ -249,14 +279,14 @@ describe('privileged refusal', () => {
       ],
       id: 1,
     });
-    const allowed = (await handleRequest('switchpool|1', '::ffff:192.168.1.20', ctx)) as Record<
+    const allowed = (await handleRequest(write('switchpool', '1'), '::ffff:192.168.1.20', ctx)) as Record<
       string,
       unknown
     >;
     expect(status(allowed)).toMatchObject({ STATUS: 'S', Code: 27 });
     // Writes are never joinable, even for an allowed peer.
     const joined = (await handleRequest(
-      '{"command":"summary+switchpool","parameter":"1"}',
+      JSON.stringify({ command: 'summary+switchpool', parameter: '1', token: TOKEN }),
       '192.168.1.20',
       ctx,
     )) as Record<string, unknown>;

@@ -70,6 +70,9 @@ describe('renderMetrics', () => {
     expect(value(series, 'sv2miner_pool_round_trip_seconds', { pool: '0' })).toBe(0.038);
     expect(value(series, 'sv2miner_pool_connect_failures_total', { pool: '1' })).toBe(2);
     expect(value(series, 'sv2miner_chain_temperature_celsius', { chain: '1' })).toBe(56);
+    expect(types.get('sv2miner_uart_junk_bytes_total')).toBe('counter');
+    expect(value(series, 'sv2miner_uart_junk_bytes_total', { chain: '0' })).toBe(7);
+    expect(value(series, 'sv2miner_uart_junk_bytes_total', { chain: '1' })).toBe(107);
     // Latencies 0.8, 2, 4.5, 30, 120 ms.
     expect(types.get('sv2miner_job_switch_latency_seconds')).toBe('histogram');
     expect(value(series, 'sv2miner_job_switch_latency_seconds_bucket', { le: '0.001' })).toBe(1);

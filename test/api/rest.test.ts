@@ -93,6 +93,11 @@ describe('pyasic detection and reads (monitoring.md §3a)', () => {
     ).asics;
     expect(asics).toHaveLength(4);
     expect(asics[1]).toEqual({ total: 1060, domains: [], errorCount: 1 });
+    // Per chain: bytes the UART reply parser skipped (FakeRig: 7 and 107).
+    expect((info['hashrateMonitor'] as { chains: unknown[] }).chains).toEqual([
+      { chain: 0, uartJunkBytes: 7, crcErrors: 0 },
+      { chain: 1, uartJunkBytes: 107, crcErrors: 1 },
+    ]);
   });
 
   it('reports network difficulty of block 840000 (nBits 0x17034219 -> 86388558925171.1)', async () => {
@@ -217,6 +222,12 @@ describe('write endpoints need the bearer token', () => {
     );
     expect(await bad('{not json')).toBe('body: expected JSON, got unparsable text');
     expect(await bad(JSON.stringify({ ssid: 'x' }))).toMatch(/^body: expected at least one of/);
+    // A user longer than user_identity (STR0_255) carries: 128 characters, 256 bytes of UTF-8.
+    const calls = h.rig.calls.length;
+    expect(await bad(JSON.stringify({ stratumUser: 'é'.repeat(128) }))).toBe(
+      'stratumUser: expected a user name of at most 255 bytes of UTF-8 (SV2 STR0_255), got 256 bytes',
+    );
+    expect(h.rig.calls.length).toBe(calls);
   });
 
   it('answers 404 for unknown paths and 405 for a wrong method', async () => {

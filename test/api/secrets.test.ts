@@ -60,12 +60,16 @@ describe('no response ever carries a secret', () => {
       'summary+pools+stats',
     ])
       h.bodies.push((await cgminerRaw(port, JSON.stringify({ command: cmd }))).toString('utf8'));
-    h.bodies.push(
-      (await cgminerRaw(port, `addpool|stratum2+tcp://x:1,user,${SECRETS.poolPassword},extra`)).toString(
-        'utf8',
-      ),
-    );
-    h.bodies.push((await cgminerRaw(port, `addpool|,user,${SECRETS.poolPassword}`)).toString('utf8'));
+    // Writes carry the token (else they stop at Code 45), so the addpool error paths are reached.
+    for (const parameter of [
+      `stratum2+tcp://x:1,user,${SECRETS.poolPassword},extra`,
+      `,user,${SECRETS.poolPassword}`,
+    ])
+      h.bodies.push(
+        (await cgminerRaw(port, JSON.stringify({ command: 'addpool', parameter, token: TOKEN }))).toString(
+          'utf8',
+        ),
+      );
     const ws = await openRawWs(h.api.httpPort, '/api/ws');
     const live = await openRawWs(h.api.httpPort, '/api/ws/live');
     await ws.waitFor((m) => m.some((l) => l.includes('debug config')));

@@ -77,6 +77,28 @@ describe('PATCH body -> SettingsPatch', () => {
     }
   });
 
+  it('bounds pool users and hosts by their SV2 wire type (STR0_255: 255 bytes of UTF-8), naming the key', () => {
+    const long = 'é'.repeat(128); // 128 characters, 256 bytes
+    const expected = 'expected a user name of at most 255 bytes of UTF-8 (SV2 STR0_255), got 256 bytes';
+    expect(() => settingsFromBody({ stratumUser: long }, snap)).toThrow(`stratumUser: ${expected}`);
+    expect(() => settingsFromBody({ fallbackStratumUser: long }, snap)).toThrow(
+      `fallbackStratumUser: ${expected}`,
+    );
+    expect(() => settingsFromBody({ pools: [{ url: 'stratum2+tcp://h:1', user: long }] }, snap)).toThrow(
+      `pools[0].user: ${expected}`,
+    );
+    expect(() => settingsFromBody({ stratumUser: 'w\uD800' }, snap)).toThrow(
+      'stratumUser: expected a user name of at most 255 bytes of UTF-8 (SV2 STR0_255), got a string with a lone UTF-16 surrogate',
+    );
+    expect(() => settingsFromBody({ stratumUser: '   ' }, snap)).toThrow(
+      'stratumUser: expected a user name, got an empty string',
+    );
+    expect(settingsFromBody({ stratumUser: '€'.repeat(85) }, snap).pools?.[0]?.user).toBe('€'.repeat(85));
+    expect(() => settingsFromBody({ stratumURL: `${'a'.repeat(256)}` }, snap)).toThrow(
+      'stratumURL: expected a pool host of at most 255 bytes of UTF-8 (SV2 STR0_255), got 256 bytes',
+    );
+  });
+
   it('needs a primary pool before a fallback can be set', () => {
     const empty = { ...snap, pools: [] };
     expect(() =>

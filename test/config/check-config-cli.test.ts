@@ -51,3 +51,33 @@ describe('sv2miner check-config', () => {
     ]);
   });
 });
+
+describe('sv2miner check-config and the wire bounds', () => {
+  it('fails a pool user longer than STR0_255 allows (bytes of UTF-8, not characters)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sv2miner-check-wire-'));
+    try {
+      await writeFile(
+        join(dir, 'default.json'),
+        JSON.stringify({
+          board: 'sim-bm1370-1',
+          // 128 characters, 256 bytes.
+          pools: [{ url: 'stratum2+tcp://127.0.0.1:34254', user: 'é'.repeat(128), insecure: true }],
+          chipDifficulty: 256,
+          api: { host: '127.0.0.1', port: 8080, cgminerPort: 4028 },
+          thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+          logLevel: 'info',
+          localPool: { host: '127.0.0.1', port: 34254, sharesPerMinute: 6 },
+          stateDir: './state',
+        }),
+      );
+      const io = capture();
+      expect(await checkConfig.run(['--config-dir', dir], io)).toBe(1);
+      expect(io.errLines).toHaveLength(1);
+      expect(io.errLines[0]).toMatch(
+        /^pools\[0\]\.user: expected a user name of at most 255 bytes of UTF-8 \(SV2 STR0_255\), got "é+\.\.\."$/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

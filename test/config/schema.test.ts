@@ -201,3 +201,55 @@ describe('loadConfig (node-config)', () => {
     await expect(loadConfig({ configDir: dir })).rejects.toBeInstanceOf(ConfigError);
   });
 });
+
+describe('values that go on the SV2 wire are bounded by their wire type', () => {
+  const withUser = (user: string): Record<string, unknown> => ({
+    ...valid(),
+    pools: [{ url: `stratum2+tcp://pool.example.com:34254/${SRI_KEY}`, user }],
+  });
+  const USER_EXPECTED = 'pools[0].user: expected a user name of at most 255 bytes of UTF-8 (SV2 STR0_255)';
+
+  it('a pool user (user_identity, STR0_255) may hold 255 bytes of UTF-8, counted in bytes not characters', () => {
+    expect(messages(withUser('w'.repeat(255)))).toEqual([]);
+    // 85 three-byte characters: 255 bytes.
+    expect(messages(withUser('€'.repeat(85)))).toEqual([]);
+    expect(messages(withUser('w'.repeat(256)))).toEqual([
+      expect.stringMatching(`^${escapeRegExp(USER_EXPECTED)}, got "w+\\.\\.\\."$`),
+    ]);
+    // 128 characters, 256 bytes: over, although far from 255 characters.
+    expect(messages(withUser('é'.repeat(128)))[0]).toMatch(
+      new RegExp(`^${escapeRegExp(USER_EXPECTED)}, got `),
+    );
+    // A lone surrogate has no UTF-8 form at all.
+    expect(messages(withUser('w\uD800'))[0]).toMatch(new RegExp(`^${escapeRegExp(USER_EXPECTED)}, got `));
+  });
+
+  it('a pool host (endpoint_host, STR0_255) longer than 255 bytes fails on the URL', () => {
+    const host = `${'a'.repeat(250)}.example`;
+    const raw = { ...valid(), pools: [{ url: `stratum2+tcp://${host}:34254/${SRI_KEY}`, user: 'w' }] };
+    expect(messages(raw)).toEqual([
+      expect.stringMatching(
+        /^pools\[0\]\.url: expected a pool host of at most 255 bytes of UTF-8 \(SV2 STR0_255\), got "/,
+      ),
+    ]);
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('the frequency goes to the chips as PLL dividers', () => {
+  it('refuses a frequency no divider set of the board chip reaches, and keeps one it does', () => {
+    // BM1370: feedback divider 160..239 on a 25 MHz reference, so nothing below
+    // 25 * 160 / (2 * 7 * 6) = 47.6 MHz is reachable (bm13xx.md §5).
+    expect(messages({ ...valid(), frequencyMhz: 10 })).toEqual([
+      'frequencyMhz: expected a frequency the BM1370 PLL can reach, got 10',
+    ]);
+    expect(messages({ ...valid(), frequencyMhz: 47 })).toEqual([
+      'frequencyMhz: expected a frequency the BM1370 PLL can reach, got 47',
+    ]);
+    expect(messages({ ...valid(), frequencyMhz: 48 })).toEqual([]);
+    expect(messages({ ...valid(), frequencyMhz: 525 })).toEqual([]);
+  });
+});

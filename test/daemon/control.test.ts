@@ -63,6 +63,18 @@ describe('RigControl on the running demo', () => {
     expect(readLocal()).toEqual({ frequencyMhz: 400 });
   });
 
+  it('refuses a pool user longer than user_identity (STR0_255) carries, and persists nothing', async () => {
+    const key = miner.localPool?.authorityPublicKey ?? '';
+    const url = `stratum2+tcp://127.0.0.1:1/${key}`;
+    // 128 characters, 256 bytes of UTF-8.
+    await expect(miner.applySettings({ pools: [{ url, user: 'é'.repeat(128) }] })).rejects.toThrow(
+      /^pools\[0\]\.user: expected a user name of at most 255 bytes of UTF-8 \(SV2 STR0_255\), got "é+\.\.\."$/,
+    );
+    await expect(miner.addPool({ url, user: 'é'.repeat(128) })).rejects.toThrow(ConfigError);
+    expect(readLocal()).toEqual({ frequencyMhz: 400 });
+    expect(miner.snapshot().pools.map((p) => p.user)).toEqual(['sv2miner.local']);
+  });
+
   it('adds, disables and removes a pool; only configured pools are persisted', async () => {
     const key = miner.localPool?.authorityPublicKey ?? '';
     // Port 1 on loopback: nothing listens, so this pool only ever fails over.

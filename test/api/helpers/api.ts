@@ -4,7 +4,7 @@
  * returns the exact bytes the server sent before closing.
  */
 import { connect } from 'node:net';
-import { type RunningApi, startApi } from '../../../src/api/server.js';
+import { type ApiOptions, type RunningApi, startApi } from '../../../src/api/server.js';
 import { FakeRig } from './fake-rig.js';
 
 export const TOKEN = 'tok-0123456789abcdef-QWERTY';
@@ -20,7 +20,12 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { cgminerAllow?: string[]; statsIntervalMs?: number; sysNetDir?: string } = {},
+  options: {
+    cgminerAllow?: string[];
+    statsIntervalMs?: number;
+    sysNetDir?: string;
+    limits?: ApiOptions['limits'];
+  } = {},
 ): Promise<Harness> {
   const rig = new FakeRig();
   const api = await startApi({
@@ -32,6 +37,7 @@ export async function startHarness(
     ...(options.cgminerAllow === undefined ? {} : { cgminerAllow: options.cgminerAllow }),
     statsIntervalMs: options.statsIntervalMs ?? 60_000,
     ...(options.sysNetDir === undefined ? {} : { sysNetDir: options.sysNetDir }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const base = `http://127.0.0.1:${api.httpPort}`;
   const bodies: string[] = [];

@@ -98,6 +98,7 @@ export function sampleSnapshot(): RigSnapshot {
       hardwareErrors: 1,
       stale: 0,
       crcErrors: index,
+      uartJunkBytes: 7 + index * 100,
       jobsSent: 500,
       state: 'mining' as const,
       temperatureC: 55 + index,
