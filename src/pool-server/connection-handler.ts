@@ -4,12 +4,13 @@
  * SubmitSharesStandard. A misbehaving client only ever closes its own connection: decode errors,
  * protocol violations and send failures end this handler, never the server.
  */
+
+import { bigIntToLeBytes, leBytesToBigInt } from '../bitcoin/target.js';
 import { DecodeError, NoiseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NoiseSocket } from '../noise/noise-socket.js';
 import { decodeFrame, encodeMessage } from '../sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../sv2/messages/registry.js';
-import { bigIntToLeBytes, leBytesToBigInt } from '../work/target.js';
 import type { ChainTip } from './job-source.js';
 import type { Outgoing, ServerChannel, SubmitOutcome } from './server-channel.js';
 

@@ -4,7 +4,7 @@
  * extranonce prefix and a counter. Nothing here is a real block, but every value is a well-formed
  * SV2 U256 / U32 (sv2.md §5.2, §6.3) and shares are validated against exactly these bytes.
  */
-import { sha256d } from '../work/header.js';
+import { sha256d } from '../bitcoin/sha256d.js';
 
 /** A mainnet-like nbits (difficulty ≈ 8·10^13): the demo never finds a block with it. */
 export const DEFAULT_NBITS = 0x17027726;

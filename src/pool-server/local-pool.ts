@@ -5,13 +5,13 @@
  * by `sv2miner pool` and by tests; every connection is isolated from the others.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { difficultyToTarget, leBytesToBigInt } from '../bitcoin/target.js';
 import { silentLog } from '../log.js';
 import { encodeAuthorityPublicKey } from '../noise/authority-key.js';
 import { certificateSigner, unixNow } from '../noise/certificate.js';
 import { randomSecret, xonlyPublicKey } from '../noise/ellswift.js';
 import { acceptNoise } from '../noise/noise-socket.js';
 import { systemClock, type TimerHandle } from '../work/clock.js';
-import { difficultyToTarget, leBytesToBigInt } from '../work/target.js';
 import { PoolConnection, type PoolContext, validHashRate } from './connection-handler.js';
 import { type ChainTip, JobSource } from './job-source.js';
 import { LOCAL_POOL_DEFAULTS, type LocalPool, type LocalPoolOptions } from './pool-options.js';

@@ -4,8 +4,9 @@
  * header hash, the per-job target, and batched SubmitShares.Success accounting. Builds the message
  * values to send; the connection handler encodes them. Like SRI's server StandardChannel.
  */
+
+import { bigIntToLeBytes } from '../bitcoin/target.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
-import { bigIntToLeBytes } from '../work/target.js';
 import { type ChainTip, deriveMerkleRoot } from './job-source.js';
 import { checkShare, type ShareErrorCode } from './share-validator.js';
 import type { VardiffState } from './vardiff.js';

@@ -4,8 +4,9 @@
  * target (H <= T) and against nbits (block). Job lookup, staleness and duplicates are the channel's
  * business (server-channel.ts); this part is pure and the same for every channel.
  */
-import { buildHeader, HEADER_LENGTH, sha256d } from '../work/header.js';
-import { leBytesToBigInt, nbitsToTarget, targetToDifficulty } from '../work/target.js';
+import { buildHeader, HEADER_LENGTH } from '../bitcoin/header.js';
+import { sha256d } from '../bitcoin/sha256d.js';
+import { leBytesToBigInt, nbitsToTarget, targetToDifficulty } from '../bitcoin/target.js';
 
 /** SubmitShares.Error codes this pool sends: SRI's strings (sv2.md §5.3). */
 export const SHARE_ERROR_CODES = [

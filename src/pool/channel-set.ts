@@ -4,11 +4,12 @@
  * accounting into the pool's counters, and UpdateChannel decisions when the hashrate drifts.
  * No sockets: the session passes a send function and the clock.
  */
+
+import { bigIntToLeBytes, targetToDifficulty } from '../bitcoin/target.js';
 import type { Logger } from '../log.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
 import type { Clock } from '../work/clock.js';
 import type { Share } from '../work/job.js';
-import { bigIntToLeBytes, targetToDifficulty } from '../work/target.js';
 import { StandardChannel } from './channel.js';
 import { countReason, type ShareCounters } from './counters.js';
 import { type PendingShare, ShareLedger } from './submitter.js';

@@ -5,8 +5,9 @@
  * job (SetTarget changes the channel and stored future jobs, never a job already active), and the
  * question "may a share for job X still be submitted?". No sockets, no timers: time is passed in.
  */
+
+import { leBytesToBigInt } from '../bitcoin/target.js';
 import type { Job } from '../work/job.js';
-import { leBytesToBigInt } from '../work/target.js';
 
 export interface ChannelInit {
   /** Job.pool of every job this channel emits. */

@@ -3,10 +3,11 @@
  * one configured pool into the options of one Session: its own endpoint, user and authority key,
  * always; a Reconnect override only for the real session, never for a background probe.
  */
+
+import { MAX_TARGET } from '../bitcoin/target.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../work/clock.js';
 import type { Job } from '../work/job.js';
-import { MAX_TARGET } from '../work/target.js';
 import type { BackoffOptions, RandomFn } from './backoff.js';
 import type { HashrateUpdatePolicy } from './channel-set.js';
 import type { Endpoint, SocketFactory } from './connection.js';

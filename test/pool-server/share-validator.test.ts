@@ -4,6 +4,7 @@
  * stale / unknown-job / duplicate bookkeeping, the fake chain, and the target formulas.
  */
 import { describe, expect, it } from 'vitest';
+import { leBytesToBigInt, MAX_TARGET, nbitsToTarget, targetToDifficulty } from '../../src/bitcoin/target.js';
 import { hexToBytes } from '../../src/bytes/hex.js';
 import {
   DEFAULT_NBITS,
@@ -14,7 +15,6 @@ import {
 import { ServerChannel } from '../../src/pool-server/server-channel.js';
 import { checkShare, type ShareWork } from '../../src/pool-server/share-validator.js';
 import { hashrateToTarget, VardiffState } from '../../src/pool-server/vardiff.js';
-import { leBytesToBigInt, MAX_TARGET, nbitsToTarget, targetToDifficulty } from '../../src/work/target.js';
 import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
 const cases = sriShareCases();

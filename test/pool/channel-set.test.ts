@@ -3,12 +3,12 @@
  * counters (every submitted share lands in exactly one bucket), and UpdateChannel debouncing.
  */
 import { describe, expect, it } from 'vitest';
+import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { silentLog } from '../../src/log.js';
 import { ChannelSet } from '../../src/pool/channel-set.js';
 import { emptyCounters } from '../../src/pool/counters.js';
 import type { MessageFields } from '../../src/sv2/messages/registry.js';
 import type { Share } from '../../src/work/job.js';
-import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../src/work/target.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const success = (channel_id: number, group: number) => ({

@@ -3,9 +3,9 @@
  * chips' results are checked (src/work/header.ts, sv2.md §6.3) and keeps nonces whose sha256d
  * meets (or, for a deliberately bad share, misses) the job target.
  */
-import { HeaderHasher } from '../../../src/work/header.js';
+import { HeaderHasher } from '../../../src/bitcoin/header.js';
+import { hashMeetsTarget, hashToDifficulty } from '../../../src/bitcoin/target.js';
 import type { Job, Share } from '../../../src/work/job.js';
-import { hashMeetsTarget, hashToDifficulty } from '../../../src/work/target.js';
 
 export interface Found {
   readonly nonce: number;
