@@ -6,15 +6,15 @@
  */
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { HeaderHasher } from '../src/bitcoin/header.js';
+import { leBytesToBigInt } from '../src/bitcoin/target.js';
 import { hexToBytes } from '../src/bytes/hex.js';
+import { checkShare } from '../src/channels/server/share-validator.js';
 import { connectNoise } from '../src/noise/noise-socket.js';
 import { parsePoolUrl } from '../src/noise/pool-url.js';
 import { startLocalPool } from '../src/pool-server/local-pool.js';
-import { checkShare } from '../src/pool-server/share-validator.js';
 import { decodeFrame, encodeMessage } from '../src/sv2/codec.js';
 import type { AnyMessage } from '../src/sv2/messages/registry.js';
-import { HeaderHasher } from '../src/work/header.js';
-import { leBytesToBigInt } from '../src/work/target.js';
 import { type BenchLine, opsPerSecond, percentile } from './lib.js';
 
 const WORK = {

@@ -5,11 +5,11 @@
  * the client itself, status().lastShareRoundTripMs). Pool and client share one process.
  */
 import type { Socket } from 'node:net';
+import { MAX_TARGET } from '../src/bitcoin/target.js';
 import { PoolClient } from '../src/pool/client.js';
 import { type SocketFactory, tcpSocketFactory } from '../src/pool/connection.js';
 import { startLocalPool } from '../src/pool-server/local-pool.js';
 import type { Job, Share } from '../src/work/job.js';
-import { MAX_TARGET } from '../src/work/target.js';
 import type { BenchLine } from './lib.js';
 import { percentile } from './lib.js';
 

@@ -5,11 +5,12 @@
  * Inputs are the SRI "valid share" vector, so the share path is the one measured.
  */
 import type { ChipWork, NonceResult } from '../drivers/types.js';
+import { HeaderHasher } from '../src/bitcoin/header.js';
+import { sha256d } from '../src/bitcoin/sha256d.js';
+import { ticketTarget } from '../src/bitcoin/target.js';
 import { hexToBytes } from '../src/bytes/hex.js';
-import { HeaderHasher, sha256d } from '../src/work/header.js';
 import type { Job, Share } from '../src/work/job.js';
 import { checkNonce } from '../src/work/share-check.js';
-import { ticketTarget } from '../src/work/target.js';
 import { type BenchLine, opsPerSecond } from './lib.js';
 
 const HEADER = hexToBytes(

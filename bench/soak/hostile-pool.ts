@@ -5,12 +5,12 @@
  * work, so a miner that stays connected to it sits idle: the campaign measures exactly that.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { bigIntToLeBytes } from '../../src/bitcoin/target.js';
 import { certificateSigner } from '../../src/noise/certificate.js';
 import { ACT1_SIZE, NoiseResponder } from '../../src/noise/handshake.js';
 import { SecureChannel } from '../../src/noise/secure-channel.js';
 import { decodeFrame, encodeMessage } from '../../src/sv2/codec.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
-import { bigIntToLeBytes } from '../../src/work/target.js';
 
 export const HOSTILE_CLASSES = [
   /** Handshake and channel, then nothing at all. */

@@ -4,10 +4,12 @@
  * decoded nonce reply -> NonceResult with the rolled version merged under the mask (§2.3, §13).
  * Pure apart from the id allocator the chain passes in.
  */
+
+import { sha256Midstate } from '../../src/bitcoin/sha256-midstate.js';
 import type { ChipWork, NonceResult } from '../types.js';
 import type { ChipSpec } from './chips.js';
 import { jobFull, jobMidstate } from './commands.js';
-import { headerPrefix, sha256Midstate, stepVersion } from './midstate.js';
+import { headerPrefix, stepVersion } from './midstate.js';
 import type { NonceReply } from './replies.js';
 
 /** What the ring remembers about a job on the chips. */

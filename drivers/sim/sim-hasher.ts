@@ -1,12 +1,12 @@
 /**
  * The simulated chip's hashing engine: a real double SHA-256 search over one chip's share of the
- * (version, nonce) space, built on @noble/hashes' SHA-256 compression (bm13xx.md §2.3, §7, §9).
+ * (version, nonce) space, built on the one SHA-256 compression (src/bitcoin/sha256-midstate.ts) (bm13xx.md §2.3, §7, §9).
  * Nonce layout (MSB-first reading): core id in 31..25 always; below it either the chip address
  * (bits 7..1 in 24..18, counter in 17..0: BM1362/66/97) or, for chips that do not stamp it (BM1370,
  * §12.7), a scrambled 25-bit counter whose values are dealt out between the chips (nonce-split.ts).
  * It decides nothing about tickets or replies; the caller passes the zero-bit threshold.
  */
-import { _SHA256 } from '@noble/hashes/sha2.js';
+import { SHA256_IV, Sha256Compressor, sha256MidstateWords } from '../../src/bitcoin/sha256-midstate.js';
 import { LOW25, type NonceSplit, scramble25, unscramble25 } from './nonce-split.js';
 
 /** What one chip searches: a full header it rolls itself (BM1366+) or host midstates (BM1397). */
@@ -48,44 +48,6 @@ export interface Hit {
 
 const MAX_CORES = 128; // 7-bit core id field, bm13xx.md §2.3
 const ADDRESS_COUNTER_SPAN = 1 << 18; // bits 17..0; address bit 0 is not stamped, so 2^18 per core
-const SHA256_IV = [
-  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
-
-/** Noble's SHA-256 class, opened up to run one compression from a given state (a midstate). */
-class Compressor extends _SHA256 {
-  readonly out = new Uint32Array(8);
-  compress(state: ArrayLike<number>, block: DataView): Uint32Array {
-    this.set(
-      state[0] ?? 0,
-      state[1] ?? 0,
-      state[2] ?? 0,
-      state[3] ?? 0,
-      state[4] ?? 0,
-      state[5] ?? 0,
-      state[6] ?? 0,
-      state[7] ?? 0,
-    );
-    this.process(block, 0);
-    const o = this.out;
-    o[0] = this.A;
-    o[1] = this.B;
-    o[2] = this.C;
-    o[3] = this.D;
-    o[4] = this.E;
-    o[5] = this.F;
-    o[6] = this.G;
-    o[7] = this.H;
-    return o;
-  }
-}
-
-/** SHA-256 state after compressing the first 64 bytes of `header` (what a BM1397 job carries). */
-export function midstateOf(header: Uint8Array): Uint32Array {
-  const block = new DataView(header.buffer, header.byteOffset, 64);
-  return Uint32Array.from(new Compressor().compress(SHA256_IV, block));
-}
-
 /** Deposits the low bits of `seq` into the set bits of `mask` (lowest first), like x86 PDEP. */
 export function depositBits(seq: number, mask: number): number {
   let out = 0;
@@ -124,7 +86,7 @@ export class NonceSearch {
   private readonly stride: number;
   private readonly offset: number;
   private readonly space: SearchSpace;
-  private readonly compressor = new Compressor();
+  private readonly compressor = new Sha256Compressor();
   private readonly tailBlock = new DataView(new ArrayBuffer(64));
   private readonly secondBlock = new DataView(new ArrayBuffer(64));
   private midstates: readonly Uint32Array[] = [];
@@ -257,7 +219,7 @@ export class NonceSearch {
     const states: Uint32Array[] = [];
     for (let slot = 0; slot < this.slots; slot++) {
       view.setUint32(0, rolledVersion(jobVersion, space.versionMask16, this.fieldOf(batch, slot)), true);
-      states.push(midstateOf(header));
+      states.push(sha256MidstateWords(header));
     }
     this.midstates = states;
   }

@@ -1,27 +1,77 @@
 /**
- * The merkle root of a block from its coinbase txid and the coinbase's merkle path (the sibling
- * hashes from the leaf up, as SV2 NewExtendedMiningJob.merkle_path carries them; spec 05
- * §5.3.17). All values are 32 bytes in internal byte order (SV2 U256 order, not explorer order).
+ * Bitcoin's transaction merkle tree. Every 32-byte value is in internal byte order, the order
+ * SV2 U256 fields carry (NewExtendedMiningJob.merkle_path, NewMiningJob.merkle_root), so nothing
+ * here reverses bytes. An odd level pairs its last node with itself, as Bitcoin Core does.
  */
 import { sha256d } from './sha256d.js';
 
-const HASH_LENGTH = 32;
+const pair = new Uint8Array(64);
 
-export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
-  checkHash('coinbase txid', coinbaseTxid);
-  // The coinbase is always the leftmost leaf, so every sibling on its path sits on the right.
-  const pair = new Uint8Array(2 * HASH_LENGTH);
-  let node = coinbaseTxid;
-  path.forEach((sibling, i) => {
-    checkHash(`merkle path[${i}]`, sibling);
-    pair.set(node, 0);
-    pair.set(sibling, HASH_LENGTH);
-    node = sha256d(pair);
-  });
-  // A path of length 0 means the coinbase is the only transaction: its txid is the root.
-  return node === coinbaseTxid ? Uint8Array.from(node) : node;
+function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
+  pair.set(left, 0);
+  pair.set(right, 32);
+  return sha256d(pair);
 }
 
-function checkHash(name: string, bytes: Uint8Array): void {
-  if (bytes.length !== HASH_LENGTH) throw new RangeError(`${name} needs 32 bytes, got ${bytes.length}`);
+function check32(name: string, value: Uint8Array): void {
+  if (value.length !== 32) throw new RangeError(`${name} needs 32 bytes, got ${value.length}`);
+}
+
+/** The root over a whole block's txids (coinbase first), or over its wtxids for BIP141. */
+export function merkleRoot(txids: readonly Uint8Array[]): Uint8Array {
+  if (txids.length === 0) throw new RangeError('merkle root of no transactions');
+  txids.forEach((id, i) => {
+    check32(`txids[${i}]`, id);
+  });
+  let level = txids.slice();
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const left = level[i] as Uint8Array;
+      next.push(hashPair(left, level[i + 1] ?? left));
+    }
+    level = next;
+  }
+  return (level[0] as Uint8Array).slice();
+}
+
+/**
+ * The root a coinbase with this txid gives under `path` (deepest sibling first): fold
+ * sha256d(node ‖ sibling), the coinbase always being the leftmost leaf.
+ */
+export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
+  check32('coinbaseTxid', coinbaseTxid);
+  let node: Uint8Array = coinbaseTxid.slice();
+  path.forEach((sibling, i) => {
+    check32(`path[${i}]`, sibling);
+    node = hashPair(node, sibling);
+  });
+  return node;
+}
+
+/**
+ * The coinbase's merkle path for a block whose other transactions have `txids` (in block order,
+ * coinbase NOT included: it is the leaf the extranonce keeps changing). Empty for a block with
+ * only a coinbase.
+ */
+export function coinbaseMerklePath(txids: readonly Uint8Array[]): Uint8Array[] {
+  txids.forEach((id, i) => {
+    check32(`txids[${i}]`, id);
+  });
+  const path: Uint8Array[] = [];
+  // Level nodes right of the coinbase's own branch; index 0 of each level is the coinbase side.
+  let others = txids.slice();
+  while (others.length > 0) {
+    const sibling = others[0] as Uint8Array;
+    path.push(sibling.slice());
+    // Next level, without the coinbase pair (coinbase-side node, sibling): pairs from index 1.
+    const rest = others.slice(1);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < rest.length; i += 2) {
+      const left = rest[i] as Uint8Array;
+      next.push(hashPair(left, rest[i + 1] ?? left));
+    }
+    others = next;
+  }
+  return path;
 }

@@ -1,6 +1,6 @@
 /**
- * Bitcoin's double SHA-256 (block headers, txids, merkle nodes). The 32 bytes come out in
- * "internal" order, the order SV2 U256 fields carry; block explorers print them reversed.
+ * Bitcoin's double SHA-256. Results are in internal byte order (the order headers, txids in
+ * transactions and SV2 U256 fields carry them); block explorers print them reversed.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 

@@ -5,6 +5,7 @@
  * Returns a report value; never throws for a pool that misbehaves.
  */
 import type { Socket } from 'node:net';
+import { leBytesToBigInt, targetToDifficulty } from '../bitcoin/target.js';
 import { bytesToHex } from '../bytes/hex.js';
 import { NoiseError, SvMinerError } from '../errors.js';
 import { connectNoise, type NoiseSocket } from '../noise/noise-socket.js';
@@ -12,7 +13,6 @@ import { parsePoolUrl } from '../noise/pool-url.js';
 import { tcpSocketFactory } from '../pool/connection.js';
 import { encodeMessage } from '../sv2/codec.js';
 import type { MessageFields, MessageName } from '../sv2/messages/registry.js';
-import { leBytesToBigInt, targetToDifficulty } from '../work/target.js';
 import { Inbox } from './inbox.js';
 
 export interface PoolCheckOptions {

@@ -1,17 +1,25 @@
 /**
  * One miner connection to the local pool, after the Noise handshake: SetupConnection (sv2.md §4),
- * then the Mining protocol for standard channels (§5, §6): open/update/close channels and validate
- * SubmitSharesStandard. A misbehaving client only ever closes its own connection: decode errors,
+ * then the Mining protocol (§5, §6): open standard and extended channels (members of the
+ * connection's group channel), update/close them, and validate SubmitSharesStandard and
+ * SubmitSharesExtended. A misbehaving client only ever closes its own connection: decode errors,
  * protocol violations and send failures end this handler, never the server.
  */
+
+import { bigIntToLeBytes, leBytesToBigInt } from '../bitcoin/target.js';
+import type { Outgoing, SubmitOutcome } from '../channels/server/channel.js';
+import type { ExtendedServerChannel } from '../channels/server/extended.js';
+import { GroupChannel } from '../channels/server/group.js';
+import type { ChainTip } from '../channels/server/job-template.js';
+import type { StandardServerChannel } from '../channels/server/standard.js';
 import { DecodeError, NoiseError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NoiseSocket } from '../noise/noise-socket.js';
 import { decodeFrame, encodeMessage } from '../sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../sv2/messages/registry.js';
-import { bigIntToLeBytes, leBytesToBigInt } from '../work/target.js';
-import type { ChainTip } from './job-source.js';
-import type { Outgoing, ServerChannel, SubmitOutcome } from './server-channel.js';
+
+export type ServerChannel = StandardServerChannel | ExtendedServerChannel;
+type OpenResult<C> = { ok: true; channel: C } | { ok: false; code: string; detail?: string };
 
 export const SV2_VERSION = 2;
 /** Mining SetupConnection flag bit 1: the client would send SetCustomMiningJob (sv2.md §4). */
@@ -29,18 +37,22 @@ export interface PoolContext {
   openChannel(
     request: MessageFields<'OpenStandardMiningChannel'>,
     groupChannelId: number,
-  ): { ok: true; channel: ServerChannel } | { ok: false; code: string };
+  ): OpenResult<StandardServerChannel>;
+  /** The same for OpenExtendedMiningChannel: allocates the prefix for min_extranonce_size. */
+  openExtendedChannel(
+    request: MessageFields<'OpenExtendedMiningChannel'>,
+    groupChannelId: number,
+  ): OpenResult<ExtendedServerChannel>;
   allocateGroupId(): number;
   /** Channel target for an UpdateChannel (already capped by maximum_target). */
   updatedTarget(channel: ServerChannel, hashRate: number, maxTarget: bigint): bigint;
   /** channel is undefined when the share named no channel of this connection. */
-  recordShare(
-    channel: ServerChannel | undefined,
-    outcome: SubmitOutcome,
-    share: MessageFields<'SubmitSharesStandard'>,
-  ): void;
+  recordShare(channel: ServerChannel | undefined, outcome: SubmitOutcome, share: SubmittedShare): void;
   connectionClosed(connection: PoolConnection): void;
 }
+
+/** A share as submitted on a standard or an extended channel. */
+export type SubmittedShare = MessageFields<'SubmitSharesStandard'> | MessageFields<'SubmitSharesExtended'>;
 
 export interface ConnectionLimits {
   readonly setupTimeoutMs: number;
@@ -55,7 +67,7 @@ export class PoolConnection {
   private readonly limits: ConnectionLimits;
   private readonly log: Logger;
   private readonly channels = new Map<number, ServerChannel>();
-  private groupChannelId: number | undefined;
+  private group: GroupChannel | undefined;
   private setupTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(id: number, remote: string, socket: NoiseSocket, ctx: PoolContext, limits: ConnectionLimits) {
@@ -149,7 +161,7 @@ export class PoolConnection {
   }
 
   private handle(m: AnyMessage): void {
-    if (this.groupChannelId === undefined && m.name !== 'SetupConnection') {
+    if (this.group === undefined && m.name !== 'SetupConnection') {
       this.drop(`${m.name} before SetupConnection`);
       return;
     }
@@ -161,29 +173,41 @@ export class PoolConnection {
         this.onOpen(m.fields);
         return;
       case 'OpenExtendedMiningChannel':
-        this.send({
-          name: 'OpenMiningChannel.Error',
-          fields: { request_id: m.fields.request_id, error_code: 'extended-channels-not-supported' },
-        });
+        this.onOpenExtended(m.fields);
         return;
       case 'UpdateChannel':
         this.onUpdate(m.fields);
         return;
       case 'CloseChannel':
-        if (this.channels.delete(m.fields.channel_id))
+        if (this.channels.delete(m.fields.channel_id)) {
+          this.group?.remove(m.fields.channel_id);
           this.log.info({ channel: m.fields.channel_id, reason: m.fields.reason_code }, 'channel closed');
+        }
         return;
-      case 'SubmitSharesStandard':
-        this.onSubmit(m.fields);
+      case 'SubmitSharesStandard': {
+        const ch = this.channels.get(m.fields.channel_id);
+        if (ch?.kind === 'standard') this.judgeShare(ch, m.fields, ch.submit(m.fields, this.ctx.nowSec()));
+        else this.refuseShare(m.fields, 'no standard channel');
         return;
-      case 'SubmitSharesExtended':
-        // No extended channel ever exists here, so the id cannot name one.
+      }
+      case 'SubmitSharesExtended': {
+        const ch = this.channels.get(m.fields.channel_id);
+        if (ch?.kind === 'extended') this.judgeShare(ch, m.fields, ch.submit(m.fields, this.ctx.nowSec()));
+        else this.refuseShare(m.fields, 'no extended channel');
+        return;
+      }
+      case 'SetCustomMiningJob':
+        // Custom jobs need a mining_job_token from a Job Declarator; this pool runs none and
+        // refuses REQUIRES_WORK_SELECTION at setup, so no token it could check exists.
         this.send({
-          name: 'SubmitShares.Error',
+          name: 'SetCustomMiningJob.Error',
           fields: {
             channel_id: m.fields.channel_id,
-            sequence_number: m.fields.sequence_number,
-            error_code: 'invalid-channel-id',
+            request_id: m.fields.request_id,
+            error_code:
+              this.channels.get(m.fields.channel_id)?.kind === 'extended'
+                ? 'invalid-mining-job-token'
+                : 'invalid-channel-id',
           },
         });
         return;
@@ -193,7 +217,7 @@ export class PoolConnection {
   }
 
   private onSetup(f: MessageFields<'SetupConnection'>): void {
-    if (this.groupChannelId !== undefined) {
+    if (this.group !== undefined) {
       this.drop('second SetupConnection');
       return;
     }
@@ -216,7 +240,7 @@ export class PoolConnection {
       refuse(REQUIRES_WORK_SELECTION, 'unsupported-feature-flags');
       return;
     }
-    this.groupChannelId = this.ctx.allocateGroupId();
+    this.group = new GroupChannel(this.ctx.allocateGroupId());
     this.log.info({ vendor: f.vendor, firmware: f.firmware, flags: f.flags }, 'SetupConnection accepted');
     // Flags 0: we neither fix the version nor require extended channels.
     this.send({ name: 'SetupConnection.Success', fields: { used_version: SV2_VERSION, flags: 0 } });
@@ -234,7 +258,7 @@ export class PoolConnection {
       refuse('channel-capacity-exhausted');
       return;
     }
-    const group = this.groupChannelId ?? 0;
+    const group = this.group?.groupChannelId ?? 0;
     const r = this.ctx.openChannel(f, group);
     if (!r.ok) {
       refuse(r.code);
@@ -242,6 +266,7 @@ export class PoolConnection {
     }
     const ch = r.channel;
     this.channels.set(ch.channelId, ch);
+    this.group?.add(ch.channelId);
     this.log.info(
       { channel: ch.channelId, user: f.user_identity, hashRate: f.nominal_hash_rate },
       'channel open',
@@ -288,26 +313,71 @@ export class PoolConnection {
     if (job !== undefined) this.send(job);
   }
 
-  private onSubmit(f: MessageFields<'SubmitSharesStandard'>): void {
-    const ch = this.channels.get(f.channel_id);
-    if (ch === undefined) {
-      const reply: Outgoing = {
-        name: 'SubmitShares.Error',
-        fields: {
-          channel_id: f.channel_id,
-          sequence_number: f.sequence_number,
-          error_code: 'invalid-channel-id',
-        },
-      };
-      const detail = `no channel ${f.channel_id} on this connection`;
-      this.ctx.recordShare(undefined, { kind: 'rejected', code: 'invalid-channel-id', detail, reply }, f);
-      this.send(reply);
+  private onOpenExtended(f: MessageFields<'OpenExtendedMiningChannel'>): void {
+    const refuse = (code: string, detail?: string): void => {
+      this.log.info(
+        { request: f.request_id, user: f.user_identity, minExtranonceSize: f.min_extranonce_size },
+        `OpenExtendedMiningChannel refused: ${code}${detail === undefined ? '' : ` (${detail})`}`,
+      );
+      this.send({ name: 'OpenMiningChannel.Error', fields: { request_id: f.request_id, error_code: code } });
+    };
+    if (this.channels.size >= this.limits.maxChannelsPerConnection) {
+      refuse('channel-capacity-exhausted');
       return;
     }
-    const outcome = ch.submit(f, this.ctx.nowSec());
+    const group = this.group?.groupChannelId ?? 0;
+    const r = this.ctx.openExtendedChannel(f, group);
+    if (!r.ok) {
+      refuse(r.code, r.detail);
+      return;
+    }
+    const ch = r.channel;
+    this.channels.set(ch.channelId, ch);
+    this.group?.add(ch.channelId);
+    this.log.info(
+      {
+        channel: ch.channelId,
+        user: f.user_identity,
+        hashRate: f.nominal_hash_rate,
+        extranonceSize: ch.extranonceSize,
+      },
+      'extended channel open',
+    );
+    this.send({
+      name: 'OpenExtendedMiningChannel.Success',
+      fields: {
+        request_id: f.request_id,
+        channel_id: ch.channelId,
+        target: bigIntToLeBytes(ch.target),
+        extranonce_size: ch.extranonceSize,
+        extranonce_prefix: ch.extranoncePrefix,
+        group_channel_id: group,
+      },
+    });
+    for (const m of ch.onNewTip(this.ctx.tip())) this.send(m);
+  }
+
+  private refuseShare(f: SubmittedShare, what: string): void {
+    const reply: Outgoing = {
+      name: 'SubmitShares.Error',
+      fields: {
+        channel_id: f.channel_id,
+        sequence_number: f.sequence_number,
+        error_code: 'invalid-channel-id',
+      },
+    };
+    const detail = `${what} ${f.channel_id} on this connection`;
+    this.ctx.recordShare(undefined, { kind: 'rejected', code: 'invalid-channel-id', detail, reply }, f);
+    this.send(reply);
+  }
+
+  private judgeShare(ch: ServerChannel, f: SubmittedShare, outcome: SubmitOutcome): void {
     this.ctx.recordShare(ch, outcome, f);
     if (outcome.kind === 'rejected') {
-      this.log.debug({ channel: ch.channelId, seq: f.sequence_number }, `share rejected: ${outcome.detail}`);
+      this.log.debug(
+        { channel: ch.channelId, seq: f.sequence_number, code: outcome.code },
+        `share rejected: ${outcome.detail}`,
+      );
       this.send(outcome.reply);
     } else {
       // One line per accepted share (debug): operators and the process tests count them.

@@ -1,10 +1,16 @@
 /**
  * The local SV2 pool (`startLocalPool`): a Noise NX responder with its own authority key and
- * certificate (sv2.md §3), Common + Mining protocol for standard channels (§4–§6) over a simulated
- * chain (job-source.ts), periodic jobs and blocks, vardiff by SetTarget. Used by the default demo,
+ * certificate (sv2.md §3), Common + Mining protocol for standard and extended channels in
+ * per-connection groups (§4–§6) over a simulated chain with real coinbases (job-source.ts),
+ * periodic jobs and blocks, vardiff by SetTarget. Used by the default demo,
  * by `sv2miner pool` and by tests; every connection is isolated from the others.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { difficultyToTarget, leBytesToBigInt } from '../bitcoin/target.js';
+import { ExtendedServerChannel } from '../channels/server/extended.js';
+import { ExtranonceAllocator } from '../channels/server/extranonce.js';
+import { StandardServerChannel } from '../channels/server/standard.js';
+import { harderTarget, hashrateToTarget, VardiffState } from '../channels/server/vardiff.js';
 import { silentLog } from '../log.js';
 import { ConnectionGuard } from '../net/connection-guard.js';
 import { encodeAuthorityPublicKey } from '../noise/authority-key.js';
@@ -12,7 +18,6 @@ import { certificateSigner, unixNow } from '../noise/certificate.js';
 import { randomSecret, xonlyPublicKey } from '../noise/ellswift.js';
 import { acceptNoise } from '../noise/noise-socket.js';
 import { systemClock, type TimerHandle } from '../work/clock.js';
-import { difficultyToTarget, leBytesToBigInt } from '../work/target.js';
 import { MAX_CLIENT_PAYLOAD } from './client-frame-limit.js';
 import { PoolConnection, type PoolContext, validHashRate } from './connection-handler.js';
 import { type ChainTip, JobSource } from './job-source.js';
@@ -22,8 +27,6 @@ import {
   type LocalPoolOptions,
   POOL_LISTENER_LIMITS,
 } from './pool-options.js';
-import { ServerChannel } from './server-channel.js';
-import { harderTarget, hashrateToTarget, VardiffState } from './vardiff.js';
 
 /** Certificates are back-dated so miners whose clock lags a little still accept them. */
 const CERT_BACKDATE_SEC = 60;
@@ -45,11 +48,15 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
   const fixedTarget =
     options.initialTarget ??
     (options.initialDifficulty === undefined ? undefined : difficultyToTarget(options.initialDifficulty));
+  const extranonce = new ExtranonceAllocator(o.extranonceSpace);
   const source = new JobSource({
     nowSec,
     seed: staticSecret,
+    extranonceSpace: o.extranonceSpace,
+    simulatedTransactions: o.simulatedTransactions,
     ...(options.nbits === undefined ? {} : { nbits: options.nbits }),
   });
+  const nextTemplate = () => source.template();
 
   const connections = new Set<PoolConnection>();
   const sockets = new Set<Socket>();
@@ -71,6 +78,37 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
     return tip;
   };
 
+  /** What both channel kinds check and set up alike from an Open*MiningChannel request. */
+  const channelBasics = (req: {
+    user_identity: string;
+    nominal_hash_rate: number;
+    max_target: Uint8Array;
+  }) => {
+    if (!validHashRate(req.nominal_hash_rate))
+      return { ok: false as const, code: 'invalid-nominal-hashrate' };
+    const maxTarget = leBytesToBigInt(req.max_target);
+    if (maxTarget === 0n) return { ok: false as const, code: 'max-target-out-of-range' };
+    const base = fixedTarget ?? hashrateToTarget(req.nominal_hash_rate, o.targetSharesPerMinute);
+    return {
+      ok: true as const,
+      init: {
+        channelId: nextId++,
+        userIdentity: req.user_identity,
+        target: harderTarget(base, maxTarget),
+        maxTarget,
+        nominalHashRate: req.nominal_hash_rate,
+        versionMask: o.versionRollingMask,
+        shareBatchSize: o.shareBatchSize,
+        ntimeLeewaySec: o.ntimeLeewaySec,
+        vardiff:
+          o.vardiffIntervalMs > 0
+            ? new VardiffState(clock.now(), { sharesPerMinute: o.targetSharesPerMinute })
+            : undefined,
+        nextTemplate,
+      },
+    };
+  };
+
   const ctx: PoolContext = {
     log,
     nowSec,
@@ -78,33 +116,30 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
     tip: () => source.tip,
     allocateGroupId: () => nextId++,
     openChannel(req, groupChannelId) {
-      if (!validHashRate(req.nominal_hash_rate)) return { ok: false, code: 'invalid-nominal-hashrate' };
-      const maxTarget = leBytesToBigInt(req.max_target);
-      if (maxTarget === 0n) return { ok: false, code: 'max-target-out-of-range' };
-      const base = fixedTarget ?? hashrateToTarget(req.nominal_hash_rate, o.targetSharesPerMinute);
-      const channelId = nextId++;
-      const prefix = new Uint8Array(8);
-      // "sv2m" + channel id: unique per channel, informative only on standard channels (§6.9).
-      prefix.set([0x73, 0x76, 0x32, 0x6d]);
-      new DataView(prefix.buffer).setUint32(4, channelId, false);
+      const common = channelBasics(req);
+      if (!common.ok) return common;
       return {
         ok: true,
-        channel: new ServerChannel({
-          channelId,
+        channel: new StandardServerChannel({
+          ...common.init,
           groupChannelId,
-          userIdentity: req.user_identity,
-          extranoncePrefix: prefix,
-          target: harderTarget(base, maxTarget),
-          maxTarget,
-          nominalHashRate: req.nominal_hash_rate,
-          version: source.version,
-          versionMask: o.versionRollingMask,
-          shareBatchSize: o.shareBatchSize,
-          ntimeLeewaySec: o.ntimeLeewaySec,
-          vardiff:
-            o.vardiffIntervalMs > 0
-              ? new VardiffState(clock.now(), { sharesPerMinute: o.targetSharesPerMinute })
-              : undefined,
+          extranoncePrefix: extranonce.standard(),
+        }),
+      };
+    },
+    openExtendedChannel(req, groupChannelId) {
+      const common = channelBasics(req);
+      if (!common.ok) return common;
+      const allocation = extranonce.extended(req.min_extranonce_size);
+      if (!allocation.ok) return allocation;
+      return {
+        ok: true,
+        channel: new ExtendedServerChannel({
+          ...common.init,
+          groupChannelId,
+          extranoncePrefix: allocation.prefix,
+          extranonceSize: allocation.extranonceSize,
+          extranonceSpace: extranonce.space,
         }),
       };
     },

@@ -2,18 +2,19 @@
  * Options, defaults and the public surface of the local SV2 pool (local-pool.ts): what
  * `startLocalPool` takes and what the returned LocalPool offers to the demo, the CLI and tests.
  */
+
+import type { SubmitOutcome } from '../channels/server/channel.js';
+import type { ChainTip } from '../channels/server/job-template.js';
 import type { Logger } from '../log.js';
-import type { MessageFields } from '../sv2/messages/registry.js';
 import type { ListenerLimits } from '../net/connection-guard.js';
 import type { Clock } from '../work/clock.js';
-import type { ChainTip } from './job-source.js';
-import type { SubmitOutcome } from './server-channel.js';
+import type { SubmittedShare } from './connection-handler.js';
 
-/** One SubmitSharesStandard as the pool judged it (what a fault campaign audits). */
+/** One submitted share as the pool judged it (what a fault campaign audits). */
 export interface PoolShareEvent {
   /** Undefined when the share named no channel of its connection. */
   readonly channelId: number | undefined;
-  readonly share: MessageFields<'SubmitSharesStandard'>;
+  readonly share: SubmittedShare;
   readonly outcome: SubmitOutcome;
 }
 
@@ -41,6 +42,10 @@ export interface LocalPoolOptions {
   readonly shareBatchSize?: number;
   readonly versionRollingMask?: number;
   readonly nbits?: number;
+  /** Coinbase bytes reserved for extranonce (channel prefix + what extended downstreams roll), 8..32. */
+  readonly extranonceSpace?: number;
+  /** Simulated transactions besides the coinbase in every block (the jobs' merkle path depth). */
+  readonly simulatedTransactions?: number;
   /** Seconds a share's ntime may run ahead of max(min_ntime, now). */
   readonly ntimeLeewaySec?: number;
   readonly maxChannelsPerConnection?: number;
@@ -100,6 +105,8 @@ export const LOCAL_POOL_DEFAULTS = {
   vardiffIntervalMs: 60_000,
   shareBatchSize: 1,
   versionRollingMask: 0x1fffe000,
+  extranonceSpace: 32,
+  simulatedTransactions: 3,
   ntimeLeewaySec: 120,
   maxChannelsPerConnection: 16,
   setupTimeoutMs: 10_000,

@@ -4,11 +4,11 @@
  * always; a Reconnect override only for the real session, never for a background probe.
  */
 
+import { MAX_TARGET } from '../bitcoin/target.js';
 import type { HashrateUpdatePolicy } from '../channels/client/channel-set.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../work/clock.js';
 import type { Job } from '../work/job.js';
-import { MAX_TARGET } from '../work/target.js';
 import type { BackoffOptions, RandomFn } from './backoff.js';
 import type { Endpoint, SocketFactory } from './connection.js';
 import { emptyCounters } from './counters.js';

@@ -4,8 +4,9 @@
  * SetupConnection.Success.flags (§4, gotcha 21) and the channel count a rig needs (§6.6).
  * Pure: the session encodes and sends these.
  */
+
+import { bigIntToLeBytes, MAX_TARGET } from '../bitcoin/target.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
-import { bigIntToLeBytes, MAX_TARGET } from '../work/target.js';
 
 /** Mining SetupConnection flags (sv2.md §4). */
 export const REQUIRES_STANDARD_JOBS = 0x1;

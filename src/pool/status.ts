@@ -3,9 +3,10 @@
  * only, deep-copied, bigints as hex, so callers can serialise it and never reach live state.
  * Also the per-pool record the client keeps (PoolSlot).
  */
+
+import { targetToDifficulty } from '../bitcoin/target.js';
 import { bytesToHex } from '../bytes/hex.js';
 import type { PoolUrl } from '../noise/pool-url.js';
-import { targetToDifficulty } from '../work/target.js';
 import type { Endpoint } from './connection.js';
 import { copyCounters, type ShareCounters } from './counters.js';
 import type { FailoverPolicy } from './failover.js';

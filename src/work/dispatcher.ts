@@ -9,15 +9,15 @@
  * Work ids, staleness and duplicate shares are kept by the WorkLedger (work-ledger.ts).
  */
 import type { HashChain, NonceResult } from '../../drivers/types.js';
+import { HeaderHasher } from '../bitcoin/header.js';
+import { ticketDifficulty, ticketTarget } from '../bitcoin/target.js';
 import type { Logger } from '../log.js';
 import { silentLog } from '../log.js';
 import { type Clock, MAX_TIMER_MS, type TimerHandle } from './clock.js';
 import { extranonceCount, merkleRootFor, minerExtranonce } from './extranonce.js';
-import { HeaderHasher } from './header.js';
 import type { Job, Share } from './job.js';
 import { type Cursor, type Lanes, splitLanes } from './lanes.js';
 import { checkNonce } from './share-check.js';
-import { ticketDifficulty, ticketTarget } from './target.js';
 import {
   type RollPlan,
   rollPlan,

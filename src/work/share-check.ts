@@ -5,9 +5,9 @@
  * Stale detection (work retired by a clean job) is the dispatcher's job, before this runs.
  */
 import type { NonceResult } from '../../drivers/types.js';
-import { HeaderHasher } from './header.js';
+import { HeaderHasher } from '../bitcoin/header.js';
+import { hashToDifficulty, leBytesToBigInt, nbitsToTarget } from '../bitcoin/target.js';
 import type { Job, Share } from './job.js';
-import { hashToDifficulty, leBytesToBigInt, nbitsToTarget } from './target.js';
 
 export type ShareVerdict =
   /** The hash misses the chip target, or the chip changed version bits it may not roll. */

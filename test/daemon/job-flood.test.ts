@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
+import { MAX_TARGET } from '../../src/bitcoin/target.js';
 import { Miner } from '../../src/daemon/miner.js';
 import type { Job, Share } from '../../src/work/job.js';
-import { MAX_TARGET } from '../../src/work/target.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
+import { bigIntToLeBytes, difficultyToTarget } from '../../src/bitcoin/target.js';
 import type { PoolConfig } from '../../src/config/schema.js';
 import { PoolSet } from '../../src/daemon/pool-set.js';
 import { buildRigSnapshot } from '../../src/daemon/rig-snapshot.js';
 import { runSummary } from '../../src/daemon/status-line.js';
 import type { Job, Share } from '../../src/work/job.js';
-import { bigIntToLeBytes, difficultyToTarget } from '../../src/work/target.js';
 import { waitFor } from '../helpers/wait.js';
 import { poolTestKit, shareOnJob } from '../pool/helpers/pool-test-kit.js';
 import { bringUp } from '../pool/helpers/scripted-pool.js';

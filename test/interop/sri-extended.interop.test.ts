@@ -8,6 +8,7 @@
  * Spec: sv2.md §4-§6, spec 05 §5.3.4-5.3.6, §5.3.13, §5.3.16.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import { silentLog } from '../../src/log.js';
 import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
@@ -16,7 +17,6 @@ import { EXTENDED_SETUP_FLAGS, MIN_EXTRANONCE_SIZE } from '../../src/pool/reques
 import { Session } from '../../src/pool/session.js';
 import { systemClock } from '../../src/work/clock.js';
 import type { ExtendedJob, Job } from '../../src/work/job.js';
-import { bigIntToLeBytes, MAX_TARGET } from '../../src/work/target.js';
 import { readVectorJson } from '../helpers/vectors.js';
 import { search, shareOf, until } from './helpers/cpu-search.js';
 import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';

@@ -5,6 +5,7 @@
  * Spec: sv2.md §3 (Noise), §4-§6 (SetupConnection, channel, jobs, prev hash, submits).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import { silentLog } from '../../src/log.js';
 import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
@@ -13,7 +14,6 @@ import { DEVICE_SETUP_FLAGS } from '../../src/pool/requests.js';
 import { Session } from '../../src/pool/session.js';
 import { systemClock } from '../../src/work/clock.js';
 import type { Job } from '../../src/work/job.js';
-import { bigIntToLeBytes, MAX_TARGET } from '../../src/work/target.js';
 import { readVectorJson } from '../helpers/vectors.js';
 import { rootOf, search, shareOf, until } from './helpers/cpu-search.js';
 import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';

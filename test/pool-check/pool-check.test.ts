@@ -6,12 +6,12 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { difficultyToTarget, targetToDifficulty } from '../../src/bitcoin/target.js';
 import { runPoolCheckCommand } from '../../src/cli/commands/pool-check.js';
 import { encodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
 import { xonlyPublicKey } from '../../src/noise/ellswift.js';
 import { runPoolCheck } from '../../src/pool-check/check.js';
 import { type LocalPool, startLocalPool } from '../../src/pool-server/local-pool.js';
-import { difficultyToTarget, targetToDifficulty } from '../../src/work/target.js';
 
 let pool: LocalPool;
 const NOW = 1_800_000_000;

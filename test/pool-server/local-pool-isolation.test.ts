@@ -5,9 +5,9 @@
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashrateToTarget } from '../../src/pool-server/vardiff.js';
+import { bigIntToLeBytes, leBytesToBigInt } from '../../src/bitcoin/target.js';
+import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
-import { bigIntToLeBytes, leBytesToBigInt } from '../../src/work/target.js';
 import { cleanupTestPools, miner, pool } from './fixture.js';
 import { findNonce } from './miner.js';
 

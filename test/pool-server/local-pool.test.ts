@@ -4,9 +4,9 @@
  * SubmitShares.Error code from a crafted share, batched acks, blocks found.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { bigIntToLeBytes, difficultyToTarget, nbitsToTarget } from '../../src/bitcoin/target.js';
 import type { PoolShareEvent } from '../../src/pool-server/pool-options.js';
 import { encodeMessage } from '../../src/sv2/codec.js';
-import { bigIntToLeBytes, difficultyToTarget, nbitsToTarget } from '../../src/work/target.js';
 import { cleanupTestPools, EASY, miner, pool } from './fixture.js';
 import { findNonce } from './miner.js';
 

@@ -4,12 +4,12 @@
  */
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { HeaderHasher } from '../../src/bitcoin/header.js';
+import { leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { connectNoise, type NoiseSocket } from '../../src/noise/noise-socket.js';
 import { parsePoolUrl } from '../../src/noise/pool-url.js';
 import { decodeFrame, encodeMessage } from '../../src/sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../../src/sv2/messages/registry.js';
-import { HeaderHasher } from '../../src/work/header.js';
-import { leBytesToBigInt } from '../../src/work/target.js';
 
 export type Fields<N extends MessageName> = MessageFields<N>;
 

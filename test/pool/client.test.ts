@@ -4,10 +4,10 @@
  * deadline, malformed frames, handshake timeouts, pool errors, and refusal of key-less pools.
  */
 import { describe, expect, it } from 'vitest';
+import { DIFF1_TARGET, leBytesToBigInt, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { PoolClient, type PoolClientOptions } from '../../src/pool/client.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
 import type { Job, Share } from '../../src/work/job.js';
-import { DIFF1_TARGET, leBytesToBigInt, MAX_TARGET } from '../../src/work/target.js';
 import { waitFor } from '../helpers/wait.js';
 import { poolTestKit, shareOnJob } from './helpers/pool-test-kit.js';
 import { bringUp, merkle, PREV_HASH, TARGET_DIFF1 } from './helpers/scripted-pool.js';

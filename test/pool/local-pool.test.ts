@@ -5,10 +5,10 @@
  * pool it was sent to, stale ones are never sent, and the counters add up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_TARGET } from '../../src/bitcoin/target.js';
 import { PoolClient } from '../../src/pool/client.js';
 import { type LocalPool, startLocalPool } from '../../src/pool-server/local-pool.js';
 import type { Job, Share } from '../../src/work/job.js';
-import { MAX_TARGET } from '../../src/work/target.js';
 
 const secret = (k: number): Uint8Array =>
   Uint8Array.from({ length: 32 }, (_, i) => (i * 5 + k * 17 + 1) & 0xff);

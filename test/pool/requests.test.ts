@@ -4,6 +4,7 @@
  * frames) and sv2-tp's SetupConnection; plus the Success-flag reading and the channel count rule.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_TARGET } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import {
   BIP320_MASK,
@@ -14,7 +15,6 @@ import {
   setupConnectionFields,
 } from '../../src/pool/requests.js';
 import { encodeMessage } from '../../src/sv2/codec.js';
-import { MAX_TARGET } from '../../src/work/target.js';
 import { readVectorJson } from '../helpers/vectors.js';
 
 const sri = readVectorJson('sri_noise_handshake_transcript.json') as Record<string, string>;

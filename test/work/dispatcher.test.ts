@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { hexToBytes } from '../../src/bytes/hex.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/work/dispatcher.js';
 import type { Share, StandardJob } from '../../src/work/job.js';
-import { leBytesToBigInt } from '../../src/work/target.js';
 import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 import { FakeChain, ManualClock } from './helpers/fakes.js';
 

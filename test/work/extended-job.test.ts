@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChipWork } from '../../drivers/types.js';
+import { leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import { Dispatcher } from '../../src/work/dispatcher.js';
 import {
@@ -17,7 +18,6 @@ import {
   minerExtranonce,
 } from '../../src/work/extranonce.js';
 import type { ExtendedJob, ExtendedTemplate, Share } from '../../src/work/job.js';
-import { leBytesToBigInt } from '../../src/work/target.js';
 import { FakeChain, ManualClock } from './helpers/fakes.js';
 
 const dsha = (b: Uint8Array): Uint8Array =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChipWork, NonceResult } from '../../drivers/types.js';
+import { difficultyToTarget, leBytesToBigInt, MAX_TARGET, ticketTarget } from '../../src/bitcoin/target.js';
 import { hexToBytes } from '../../src/bytes/hex.js';
 import type { Job } from '../../src/work/job.js';
 import { checkNonce } from '../../src/work/share-check.js';
-import { difficultyToTarget, leBytesToBigInt, MAX_TARGET, ticketTarget } from '../../src/work/target.js';
 import { readVectorJson, type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
 const sri = sriShareCases();

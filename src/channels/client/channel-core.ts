@@ -7,8 +7,9 @@
  * question "may a share for job X still be submitted?". No sockets, no timers: time is passed in.
  * What a job *is* (a merkle root, or a coinbase split to roll an extranonce in) is the subclass's.
  */
+
+import { leBytesToBigInt } from '../../bitcoin/target.js';
 import type { ExtendedTemplate, Job } from '../../work/job.js';
-import { leBytesToBigInt } from '../../work/target.js';
 
 export interface ChannelInit {
   /** Job.pool of every job this channel emits. */

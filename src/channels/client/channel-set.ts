@@ -5,12 +5,13 @@
  * .Error accounting into the pool's counters, and UpdateChannel decisions when the hashrate drifts.
  * No sockets: the session passes a send function and the clock.
  */
+
+import { bigIntToLeBytes, targetToDifficulty } from '../../bitcoin/target.js';
 import type { Logger } from '../../log.js';
 import { countReason, type ShareCounters } from '../../pool/counters.js';
 import type { MessageFields } from '../../sv2/messages/registry.js';
 import type { Clock } from '../../work/clock.js';
 import type { Share } from '../../work/job.js';
-import { bigIntToLeBytes, targetToDifficulty } from '../../work/target.js';
 import { ExtendedChannel } from './extended.js';
 import { GroupMembership } from './group.js';
 import { type PendingShare, ShareLedger } from './share-ledger.js';

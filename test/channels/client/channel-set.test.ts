@@ -3,11 +3,11 @@
  * counters (every submitted share lands in exactly one bucket), and UpdateChannel debouncing.
  */
 import { describe, expect, it } from 'vitest';
+import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../../src/bitcoin/target.js';
 import { ChannelSet, type SubmitMessage } from '../../../src/channels/client/channel-set.js';
 import { silentLog } from '../../../src/log.js';
 import { emptyCounters } from '../../../src/pool/counters.js';
 import type { Share } from '../../../src/work/job.js';
-import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../../src/work/target.js';
 import { FakeClock } from '../../pool/helpers/fake-clock.js';
 
 const success = (channel_id: number, group: number) => ({

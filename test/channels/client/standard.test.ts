@@ -4,8 +4,8 @@
  * 16-entry future store, ntime bound and share staleness. Jobs are checked field by field.
  */
 import { describe, expect, it } from 'vitest';
+import { DIFF1_TARGET, leBytesToBigInt } from '../../../src/bitcoin/target.js';
 import { StandardChannel } from '../../../src/channels/client/standard.js';
-import { DIFF1_TARGET, leBytesToBigInt } from '../../../src/work/target.js';
 
 const T1 = new Uint8Array(32);
 T1[26] = 0xff;

@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { wordReverse } from '../../../drivers/bm13xx/commands.js';
-import { headerPrefix, sha256Midstate, stepVersion } from '../../../drivers/bm13xx/midstate.js';
+import { headerPrefix, stepVersion } from '../../../drivers/bm13xx/midstate.js';
+import { sha256Midstate } from '../../../src/bitcoin/sha256-midstate.js';
 import { bytesToHex, hexToBytes } from '../../../src/bytes/hex.js';
 import { readVectorJson } from '../../helpers/vectors.js';
 

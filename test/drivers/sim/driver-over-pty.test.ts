@@ -14,9 +14,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 import type { NonceResult } from '../../../drivers/types.js';
+import { HeaderHasher } from '../../../src/bitcoin/header.js';
+import { leBytesToBigInt, ticketTarget } from '../../../src/bitcoin/target.js';
 import { hexToBytes } from '../../../src/bytes/hex.js';
-import { HeaderHasher } from '../../../src/work/header.js';
-import { leBytesToBigInt, ticketTarget } from '../../../src/work/target.js';
 import { readVectorJson } from '../../helpers/vectors.js';
 import { FAST } from '../bm13xx/chain-helpers.js';
 

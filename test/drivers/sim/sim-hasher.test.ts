@@ -7,13 +7,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { LOW25, scramble25, unscramble25 } from '../../../drivers/sim/nonce-split.js';
-import {
-  depositBits,
-  type Hit,
-  midstateOf,
-  NonceSearch,
-  rolledVersion,
-} from '../../../drivers/sim/sim-hasher.js';
+import { depositBits, type Hit, NonceSearch, rolledVersion } from '../../../drivers/sim/sim-hasher.js';
+import { sha256MidstateWords } from '../../../src/bitcoin/sha256-midstate.js';
 import { bytesToHex, hexToBytes } from '../../../src/bytes/hex.js';
 import { readVectorJson } from '../../helpers/vectors.js';
 
@@ -214,7 +209,7 @@ describe('NonceSearch (midstates, BM1397 layout)', () => {
     const first64 = hexToBytes(ms.first_64_header_bytes);
     const header = new Uint8Array(80);
     header.set(first64);
-    const state = midstateOf(header);
+    const state = sha256MidstateWords(header);
     const be = new Uint8Array(32);
     state.forEach((w, i) => {
       new DataView(be.buffer).setUint32(i * 4, w);
@@ -231,7 +226,12 @@ describe('NonceSearch (midstates, BM1397 layout)', () => {
       return h;
     });
     const search = new NonceSearch(
-      { kind: 'midstates', midstates: headers.map(midstateOf), tail: base.subarray(64, 76), cores: 128 },
+      {
+        kind: 'midstates',
+        midstates: headers.map(sha256MidstateWords),
+        tail: base.subarray(64, 76),
+        cores: 128,
+      },
       2,
     );
     const hits: Hit[] = [];

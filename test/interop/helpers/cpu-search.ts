@@ -4,10 +4,11 @@
  * meets (or, for a deliberately bad share, misses) the job target. An extended job is searched
  * with one miner extranonce (its merkle root built by src/work/extranonce.ts).
  */
+
+import { HeaderHasher } from '../../../src/bitcoin/header.js';
+import { hashMeetsTarget, hashToDifficulty } from '../../../src/bitcoin/target.js';
 import { merkleRootFor } from '../../../src/work/extranonce.js';
-import { HeaderHasher } from '../../../src/work/header.js';
 import type { Job, Share } from '../../../src/work/job.js';
-import { hashMeetsTarget, hashToDifficulty } from '../../../src/work/target.js';
 
 export interface Found {
   readonly nonce: number;

@@ -2,10 +2,11 @@
  * Server-side check of one SubmitSharesStandard against the job it names (sv2.md §5.3, §6.3–§6.7):
  * ntime window, non-rollable version bits, the rebuilt 80-byte header's sha256d against the job's
  * target (H <= T) and against nbits (block). Job lookup, staleness and duplicates are the channel's
- * business (server-channel.ts); this part is pure and the same for every channel.
+ * business (channel.ts); this part is pure and the same for every channel.
  */
-import { buildHeader, HEADER_LENGTH, sha256d } from '../work/header.js';
-import { leBytesToBigInt, nbitsToTarget, targetToDifficulty } from '../work/target.js';
+import { buildHeader, HEADER_LENGTH } from '../../bitcoin/header.js';
+import { sha256d } from '../../bitcoin/sha256d.js';
+import { leBytesToBigInt, nbitsToTarget, targetToDifficulty } from '../../bitcoin/target.js';
 
 /** SubmitShares.Error codes this pool sends: SRI's strings (sv2.md §5.3). */
 export const SHARE_ERROR_CODES = [
@@ -16,6 +17,7 @@ export const SHARE_ERROR_CODES = [
   'invalid-non-rollable-version-bit',
   'difficulty-too-low',
   'duplicate-share',
+  'bad-extranonce-size',
 ] as const;
 export type ShareErrorCode = (typeof SHARE_ERROR_CODES)[number];
 

@@ -1,21 +1,22 @@
 /**
  * Pure parts of the local pool: checkShare against SRI's standard-channel share vectors (header
  * byte order, H <= T, block detection), the ntime and version-mask rules, the server channel's
- * stale / unknown-job / duplicate bookkeeping, the fake chain, and the target formulas.
+ * stale / unknown-job / duplicate bookkeeping, the fake chain and its templates, and the target
+ * formulas.
  */
 import { describe, expect, it } from 'vitest';
-import { hexToBytes } from '../../src/bytes/hex.js';
 import {
-  DEFAULT_NBITS,
-  deriveMerkleRoot,
-  JobSource,
-  nextPrevHash,
-} from '../../src/pool-server/job-source.js';
-import { ServerChannel } from '../../src/pool-server/server-channel.js';
-import { checkShare, type ShareWork } from '../../src/pool-server/share-validator.js';
-import { hashrateToTarget, VardiffState } from '../../src/pool-server/vardiff.js';
-import { leBytesToBigInt, MAX_TARGET, nbitsToTarget, targetToDifficulty } from '../../src/work/target.js';
-import { type SriShareCase, sriShareCases } from '../helpers/vectors.js';
+  leBytesToBigInt,
+  MAX_TARGET,
+  nbitsToTarget,
+  targetToDifficulty,
+} from '../../../src/bitcoin/target.js';
+import { hexToBytes } from '../../../src/bytes/hex.js';
+import { checkShare, type ShareWork } from '../../../src/channels/server/share-validator.js';
+import { StandardServerChannel } from '../../../src/channels/server/standard.js';
+import { hashrateToTarget, VardiffState } from '../../../src/channels/server/vardiff.js';
+import { DEFAULT_NBITS, JobSource, nextPrevHash } from '../../../src/pool-server/job-source.js';
+import { type SriShareCase, sriShareCases } from '../../helpers/vectors.js';
 
 const cases = sriShareCases();
 
@@ -64,7 +65,8 @@ describe('checkShare on SRI standard-channel vectors', () => {
   });
 });
 
-describe('ServerChannel bookkeeping', () => {
+describe('StandardServerChannel bookkeeping', () => {
+  const templates = new JobSource({ nowSec: () => 1_700_000_000, extranonceSpace: 32 });
   const tipAt = (height: number) => ({
     height,
     prevHash: nextPrevHash(new Uint8Array(32), height),
@@ -72,15 +74,15 @@ describe('ServerChannel bookkeeping', () => {
     minNtime: 1_700_000_000,
   });
   const channel = () =>
-    new ServerChannel({
+    new StandardServerChannel({
       channelId: 5,
       groupChannelId: 4,
       userIdentity: 'u',
-      extranoncePrefix: new Uint8Array(8),
+      extranoncePrefix: new Uint8Array(32),
       target: MAX_TARGET,
       maxTarget: MAX_TARGET,
       nominalHashRate: 1,
-      version: 0x20000000,
+      nextTemplate: () => templates.template(),
       versionMask: 0x1fffe000,
       shareBatchSize: 2,
       ntimeLeewaySec: 60,
@@ -132,14 +134,21 @@ describe('fake chain', () => {
     expect(Array.from(a.subarray(28))).toEqual([0, 0, 0, 0]);
     expect(nextPrevHash(new Uint8Array(32), 1)).toEqual(a);
     expect(nextPrevHash(new Uint8Array(32), 2)).not.toEqual(a);
-    const root = deriveMerkleRoot(1, new Uint8Array(8), 0, a);
-    expect(deriveMerkleRoot(2, new Uint8Array(8), 0, a)).not.toEqual(root);
-    expect(deriveMerkleRoot(1, new Uint8Array(8), 1, a)).not.toEqual(root);
+  });
+
+  it('every template has its own coinbase on one tip, and the same merkle path', () => {
+    const src = new JobSource({ nowSec: () => 1_700_000_000, extranonceSpace: 16 });
+    const a = src.template();
+    const b = src.template();
+    expect(a.coinbase.extranonceLength).toBe(16);
+    expect(Buffer.from(a.coinbase.prefix).equals(Buffer.from(b.coinbase.prefix))).toBe(false);
+    expect(a.merklePath).toEqual(b.merklePath);
+    expect(a.merklePath).toHaveLength(2); // 3 simulated transactions + the coinbase
   });
 
   it('advance() takes a found hash as the next prev hash and never goes back in time', () => {
     let now = 1_700_000_000;
-    const src = new JobSource({ nowSec: () => now });
+    const src = new JobSource({ nowSec: () => now, extranonceSpace: 32 });
     const found = new Uint8Array(32).fill(7);
     const t2 = src.advance(found);
     expect(t2).toMatchObject({ height: 2, prevHash: found, minNtime: 1_700_000_001 });

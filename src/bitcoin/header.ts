@@ -4,9 +4,7 @@
  * (no reversal). HeaderHasher is the hot path: one reused buffer, template bytes copied only
  * when the work item changes. Chip-specific forms (midstates, word swaps) belong to drivers/.
  */
-import { sha256d } from '../bitcoin/sha256d.js';
-
-export { sha256d };
+import { sha256d } from './sha256d.js';
 
 export const HEADER_LENGTH = 80;
 
@@ -35,6 +33,20 @@ export function buildHeader(
   view.setUint32(72, fields.nbits >>> 0, true);
   view.setUint32(76, fields.nonce >>> 0, true);
   return out;
+}
+
+/** The fields of 80 header bytes (the hashes copied out). */
+export function parseHeader(header: Uint8Array): HeaderFields {
+  if (header.length !== HEADER_LENGTH) throw new RangeError(`header needs 80 bytes, got ${header.length}`);
+  const view = new DataView(header.buffer, header.byteOffset, HEADER_LENGTH);
+  return {
+    version: view.getUint32(0, true),
+    prevHash: header.slice(4, 36),
+    merkleRoot: header.slice(36, 68),
+    ntime: view.getUint32(68, true),
+    nbits: view.getUint32(72, true),
+    nonce: view.getUint32(76, true),
+  };
 }
 
 /** Template part of a header: everything but version and nonce. ChipWork satisfies it. */

@@ -4,7 +4,7 @@
  * client's max_target), and a small SetTarget-based vardiff that re-estimates the hash rate from
  * accepted shares. Pure: time comes in as arguments.
  */
-import { MAX_TARGET, targetToDifficulty } from '../work/target.js';
+import { MAX_TARGET, targetToDifficulty } from '../../bitcoin/target.js';
 
 const TWO_256 = 1n << 256n;
 /** Hashes behind one difficulty-1 share: 2^256 / (diff-1 target + 1) ≈ 2^32. */

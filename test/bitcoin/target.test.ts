@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hexToBytes, reversedHexToBytes } from '../../src/bytes/hex.js';
 import {
   bigIntToLeBytes,
   DIFF1_TARGET,
@@ -14,7 +13,8 @@ import {
   targetToNbits,
   ticketDifficulty,
   ticketTarget,
-} from '../../src/work/target.js';
+} from '../../src/bitcoin/target.js';
+import { hexToBytes, reversedHexToBytes } from '../../src/bytes/hex.js';
 import { readVectorJson, sriShareCases } from '../helpers/vectors.js';
 
 const sri = sriShareCases();

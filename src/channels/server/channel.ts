@@ -1,12 +1,13 @@
 /**
- * One standard channel as the local pool sees it (sv2.md §5.2, §6.2, §6.5, §6.8): jobs sent under
- * the current prev hash (future job + SetNewPrevHash, then active jobs), staleness, duplicates by
- * header hash, the per-job target, and batched SubmitShares.Success accounting. Builds the message
- * values to send; the connection handler encodes them. Like SRI's server StandardChannel.
+ * What every server-side channel shares (sv2.md §5.2, §6.2, §6.5, §6.8), like SRI's channels_sv2
+ * server channels: jobs issued under the current prev hash (a future job + SetNewPrevHash, then
+ * active jobs), staleness, duplicates by header hash, the per-job target, and batched
+ * SubmitShares.Success accounting. Pure: builds message values; the connection encodes them.
+ * standard.ts and extended.ts add the job message and how a share's merkle root is found.
  */
-import type { MessageFields } from '../sv2/messages/registry.js';
-import { bigIntToLeBytes } from '../work/target.js';
-import { type ChainTip, deriveMerkleRoot } from './job-source.js';
+import { bigIntToLeBytes } from '../../bitcoin/target.js';
+import type { MessageFields } from '../../sv2/messages/registry.js';
+import type { ChainTip, JobTemplate } from './job-template.js';
 import { checkShare, type ShareErrorCode } from './share-validator.js';
 import type { VardiffState } from './vardiff.js';
 
@@ -15,10 +16,14 @@ const MAX_LIVE_JOBS = 64;
 /** Header hashes remembered for duplicate detection (cleared on every new prev hash). */
 const MAX_SEEN = 100_000;
 
-interface ServerJob {
+export interface ServerJob {
   readonly jobId: number;
   readonly version: number;
-  readonly merkleRoot: Uint8Array;
+  readonly template: JobTemplate;
+  /** The channel's extranonce prefix when the job was sent (SetExtranoncePrefix applies to later jobs). */
+  readonly extranoncePrefix: Uint8Array;
+  /** Standard channels: the root computed at issue; extended: rebuilt per share. */
+  readonly merkleRoot: Uint8Array | undefined;
   readonly minNtime: number;
   readonly target: bigint;
 }
@@ -31,19 +36,28 @@ export interface ServerChannelInit {
   readonly target: bigint;
   readonly maxTarget: bigint;
   readonly nominalHashRate: number;
-  readonly version: number;
   readonly versionMask: number;
   readonly shareBatchSize: number;
   readonly ntimeLeewaySec: number;
   readonly vardiff: VardiffState | undefined;
+  /** A fresh template for each job, so no two jobs share a coinbase (and so a merkle root). */
+  readonly nextTemplate: () => JobTemplate;
 }
 
-export type Outgoing =
-  | { readonly name: 'NewMiningJob'; readonly fields: MessageFields<'NewMiningJob'> }
-  | { readonly name: 'SetNewPrevHash'; readonly fields: MessageFields<'SetNewPrevHash'> }
-  | { readonly name: 'SetTarget'; readonly fields: MessageFields<'SetTarget'> }
-  | { readonly name: 'SubmitShares.Success'; readonly fields: MessageFields<'SubmitShares.Success'> }
-  | { readonly name: 'SubmitShares.Error'; readonly fields: MessageFields<'SubmitShares.Error'> };
+type Sent<N extends string> = N extends keyof MessageFieldsMap
+  ? { readonly name: N; readonly fields: MessageFieldsMap[N] }
+  : never;
+type MessageFieldsMap = {
+  [N in
+    | 'NewMiningJob'
+    | 'NewExtendedMiningJob'
+    | 'SetNewPrevHash'
+    | 'SetTarget'
+    | 'SetExtranoncePrefix'
+    | 'SubmitShares.Success'
+    | 'SubmitShares.Error']: MessageFields<N>;
+};
+export type Outgoing = Sent<keyof MessageFieldsMap>;
 
 export type SubmitOutcome =
   | {
@@ -61,6 +75,7 @@ export type SubmitOutcome =
       readonly reply: Outgoing;
     };
 
+/** The header fields every SubmitShares* carries. */
 export interface SubmittedShare {
   readonly sequence_number: number;
   readonly job_id: number;
@@ -69,26 +84,25 @@ export interface SubmittedShare {
   readonly version: number;
 }
 
-export class ServerChannel {
+export abstract class ServerChannelBase {
   readonly channelId: number;
   readonly groupChannelId: number;
   readonly userIdentity: string;
-  readonly extranoncePrefix: Uint8Array;
   readonly versionMask: number;
   readonly vardiff: VardiffState | undefined;
   target: bigint;
   maxTarget: bigint;
   nominalHashRate: number;
-  private readonly version: number;
+  protected extranoncePrefixBytes: Uint8Array;
   private readonly shareBatchSize: number;
   private readonly ntimeLeewaySec: number;
+  private readonly nextTemplate: () => JobTemplate;
   private tip: ChainTip | undefined;
   private readonly jobs = new Map<number, ServerJob>();
   private nextJobId = 1;
   /** Every job id below this was issued under an older prev hash or evicted: stale. */
   private staleBelow = 1;
   private readonly seen = new Set<string>();
-  private jobCounter = 0;
   private pendingCount = 0;
   private pendingSum = 0;
   private lastSequence = 0;
@@ -97,16 +111,25 @@ export class ServerChannel {
     this.channelId = init.channelId;
     this.groupChannelId = init.groupChannelId;
     this.userIdentity = init.userIdentity;
-    this.extranoncePrefix = init.extranoncePrefix;
+    this.extranoncePrefixBytes = init.extranoncePrefix;
     this.target = init.target;
     this.maxTarget = init.maxTarget;
     this.nominalHashRate = init.nominalHashRate;
-    this.version = init.version;
     this.versionMask = init.versionMask;
     this.shareBatchSize = Math.max(1, init.shareBatchSize);
     this.ntimeLeewaySec = init.ntimeLeewaySec;
     this.vardiff = init.vardiff;
+    this.nextTemplate = init.nextTemplate;
   }
+
+  get extranoncePrefix(): Uint8Array {
+    return this.extranoncePrefixBytes;
+  }
+
+  /** The job message this channel kind sends. */
+  protected abstract jobMessage(job: ServerJob, minNtime: number | null): Outgoing;
+  /** The merkle root a standard channel announces; undefined where the downstream builds it. */
+  protected abstract rootAtIssue(template: JobTemplate, extranoncePrefix: Uint8Array): Uint8Array | undefined;
 
   /** A new prev hash: a future job, then SetNewPrevHash activating it; all older jobs go stale. */
   onNewTip(tip: ChainTip): Outgoing[] {
@@ -114,7 +137,7 @@ export class ServerChannel {
     this.staleBelow = this.nextJobId;
     this.jobs.clear();
     this.seen.clear();
-    const job = this.makeJob(tip, tip.minNtime);
+    const job = this.makeJob(tip.minNtime);
     return [
       this.jobMessage(job, null),
       {
@@ -134,7 +157,7 @@ export class ServerChannel {
   newActiveJob(ntime: number): Outgoing | undefined {
     const tip = this.tip;
     if (tip === undefined) return undefined;
-    const job = this.makeJob(tip, Math.max(ntime, tip.minNtime));
+    const job = this.makeJob(Math.max(ntime, tip.minNtime));
     return this.jobMessage(job, job.minNtime);
   }
 
@@ -144,45 +167,6 @@ export class ServerChannel {
     return {
       name: 'SetTarget',
       fields: { channel_id: this.channelId, maximum_target: bigIntToLeBytes(target) },
-    };
-  }
-
-  submit(share: SubmittedShare, nowSec: number): SubmitOutcome {
-    const jobId = share.job_id >>> 0;
-    const job = this.jobs.get(jobId);
-    const tip = this.tip;
-    if (job === undefined || tip === undefined) {
-      if (jobId >= 1 && jobId < this.staleBelow)
-        return this.rejected(share, 'stale-share', `job ${jobId} belongs to an older prev hash`);
-      return this.rejected(share, 'invalid-job-id', `job ${jobId} was never sent on this channel`);
-    }
-    const check = checkShare(share, {
-      version: job.version,
-      prevHash: tip.prevHash,
-      merkleRoot: job.merkleRoot,
-      nbits: tip.nbits,
-      minNtime: job.minNtime,
-      maxNtime: Math.max(job.minNtime, nowSec) + this.ntimeLeewaySec,
-      versionMask: this.versionMask,
-      target: job.target,
-    });
-    if (check.kind === 'rejected') return this.rejected(share, check.code, check.detail);
-    const key = hashKey(check.hash);
-    if (this.seen.has(key))
-      return this.rejected(share, 'duplicate-share', 'this header was already accepted');
-    this.remember(key);
-    this.pendingCount++;
-    this.pendingSum += check.creditedDifficulty;
-    this.lastSequence = share.sequence_number >>> 0;
-    this.vardiff?.recordShare(check.creditedDifficulty);
-    // SRI acknowledges a block-finding share at once instead of waiting for the batch.
-    const ack = this.pendingCount >= this.shareBatchSize || check.block ? this.flushAck() : undefined;
-    return {
-      kind: 'accepted',
-      hash: check.hash,
-      creditedDifficulty: check.creditedDifficulty,
-      block: check.block,
-      ack,
     };
   }
 
@@ -204,13 +188,80 @@ export class ServerChannel {
     return msg;
   }
 
-  private makeJob(tip: ChainTip, minNtime: number): ServerJob {
+  /** The job a share names, or the rejection (stale or unknown id). */
+  protected lookupJob(share: SubmittedShare): { job: ServerJob; tip: ChainTip } | SubmitOutcome {
+    const jobId = share.job_id >>> 0;
+    const job = this.jobs.get(jobId);
+    const tip = this.tip;
+    if (job === undefined || tip === undefined) {
+      if (jobId >= 1 && jobId < this.staleBelow)
+        return this.rejected(share, 'stale-share', `job ${jobId} belongs to an older prev hash`);
+      return this.rejected(share, 'invalid-job-id', `job ${jobId} was never sent on this channel`);
+    }
+    return { job, tip };
+  }
+
+  /** Header checks, duplicates and accounting for a share whose merkle root is known. */
+  protected judge(
+    share: SubmittedShare,
+    job: ServerJob,
+    tip: ChainTip,
+    merkleRoot: Uint8Array,
+    nowSec: number,
+  ): SubmitOutcome {
+    const check = checkShare(share, {
+      version: job.version,
+      prevHash: tip.prevHash,
+      merkleRoot,
+      nbits: tip.nbits,
+      minNtime: job.minNtime,
+      maxNtime: Math.max(job.minNtime, nowSec) + this.ntimeLeewaySec,
+      versionMask: this.versionMask,
+      target: job.target,
+    });
+    if (check.kind === 'rejected') return this.rejected(share, check.code, check.detail);
+    const key = Buffer.from(check.hash).toString('hex');
+    if (this.seen.has(key))
+      return this.rejected(share, 'duplicate-share', 'this header was already accepted');
+    this.remember(key);
+    this.pendingCount++;
+    this.pendingSum += check.creditedDifficulty;
+    this.lastSequence = share.sequence_number >>> 0;
+    this.vardiff?.recordShare(check.creditedDifficulty);
+    // SRI acknowledges a block-finding share at once instead of waiting for the batch.
+    const ack = this.pendingCount >= this.shareBatchSize || check.block ? this.flushAck() : undefined;
+    return {
+      kind: 'accepted',
+      hash: check.hash,
+      creditedDifficulty: check.creditedDifficulty,
+      block: check.block,
+      ack,
+    };
+  }
+
+  protected rejected(share: SubmittedShare, code: ShareErrorCode, detail: string): SubmitOutcome {
+    return {
+      kind: 'rejected',
+      code,
+      detail,
+      reply: {
+        name: 'SubmitShares.Error',
+        fields: { channel_id: this.channelId, sequence_number: share.sequence_number, error_code: code },
+      },
+    };
+  }
+
+  private makeJob(minNtime: number): ServerJob {
     const jobId = this.nextJobId;
     this.nextJobId = (this.nextJobId + 1) >>> 0 || 1;
+    const template = this.nextTemplate();
+    const prefix = this.extranoncePrefixBytes;
     const job: ServerJob = {
       jobId,
-      version: this.version,
-      merkleRoot: deriveMerkleRoot(this.channelId, this.extranoncePrefix, this.jobCounter++, tip.prevHash),
+      version: template.version,
+      template,
+      extranoncePrefix: prefix,
+      merkleRoot: this.rootAtIssue(template, prefix),
       minNtime,
       target: this.target,
     };
@@ -225,31 +276,6 @@ export class ServerChannel {
     return job;
   }
 
-  private jobMessage(job: ServerJob, minNtime: number | null): Outgoing {
-    return {
-      name: 'NewMiningJob',
-      fields: {
-        channel_id: this.channelId,
-        job_id: job.jobId,
-        min_ntime: minNtime,
-        version: job.version,
-        merkle_root: job.merkleRoot,
-      },
-    };
-  }
-
-  private rejected(share: SubmittedShare, code: ShareErrorCode, detail: string): SubmitOutcome {
-    return {
-      kind: 'rejected',
-      code,
-      detail,
-      reply: {
-        name: 'SubmitShares.Error',
-        fields: { channel_id: this.channelId, sequence_number: share.sequence_number, error_code: code },
-      },
-    };
-  }
-
   private remember(key: string): void {
     if (this.seen.size >= MAX_SEEN) {
       const first = this.seen.values().next();
@@ -257,8 +283,4 @@ export class ServerChannel {
     }
     this.seen.add(key);
   }
-}
-
-function hashKey(hash: Uint8Array): string {
-  return Buffer.from(hash).toString('hex');
 }

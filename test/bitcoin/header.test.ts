@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildHeader, HeaderHasher } from '../../src/bitcoin/header.js';
+import { sha256d } from '../../src/bitcoin/sha256d.js';
 import { bytesToHex, bytesToReversedHex, hexToBytes } from '../../src/bytes/hex.js';
-import { buildHeader, HeaderHasher, sha256d } from '../../src/work/header.js';
 import { readVectorJson, type SriShareCase, sriShareCases } from '../helpers/vectors.js';
 
 const sri = sriShareCases();
