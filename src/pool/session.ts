@@ -1,7 +1,8 @@
 /**
  * One session with one pool (sv2.md §6.1): connect + Noise, SetupConnection, open the channels
- * (standard, or extended when the pool entry asks: spec 05 §5.3.4–5.3.6), then one handler per incoming message type until the connection ends. Messages for open
- * channels are routed by channel-messages.ts; setup, channel open/close and Reconnect stay here.
+ * (standard, or extended when the pool entry asks: spec 05 §5.3.4–5.3.6), then one handler per
+ * incoming message type until the connection ends. Messages for open channels are routed by
+ * src/channels/client/channel-messages.ts; setup, channel open/close and Reconnect stay here.
  * Ends as a value (SessionEnd) so the client can fail over; nothing here throws past run(). Silence
  * (no useful message within `silenceMs`), no valid work within `workDeadlineMs` of the channels
  * opening (or of losing it), a health score over its bound (pool-health.ts), malformed frames,
@@ -176,6 +177,7 @@ export class Session {
   submit(share: Share): SubmitOutcome {
     const conn = this.conn;
     if (conn === undefined || !this.connected) return this.channels.markStale('connection-down');
+    // Two branches so TypeScript pairs each message name with its own fields type.
     return this.channels.submit(share, (m) =>
       m.name === 'SubmitSharesExtended' ? conn.send(m.name, m.fields) : conn.send(m.name, m.fields),
     );

@@ -80,6 +80,18 @@ describe('validateConfig', () => {
     expect(messages(raw)).toEqual([]);
   });
 
+  it('takes channel "standard" or "extended" per pool and names anything else exactly', () => {
+    const raw = valid();
+    const url = `stratum2+tcp://a.example:34254/${SRI_KEY}`;
+    raw['pools'] = [
+      { url, user: 'w', channel: 'extended' },
+      { url, user: 'w', channel: 'standard' },
+    ];
+    expect(messages(raw)).toEqual([]);
+    raw['pools'] = [{ url, user: 'w', channel: 'group' }];
+    expect(messages(raw)).toEqual(['pools[0].channel: expected "standard" or "extended", got "group"']);
+  });
+
   it('checks the authority key checksum and the port range', () => {
     const raw = valid();
     raw['pools'] = [

@@ -93,9 +93,7 @@ describe('the miner extranonce space', () => {
   it('builds the coinbase as prefix | pool extranonce prefix | miner extranonce | suffix', () => {
     const t = template(2);
     const cb = coinbaseFor(t, Uint8Array.of(0x11, 0x22));
-    expect(bytesToHex(cb)).toBe(
-      bytesToHex(t.coinbasePrefix) + 'aabbcc' + '1122' + bytesToHex(t.coinbaseSuffix),
-    );
+    expect(bytesToHex(cb)).toBe(`${bytesToHex(t.coinbasePrefix)}aabbcc1122${bytesToHex(t.coinbaseSuffix)}`);
     expect(() => coinbaseFor(t, Uint8Array.of(1))).toThrow('miner extranonce must be 2 bytes, got 1');
   });
 
