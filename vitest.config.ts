@@ -8,5 +8,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most long tests wait on sockets, child processes and the simulated chips rather than the
+    // CPU, so three workers overlap their waits even on two cores (vitest's default there is one).
+    maxWorkers: 3,
+    // Files share a worker's module cache instead of re-importing the tree (and noble's curve
+    // tables) per file: this halves the suite on two cores. Tests reset what they change
+    // (SimBinding.reset, vi.restoreAllMocks, their own loggers and process hooks).
+    isolate: false,
   },
 });

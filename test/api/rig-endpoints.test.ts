@@ -128,9 +128,17 @@ describe('reads against the live rig', () => {
   });
 
   it('/api/system/statistics and /dashboard hold sampled points of the real hashrate', async () => {
-    // The sampler runs every 500 ms (startRealRig): a few points after 1.2 s.
-    await new Promise((r) => setTimeout(r, 1_200));
-    const stats = await json('/api/system/statistics');
+    // The sampler runs every 500 ms (startRealRig): ask until it has two points, one with a rate.
+    const sampled = (s: Record<string, unknown>): boolean => {
+      const points = s['statistics'] as number[][];
+      const at = (s['labels'] as string[]).indexOf('hashrate');
+      return points.length >= 2 && points.some((p) => (p[at] ?? 0) > 0);
+    };
+    let stats = await json('/api/system/statistics');
+    for (let tries = 0; !sampled(stats) && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stats = await json('/api/system/statistics');
+    }
     const labels = stats['labels'] as string[];
     const rows = stats['statistics'] as number[][];
     expect(labels).toContain('hashrate');

@@ -12,7 +12,12 @@ afterEach(async () => {
 
 describe('demo composition: embedded local pool + simulated board', () => {
   it('mines on sim-bm1370-1 and the local pool accepts shares within seconds', async () => {
-    const config = simConfig({ board: 'sim-bm1370-1', stateDir: '/tmp/sv2miner-test-state-e2e' });
+    // A share target easier than the chip's (every nonce a share), so two arrive in about a second.
+    const config = simConfig({
+      board: 'sim-bm1370-1',
+      sharesPerMinute: 600,
+      stateDir: '/tmp/sv2miner-test-state-e2e',
+    });
     miner = new Miner({ config, board: boardById('sim-bm1370-1') });
     await miner.start();
     await miner.ready;

@@ -4,6 +4,11 @@
  * port with the same authority key, and the client fails back to A. Every share the client
  * counts as accepted is one a pool process logged as accepted (nothing lost, nothing doubled),
  * and no share is submitted to two pools. Needs the built CLI (`npm test` builds it first).
+ *
+ * Four node processes: it runs under `npm run test:slow` (SV2MINER_SLOW=1). `npm test` keeps the
+ * same contract in-process (test/pool/local-pool.test.ts: failover, fail-back to the pool restarted
+ * on its port and key, every accept counted once on both sides) and the `sv2miner pool` process
+ * contract in test/pool-server/pool-command.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -79,7 +84,7 @@ async function startPoolProcess(port: number, keyFile: string): Promise<PoolProc
   return { url: ready, child, accepted, exited };
 }
 
-describe('failover across three pool processes', () => {
+describe.runIf(process.env['SV2MINER_SLOW'] === '1')('failover across three pool processes', () => {
   const processes: PoolProcess[] = [];
   let client: PoolClient | undefined;
 

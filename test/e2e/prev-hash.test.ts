@@ -78,7 +78,8 @@ describe('a new prev hash from the pool', () => {
     miner = new Miner({
       config: simConfig({
         board: 'sim-bm1366-chain',
-        sharesPerMinute: 120,
+        // Shares come often, so the waits for one before and after the new block are short.
+        sharesPerMinute: 600,
         stateDir: '/tmp/sv2miner-test-state-e2e',
       }),
       board: twoChains,

@@ -52,7 +52,7 @@ describe('log format', () => {
     expect(out).toContain('[redacted]');
   });
 
-  it('sv2miner run --log-format pretty prints readable lines, json prints JSON, a bad form is a usage error', async () => {
+  it('sv2miner run --for 1 --log-format pretty prints readable lines, json prints JSON, a bad form is a usage error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sv2miner-logfmt-'));
     try {
       // One config directory (and state directory) per run: the runs go at once.
@@ -78,6 +78,12 @@ describe('log format', () => {
       const prettyLines = pretty.stderr.split('\n').filter((l) => l !== '');
       expect(prettyLines.some((l) => /\] INFO: \[lifecycle\] stopped cleanly/.test(l))).toBe(true);
       expect(prettyLines.some((l) => l.startsWith('{'))).toBe(false);
+
+      // `--for 1` on the real CLI: it mined for the second and printed the summary line last.
+      for (const run of [pretty, json]) {
+        const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { uptime_s?: number };
+        expect(summary.uptime_s).toBeGreaterThanOrEqual(1);
+      }
 
       const jsonLines = json.stderr.split('\n').filter((l) => l !== '');
       const parsed = jsonLines.map((l) => JSON.parse(l) as { msg?: string; component?: string });

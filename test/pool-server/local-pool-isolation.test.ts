@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bigIntToLeBytes, leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
+import { FakeClock } from '../pool/helpers/fake-clock.js';
 import { cleanupTestPools, miner, pool } from './fixture.js';
 import { findNonce } from './miner.js';
 
@@ -128,16 +129,22 @@ describe('local pool: targets', () => {
 
 describe('local pool: timers', () => {
   it('sends active jobs every jobIntervalMs and a new prev hash every blockIntervalMs', async () => {
-    const p = await pool({ jobIntervalMs: 60, blockIntervalMs: 250 });
+    // The pool's timers run on a hand-driven clock: the order of job and block does not depend on
+    // how busy the machine is. The wire is real.
+    const clock = new FakeClock();
+    const p = await pool({ jobIntervalMs: 60, blockIntervalMs: 250, clock });
     const m = await miner(p);
     await m.setup();
     const { job } = await m.open();
+    clock.advance(60);
     const active = await m.expect('NewMiningJob', 2000);
     expect(active.job_id).toBe(job.job_id + 1);
     expect(active.min_ntime).not.toBeNull();
-    // Skip further active jobs until the block: a future job, then SetNewPrevHash naming it.
-    let msg = await m.next(2000);
-    while (msg.name === 'NewMiningJob' && msg.fields.min_ntime !== null) msg = await m.next(2000);
+    // Three more active jobs (at 120, 180 and 240 ms), then the block at 250: a future job, then
+    // SetNewPrevHash naming it.
+    clock.advance(190);
+    for (const _ of [120, 180, 240]) expect((await m.expect('NewMiningJob', 2000)).min_ntime).not.toBeNull();
+    const msg = await m.next(2000);
     expect(msg).toMatchObject({ name: 'NewMiningJob', fields: { min_ntime: null } });
     const snph = await m.expect('SetNewPrevHash');
     expect(msg.name === 'NewMiningJob' && snph.job_id === msg.fields.job_id).toBe(true);

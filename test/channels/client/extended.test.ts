@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { MAX_TARGET } from '../../../src/bitcoin/target.js';
 import { bytesToHex } from '../../../src/bytes/hex.js';
 import { ChannelSet } from '../../../src/channels/client/channel-set.js';
 import { customJobCoinbase } from '../../../src/channels/client/custom-job.js';
@@ -16,7 +17,6 @@ import { silentLog } from '../../../src/log.js';
 import { emptyCounters } from '../../../src/pool/counters.js';
 import { coinbaseFor } from '../../../src/work/extranonce.js';
 import type { Job } from '../../../src/work/job.js';
-import { MAX_TARGET } from '../../../src/work/target.js';
 import { FakeClock } from '../../pool/helpers/fake-clock.js';
 
 const dsha = (b: Uint8Array): Uint8Array =>
