@@ -15,7 +15,9 @@ id sv2miner >/dev/null 2>&1 || useradd --system --home /var/lib/sv2miner --shell
 usermod --append --groups i2c sv2miner
 
 install -d /opt/sv2miner /etc/sv2miner /var/lib/sv2miner
-cp -a "$src/dist" "$src/node_modules" "$src/config" "$src/package.json" "$src/README.md" /opt/sv2miner/
+cp -a "$src/dist" "$src/node_modules" "$src/package.json" "$src/README.md" /opt/sv2miner/
+# The checkout's defaults with the installed overrides: state in /var/lib, no embedded demo pool.
+node "$src/systemd/installed-config.mjs" "$src" /opt/sv2miner/config
 chown -R sv2miner:sv2miner /var/lib/sv2miner
 
 if [ ! -f /etc/sv2miner/local.json ]; then
@@ -34,6 +36,11 @@ fi
 
 install -m 0644 "$src/systemd/sv2miner.service" /etc/systemd/system/sv2miner.service
 systemctl daemon-reload
-node /opt/sv2miner/dist/src/cli/main.js check-config || echo "Edit /etc/sv2miner/local.json (pools, board), then: systemctl restart sv2miner"
-systemctl enable --now sv2miner
-echo "Installed. Logs: journalctl -u sv2miner -f"
+# The same folders the unit reads, so the check covers /etc/sv2miner/local.json.
+if NODE_CONFIG_DIR=/opt/sv2miner/config:/etc/sv2miner node /opt/sv2miner/dist/src/cli/main.js check-config; then
+  systemctl enable --now sv2miner
+  echo "Installed and started. Logs: journalctl -u sv2miner -f"
+else
+  systemctl enable sv2miner
+  echo "Installed, not started: edit /etc/sv2miner/local.json (board, pools), then: systemctl start sv2miner"
+fi

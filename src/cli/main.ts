@@ -3,6 +3,7 @@
  * The `sv2miner` entry point: picks the subcommand (default `run`), hands it argv, exits with
  * its code. Misuse gets one clear line on stderr and exit code 2.
  */
+import { VERSION } from '../daemon/version.js';
 import { SvMinerError } from '../errors.js';
 import { processIo } from './command.js';
 import { COMMANDS } from './registry.js';
@@ -30,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (first === '--version') {
-    processIo.out(process.env['npm_package_version'] ?? '0.1.0');
+    processIo.out(VERSION);
     return 0;
   }
   const name = first === undefined || first.startsWith('-') ? DEFAULT_COMMAND : first;

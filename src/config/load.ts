@@ -1,10 +1,12 @@
 /**
- * The only importer of node-config ('config'). Reads NODE_CONFIG_DIR (default ./config), merging
+ * The only importer of node-config ('config'). Reads NODE_CONFIG_DIR (default: the install's own
+ * config folder, whatever the working directory; see locations.ts), merging
  * default.json, <NODE_ENV>.json and local*.json the node-config way, or the files of an explicit
  * directory, then validates (schema.ts) and returns a deeply frozen Config. node-config is
  * imported lazily so commands that never read config do not pay for it.
  */
 import { ConfigError } from '../errors.js';
+import { configDirEnv, resolveStateDir } from './locations.js';
 import { type Config, type ConfigValidation, validateConfig } from './schema.js';
 
 export interface LoadOptions {
@@ -23,10 +25,14 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Readonly<Co
 export async function checkConfig(options: LoadOptions = {}): Promise<ConfigValidation> {
   const raw = await readRaw(options);
   const result = validateConfig(raw);
-  return result.ok ? { ok: true, config: deepFreeze(result.config) } : result;
+  if (!result.ok) return result;
+  const config = { ...result.config, stateDir: resolveStateDir(result.config.stateDir) };
+  return { ok: true, config: deepFreeze(config) };
 }
 
 async function readRaw(options: LoadOptions): Promise<unknown> {
+  // node-config reads NODE_CONFIG_DIR once, when first imported, and defaults to ./config.
+  process.env['NODE_CONFIG_DIR'] = configDirEnv();
   const { default: nodeConfig } = await import('config');
   const loaded: unknown =
     options.configDir === undefined

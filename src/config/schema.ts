@@ -145,8 +145,11 @@ export const configSchema = z
           host: text('a host name or address'),
           port: port(0),
           sharesPerMinute: z.number(expect('a positive number')).positive(expect('a positive number')),
+          // The demo in a checkout mines on the embedded pool when "pools" is []; an installed rig
+          // (the package's defaults say false) must not pretend to mine where nothing is earned.
+          useWhenNoPools: z.boolean(expect('true or false')).default(true),
         },
-        expect('an object {host, port, sharesPerMinute}'),
+        expect('an object {host, port, sharesPerMinute, useWhenNoPools?}'),
       ),
       stateDir: text('a directory path'),
       // Clock skew allowed around a pool certificate's validity window (a board without an RTC

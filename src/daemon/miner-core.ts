@@ -8,7 +8,7 @@
 import type { BoardDefinition } from '../../boards/types.js';
 import type { RigSnapshot } from '../api/snapshot.js';
 import type { Config, PoolConfig } from '../config/schema.js';
-import { ChipError } from '../errors.js';
+import { ChipError, ConfigError } from '../errors.js';
 import { type Logger, silentLog } from '../log.js';
 import type { LocalPool } from '../pool-server/local-pool.js';
 import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
@@ -92,6 +92,9 @@ export abstract class MinerCore {
     const expected = expectedHashrate(this.board, this.frequencyMhz());
     let pools: readonly PoolConfig[] = this.config.pools;
     if (pools.length === 0) {
+      // run refuses earlier with the file to edit; this keeps any other caller honest too.
+      if (!this.config.localPool.useWhenNoPools)
+        throw new ConfigError('pools', 'at least one pool', '[] (localPool.useWhenNoPools is false)');
       const embedded = await startEmbeddedPool(
         this.config,
         this.baseLog.child({ component: 'local-pool' }),

@@ -2,19 +2,22 @@
  * Run-time settings (RigControl.applySettings and the pool edits): a patch is merged into the
  * running Config, validated with the config schema (same `path: expected X, got Y` errors as the
  * file), and the changed keys are persisted to the rig's local override file, which node-config
- * merges last: <last NODE_CONFIG_DIR entry or --config-dir, default ./config>/local.json.
+ * merges last: <last NODE_CONFIG_DIR entry or --config-dir, default the install's config>/local.json.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import type { SettingsPatch } from '../api/snapshot.js';
+import { configDirEnv, INSTALL_CONFIG_DIR } from '../config/locations.js';
 import { type Config, type PoolConfig, validateConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 
 /** The local.json node-config reads last for this process. */
 export function localConfigPath(configDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (configDir !== undefined) return join(configDir, 'local.json');
-  const dirs = (env['NODE_CONFIG_DIR'] ?? '').split(delimiter).filter((d) => d !== '');
-  return join(dirs.at(-1) ?? join(process.cwd(), 'config'), 'local.json');
+  const dirs = configDirEnv(env)
+    .split(delimiter)
+    .filter((d) => d !== '');
+  return join(resolve(dirs.at(-1) ?? INSTALL_CONFIG_DIR), 'local.json');
 }
 
 /** The patch applied to `config`, validated; throws the first ConfigError. */
@@ -53,12 +56,27 @@ export async function persistSettings(
   keys: readonly SettingsKey[],
 ): Promise<void> {
   let current: Record<string, unknown> = {};
+  let text: string | undefined;
   try {
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    // node-config also reads JSON5 (comments), which JSON.parse refuses: rewriting such a file
+    // from nothing would drop the rig's other settings, so leave it alone and say why.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigError(
+        path,
+        'plain JSON (no comments) to save settings into',
+        'a file JSON.parse refuses',
+      );
+    }
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
       current = parsed as Record<string, unknown>;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
   }
   for (const key of keys) current[key] = config[key];
   await mkdir(dirname(path), { recursive: true });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localConfigPath } from '../../src/daemon/settings.js';
 import { formatHashrate, formatUptime } from '../../src/daemon/status-line.js';
@@ -21,6 +22,9 @@ describe('local config path', () => {
   it('is local.json in --config-dir, else in the last NODE_CONFIG_DIR entry, else ./config', () => {
     expect(localConfigPath('/etc/sv2miner', {})).toBe('/etc/sv2miner/local.json');
     expect(localConfigPath(undefined, { NODE_CONFIG_DIR: '/a:/b' })).toBe('/b/local.json');
-    expect(localConfigPath(undefined, {})).toBe(`${process.cwd()}/config/local.json`);
+    // Unset: the install's own config folder, whatever the working directory.
+    expect(localConfigPath(undefined, {})).toBe(
+      join(import.meta.dirname, '..', '..', 'config', 'local.json'),
+    );
   });
 });

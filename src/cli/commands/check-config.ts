@@ -5,12 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../../config/load.js';
+import { noPoolsError } from '../../config/no-pools.js';
+import { localConfigPath } from '../../daemon/settings.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner check-config [--config-dir DIR]
 
 Validates the configuration (default.json, <NODE_ENV>.json, local.json merged by node-config).
-  --config-dir DIR   read DIR instead of NODE_CONFIG_DIR (default ./config)
+  --config-dir DIR   read DIR instead of NODE_CONFIG_DIR (default: this install's config folder)
 Exit code 0 when valid, 1 when not (each problem on its own line), 2 on bad arguments.`;
 
 export const command: CliCommand = {
@@ -40,6 +42,11 @@ export const command: CliCommand = {
       return 1;
     }
     const { config } = result;
+    const noPools = noPoolsError(config, localConfigPath(dir));
+    if (noPools !== undefined) {
+      io.err(noPools.message);
+      return 1;
+    }
     const pools =
       config.pools.length === 0
         ? 'embedded local pool'

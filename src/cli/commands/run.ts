@@ -7,12 +7,14 @@
 import { parseArgs } from 'node:util';
 import { boardById } from '../../../boards/registry.js';
 import { loadConfig } from '../../config/load.js';
+import { noPoolsError } from '../../config/no-pools.js';
 import type { Config } from '../../config/schema.js';
 import { validateConfig } from '../../config/schema.js';
 import { type LifecycleResult, runLifecycle } from '../../daemon/lifecycle.js';
 import { LogTap } from '../../daemon/log-tap.js';
 import { Miner, type MinerOptions } from '../../daemon/miner.js';
 import { systemdNotifier } from '../../daemon/sd-notify.js';
+import { localConfigPath } from '../../daemon/settings.js';
 import { runSummary } from '../../daemon/status-line.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { childLog, configureRootLogger, type Logger, rootLog } from '../../log.js';
@@ -27,8 +29,8 @@ import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner run [options]
 
-Mines: brings up the board's chains, connects to the configured pools (or, with "pools": [],
-to an embedded local SV2 pool) and prints a status line every 5 s on stdout. Logs go to stderr:
+Mines: brings up the board's chains, connects to the configured pools (or, with "pools": [] in a
+checkout, to an embedded local SV2 pool; an installed rig with no pool refuses to start) and prints a status line every 5 s on stdout. Logs go to stderr:
 readable lines on a terminal, JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop
 cleanly (channel closed, chips held in reset).
 
@@ -101,6 +103,11 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
       return 2;
     }
     throw error;
+  }
+  const noPools = noPoolsError(config, localConfigPath(args.configDir));
+  if (noPools !== undefined) {
+    io.err(noPools.message);
+    return 2;
   }
   const tap = new LogTap(deps.logSink ?? stderrLogSink(args.logFormat));
   configureRootLogger({ level: config.logLevel, destination: tap });
