@@ -19,7 +19,13 @@ function usage(): string {
     'Commands:',
     ...rows,
     '',
+    'Options:',
+    '  -h, --help     show this text',
+    '  -V, --version  print the sv2miner version',
+    '',
     'Run `sv2miner <command> --help` for the options of one command.',
+    'Exit codes: 0 ok, 1 failed (did not mine, a port busy, a check failed), 2 bad command line or',
+    'configuration (one line says what and where).',
   ].join('\n');
 }
 
@@ -29,8 +35,9 @@ async function main(argv: readonly string[]): Promise<number> {
     processIo.out(usage());
     return 0;
   }
-  if (first === '--version') {
-    processIo.out(process.env['npm_package_version'] ?? '0.1.0');
+  if (first === '--version' || first === '-V') {
+    const { VERSION } = await import('../daemon/version.js');
+    processIo.out(VERSION);
     return 0;
   }
   const name = first === undefined || first.startsWith('-') ? DEFAULT_COMMAND : first;
