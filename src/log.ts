@@ -1,5 +1,6 @@
 /**
- * The one root logger (pino, JSON to stdout for journald) and child loggers per component.
+ * The one root logger (pino, JSON to stderr: stdout is for each command's own output such as
+ * `pool`'s url line or `probe`'s JSON) and child loggers per component.
  * Redaction covers every place a secret could sit, so a careless `log.info({ config })`
  * still prints no password or key. No pino transports: they start worker threads.
  */
@@ -29,7 +30,7 @@ let root: Logger = pino(
     base: { svc: 'sv2miner' },
     redact: { paths: REDACT, censor: '[redacted]' },
   },
-  pino.destination({ dest: 1, sync: true }),
+  pino.destination({ dest: 2, sync: true }),
 );
 
 /** Replace the root logger (the composition root does this once, from config). */
@@ -43,7 +44,7 @@ export function configureRootLogger(options: {
       base: { svc: 'sv2miner' },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? pino.destination({ dest: 2, sync: true }),
   );
   return root;
 }

@@ -69,3 +69,13 @@ export async function probeChain(
   });
   return { model, hostBaud, addresses: [...addresses], chips };
 }
+
+/**
+ * Why a probed chain is not fit to hash, or undefined: a chip whose PLL0 reads back without the
+ * LOCKED bit (bm13xx.md §5.1) has no stable hash clock at the frequency it was given.
+ */
+export function pllProblem(dump: ProbeDump): string | undefined {
+  const unlocked = dump.chips.filter((c) => c.pllLocked === false).map((c) => `0x${c.address.toString(16)}`);
+  if (unlocked.length === 0) return undefined;
+  return `PLL not locked on chip${unlocked.length > 1 ? 's' : ''} ${unlocked.join(', ')} (PLL0 bit 31 clear: no stable hash clock at the set frequency)`;
+}

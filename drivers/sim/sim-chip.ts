@@ -128,6 +128,18 @@ export class SimChip {
     return this.regs.get(addr) ?? 0;
   }
 
+  /**
+   * A register as a read returns it: PLL0 carries the read-only LOCKED bit 31 (bm13xx.md §5.1),
+   * set here once the host programmed a setting that decodes to a frequency, as silicon does
+   * after its lock time.
+   */
+  private readBack(addr: number): number {
+    const value = this.reg(addr);
+    if (addr === REGISTERS.PLL0.addr && this.regs.has(addr) && this.frequencyMhz > 0)
+      return (value | 0x80000000) >>> 0;
+    return value;
+  }
+
   /** Does a command with this target reach this chip's registers? */
   accepts(target: number | 'all'): boolean {
     return target === 'all' || target === this.address;
@@ -144,7 +156,7 @@ export class SimChip {
         if (!this.accepts(command.target)) return [];
         return [
           encodeRegisterReply(
-            { value: this.reg(command.reg), chipAddress: this.address, reg: command.reg },
+            { value: this.readBack(command.reg), chipAddress: this.address, reg: command.reg },
             this.replyLength,
           ),
         ];

@@ -20,7 +20,13 @@ function usage(): string {
     'Commands:',
     ...rows,
     '',
+    'Options:',
+    '  -h, --help     show this text',
+    '  -V, --version  print the sv2miner version',
+    '',
     'Run `sv2miner <command> --help` for the options of one command.',
+    'Exit codes: 0 ok, 1 failed (did not mine, a port busy, a check failed), 2 bad command line or',
+    'configuration (one line says what and where).',
   ].join('\n');
 }
 
@@ -30,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     processIo.out(usage());
     return 0;
   }
-  if (first === '--version') {
+  if (first === '--version' || first === '-V') {
     processIo.out(VERSION);
     return 0;
   }

@@ -21,9 +21,14 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Readonly<Co
   return result.config;
 }
 
-/** Every problem as a value, for `sv2miner check-config`. */
+/** Every problem as a value, for `sv2miner check-config`; a file that does not parse is one of them. */
 export async function checkConfig(options: LoadOptions = {}): Promise<ConfigValidation> {
-  const raw = await readRaw(options);
+  let raw: unknown;
+  try {
+    raw = await readRaw(options);
+  } catch (error) {
+    return { ok: false, errors: [unreadableFileError(error)] };
+  }
   const result = validateConfig(raw);
   if (!result.ok) return result;
   const config = { ...result.config, stateDir: resolveStateDir(result.config.stateDir) };
@@ -40,6 +45,25 @@ async function readRaw(options: LoadOptions): Promise<unknown> {
       : nodeConfig.util.loadFileConfigs(options.configDir);
   // node-config hands back its own objects (prototype helpers, immutability); validate a plain copy.
   return JSON.parse(JSON.stringify(loaded ?? {}));
+}
+
+/**
+ * node-config reports a bad file as one long message with the parser's error and a stack;
+ * a person needs the file, the line and column, and what is wrong there.
+ */
+export function unreadableFileError(error: unknown): ConfigError {
+  const text = error instanceof Error ? error.message : String(error);
+  const parse = /^Cannot parse config file: '([^']+)': (?:\w*Error: )?(?:JSON5: )?(.*)$/s.exec(text);
+  if (parse !== null) {
+    const [, file = '?', problem = ''] = parse;
+    const at = / at (\d+):(\d+)$/.exec(problem.split('\n')[0] ?? '');
+    const what = (problem.split('\n')[0] ?? '').replace(/ at \d+:\d+$/, '');
+    return new ConfigError(at === null ? file : `${file}:${at[1]}:${at[2]}`, 'valid JSON', what);
+  }
+  const unreadable = /^Config file (\S+) cannot be read\. Error code is: (\w+)/.exec(text);
+  if (unreadable !== null)
+    return new ConfigError(unreadable[1] ?? '?', 'a readable file', unreadable[2] ?? 'an error');
+  return new ConfigError('configuration', 'readable files', text.split('\n')[0] ?? text);
 }
 
 function deepFreeze<T>(value: T): T {

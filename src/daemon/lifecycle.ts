@@ -45,6 +45,8 @@ export interface LifecycleResult {
   readonly wasReady: boolean;
   /** The last snapshot, taken after the ordered stop. */
   readonly snapshot: RigSnapshot | undefined;
+  /** What made the start fail (reason 'start-failed'), in one line. */
+  readonly startError?: string;
 }
 
 export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult> {
@@ -64,13 +66,31 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
       log.error({ err: error }, `start failed: ${error instanceof Error ? error.message : String(error)}`);
       await notifier.notify({ STOPPING: 1, STATUS: 'start failed' });
       await daemon.stop().catch(() => {});
-      return { code: 1, reason: 'start-failed', wasReady, snapshot: safeSnapshot(daemon) };
+      return {
+        code: 1,
+        reason: 'start-failed',
+        wasReady,
+        snapshot: safeSnapshot(daemon),
+        startError: oneLine(error),
+      };
     }
-    // A busy API port must not stop the mining: say so and carry on without the APIs.
-    closeExtras = await o.afterStart?.().catch((err: unknown) => {
-      log.error({ err }, `APIs not started: ${err instanceof Error ? err.message : String(err)}`);
-      return undefined;
-    });
+    // An installed rig without its API is invisible to the farm's monitoring: a busy API port
+    // fails the start (exit 1, so systemd shows it and retries) instead of mining unseen.
+    try {
+      closeExtras = await o.afterStart?.();
+    } catch (error) {
+      const message = oneLine(error);
+      log.error(`start failed: ${message}`);
+      await notifier.notify({ STOPPING: 1, STATUS: `start failed: ${message}` });
+      await daemon.stop().catch(() => {});
+      return {
+        code: 1,
+        reason: 'start-failed',
+        wasReady,
+        snapshot: safeSnapshot(daemon),
+        startError: message,
+      };
+    }
     if (o.durationMs !== undefined) timers.push(setTimeout(() => stopRequested('duration'), o.durationMs));
     if (o.status !== undefined) {
       const print = o.status;
@@ -151,4 +171,9 @@ function safeSnapshot(daemon: Daemon): RigSnapshot | undefined {
   } catch {
     return undefined;
   }
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
 }

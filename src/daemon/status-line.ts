@@ -50,11 +50,13 @@ export interface RunSummary {
   readonly nonces: number;
   readonly pool: string | null;
   readonly board: string;
+  /** Why the run did not mine (null when it did): pool errors, failed chains, no shares. */
+  readonly reason: string | null;
   /** Submitted, never answered (appended: the keys before it keep their order). */
   readonly shares_lost_in_flight: number;
 }
 
-export function runSummary(s: RigSnapshot): RunSummary {
+export function runSummary(s: RigSnapshot, reason: string | null = null): RunSummary {
   // Taken after the ordered stop: a stopped daemon's snapshot names the pool it mined on last as
   // active (pool-set.ts), so null means no pool ever gave the rig a job.
   const pool = s.activePoolIndex === null ? undefined : s.pools[s.activePoolIndex];
@@ -69,6 +71,7 @@ export function runSummary(s: RigSnapshot): RunSummary {
     nonces: s.nonces,
     pool: pool === undefined ? null : `${pool.host}:${pool.port}`,
     board: s.board.id,
+    reason,
     shares_lost_in_flight: s.shares.lostInFlight,
   };
 }

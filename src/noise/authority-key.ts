@@ -1,6 +1,8 @@
 /**
  * Authority key strings (sv2.md §3.6): public key = Base58Check(01 00 ‖ x-only key), the 01 00
  * being a U16 LE version 1; secret key = Base58Check(secret32) with no prefix, as in SRI configs.
+ * Public keys are also accepted in the older unprefixed form, Base58Check(x-only key), which
+ * Braiins Pool still publishes (`u95GERe…`, the same key as the spec's `9bDui…`-style form).
  * Base58Check = Bitcoin alphabet over payload ‖ first 4 bytes of SHA256(SHA256(payload)).
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
@@ -80,17 +82,31 @@ export function encodeAuthorityPublicKey(xonly: Uint8Array): string {
   return base58CheckEncode(concatBytes(VERSION_PREFIX, xonly));
 }
 
-/** SRI key-utils rules: exactly 34 bytes, version 1, and a valid x-only curve point. */
+/** What a public key string must decode to, for error messages. */
+export const AUTHORITY_KEY_FORM =
+  'Base58Check of 01 00 + 32-byte x-only key (51 characters) or of the bare 32-byte key (49)';
+
+/**
+ * SRI key-utils rules (34 bytes, version 1, a valid x-only point), plus the older unprefixed
+ * 32-byte form: both name one x-only key, and the certificate check is what authenticates it.
+ */
 export function parseAuthorityPublicKey(text: string): AuthorityKeyParse {
   const decoded = base58CheckDecode(text.trim());
   if (!decoded.ok) return decoded;
   const p = decoded.payload;
-  if (p.length === 32)
-    return { ok: false, reason: 'legacy unprefixed key (no 01 00 version); SRI rejects these too' };
-  if (p.length !== 34) return { ok: false, reason: `payload is ${p.length} bytes, expected 34` };
-  const version = (p[0] ?? 0) | ((p[1] ?? 0) << 8);
-  if (version !== 1) return { ok: false, reason: `key version ${version}, expected 1` };
-  const xonly = p.slice(2);
+  let xonly: Uint8Array;
+  if (p.length === 32) {
+    xonly = p;
+  } else if (p.length === 34) {
+    const version = (p[0] ?? 0) | ((p[1] ?? 0) << 8);
+    if (version !== 1) return { ok: false, reason: `key version ${version}, expected 1 (01 00)` };
+    xonly = p.slice(2);
+  } else {
+    return {
+      ok: false,
+      reason: `payload is ${p.length} bytes, expected 34 (01 00 + x-only key) or 32 (bare x-only key)`,
+    };
+  }
   try {
     schnorr.utils.lift_x(bytesToNumberBE(xonly));
   } catch {
@@ -102,7 +118,7 @@ export function parseAuthorityPublicKey(text: string): AuthorityKeyParse {
 /** parseAuthorityPublicKey for config loading: throws ConfigError naming `path`. */
 export function decodeAuthorityPublicKey(text: string, path = 'authority_public_key'): Uint8Array {
   const r = parseAuthorityPublicKey(text);
-  if (!r.ok) throw new ConfigError(path, 'Base58Check(01 00 ‖ x-only key), 51 characters', r.reason);
+  if (!r.ok) throw new ConfigError(path, AUTHORITY_KEY_FORM, r.reason);
   return r.xonly;
 }
 

@@ -4,7 +4,7 @@
  * flagged, so the caller can refuse it unless insecure mode was chosen explicitly.
  */
 import { ConfigError } from '../errors.js';
-import { parseAuthorityPublicKey } from './authority-key.js';
+import { AUTHORITY_KEY_FORM, parseAuthorityPublicKey } from './authority-key.js';
 
 export const POOL_URL_SCHEMES = ['stratum2+tcp:', 'stratum+sv2:'] as const;
 
@@ -39,6 +39,6 @@ export function parsePoolUrl(text: string, path = 'pool.url'): PoolUrl {
   if (keyText === '') return { host, port, authorityKey: undefined, missingAuthorityKey: true };
   if (keyText.includes('/')) throw new ConfigError(path, 'a single path segment (the key)', 'nested path');
   const key = parseAuthorityPublicKey(keyText);
-  if (!key.ok) throw new ConfigError(`${path} authority key`, 'Base58Check(01 00 ‖ x-only key)', key.reason);
+  if (!key.ok) throw new ConfigError(`${path} authority key`, AUTHORITY_KEY_FORM, key.reason);
   return { host, port, authorityKey: key.xonly, missingAuthorityKey: false };
 }

@@ -253,8 +253,6 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       await conn.serve();
     })().catch((err: unknown) => log.error({ err }, 'connection task failed'));
   });
-  server.on('error', (err) => log.error({ err }, 'local pool listener error'));
-
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -263,6 +261,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       resolve();
     });
   });
+  // Only now: a failed listen is the caller's one error, not also a logged stack.
+  server.on('error', (err) => log.error({ err }, 'local pool listener error'));
   const address = server.address();
   const port = address !== null && typeof address === 'object' ? address.port : (options.port ?? 0);
   const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;

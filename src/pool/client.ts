@@ -241,7 +241,10 @@ export class PoolClient {
         slot.override = undefined;
         slot.state = 'backoff';
         const delay = this.policy.failed(slot.index, now);
-        this.log.warn({ pool: slot.key, retryInMs: delay }, `pool failed (${slot.lastError}); failing over`);
+        const next = this.policy.hasAlternative(slot.index)
+          ? 'failing over'
+          : `retrying in ${formatDelay(delay)} (no other pool configured)`;
+        this.log.warn({ pool: slot.key, retryInMs: delay }, `pool failed (${slot.lastError}); ${next}`);
         return;
       }
     }
@@ -342,4 +345,10 @@ export class PoolClient {
       };
     });
   }
+}
+
+/** 1_234 -> "1.2 s", 90_000 -> "90 s": the backoff as a person reads it. */
+function formatDelay(ms: number): string {
+  const seconds = ms / 1000;
+  return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
 }

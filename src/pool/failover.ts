@@ -81,6 +81,11 @@ export class FailoverPolicy {
     return this.slot(index).dead;
   }
 
+  /** Whether any pool other than `index` may still be tried (else a failure means retrying it). */
+  hasAlternative(index: number): boolean {
+    return this.slots.some((s, i) => i !== index && s.dead === undefined);
+  }
+
   /** Milliseconds until `index` may be tried again (0 = now). */
   retryInMs(index: number, now: number): number {
     return Math.max(0, this.slot(index).retryAt - now);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ describe('sv2miner check-config', () => {
     expect(io.outLines[0]).toMatch(/^ok: board sim-bm1370-1, embedded local pool, API 127\.0\.0\.1:\d+$/);
   });
 
-  it('prints every error line and exits 1', async () => {
+  it('prints every error line and exits 2, as run does', async () => {
     await writeFile(
       join(dir, 'default.json'),
       JSON.stringify({
@@ -43,12 +43,40 @@ describe('sv2miner check-config', () => {
       }),
     );
     const io = capture();
-    expect(await checkConfig.run(['--config-dir', dir], io)).toBe(1);
+    expect(await checkConfig.run(['--config-dir', dir], io)).toBe(2);
     expect(io.errLines.sort()).toEqual([
       'pools[0].url: expected stratum2+tcp://host:port/<authority key>, got "stratum+tcp://pool.example.com:3333"',
       'stateDir: expected a directory path, got nothing',
       'stateDri: expected a known key (did you mean "stateDir"?), got "stateDri"',
     ]);
+  });
+
+  it('says each pool was not tried and how to test it', async () => {
+    const poolDir = await mkdtemp(join(tmpdir(), 'sv2miner-check-pools-'));
+    const url = 'stratum2+tcp://127.0.0.1:1/9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
+    await writeFile(
+      join(poolDir, 'default.json'),
+      await readFile(join(import.meta.dirname, '..', '..', 'config', 'default.json'), 'utf8'),
+    );
+    await writeFile(join(poolDir, 'local.json'), JSON.stringify({ pools: [{ url, user: 'rig1' }] }));
+    const io = capture();
+    expect(await checkConfig.run(['--config-dir', poolDir], io)).toBe(0);
+    expect(io.outLines).toEqual([
+      expect.stringMatching(/^ok: board sim-bm1370-1, 1 pool, API /),
+      `pools[0] ${url}: not tried (config valid; connectivity not tested: sv2miner pool-check '${url}' --user 'rig1')`,
+    ]);
+    await rm(poolDir, { recursive: true, force: true });
+  });
+
+  it('names the file, line and column of a JSON syntax error in one line', async () => {
+    const badDir = await mkdtemp(join(tmpdir(), 'sv2miner-check-json-'));
+    await writeFile(join(badDir, 'local.json'), '{\n  "board": "sim-bm1370-1",\n  "pools": [,]\n}\n');
+    const io = capture();
+    expect(await checkConfig.run(['--config-dir', badDir], io)).toBe(2);
+    expect(io.errLines).toEqual([
+      `${join(badDir, 'local.json')}:3:13: expected valid JSON, got invalid character ','`,
+    ]);
+    await rm(badDir, { recursive: true, force: true });
   });
 });
 

@@ -38,7 +38,10 @@ describe('sv2miner probe', () => {
       expect(chip.chipId).toBe(0x1370);
       expect(chip.ticketDifficulty).toBe(256);
       expect(chip.frequencyMhz).toBeCloseTo(525, 0);
+      // The simulated chips lock their PLL as silicon does; ok:true next to an unlocked PLL would lie.
+      expect(chip.pllLocked).toBe(true);
     }
+    expect(chain.ok).toBe(true);
   });
 
   it('reports a config error in one line with exit 2', async () => {

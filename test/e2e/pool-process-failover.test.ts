@@ -47,6 +47,17 @@ function freePort(): Promise<number> {
   });
 }
 
+function eachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  let buffer = '';
+  stream?.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      onLine(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+}
+
 async function startPoolProcess(port: number, keyFile: string): Promise<PoolProcess> {
   const child = spawn(
     process.execPath,
@@ -62,22 +73,18 @@ async function startPoolProcess(port: number, keyFile: string): Promise<PoolProc
       '--job-interval',
       '0',
     ],
-    { env: { ...process.env, SV2MINER_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    { env: { ...process.env, SV2MINER_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const accepted: string[] = [];
   let url: string | undefined;
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.startsWith('url: ')) url = line.slice(5).trim();
-      else if (line.startsWith('{')) {
-        const entry = JSON.parse(line) as { msg?: string; job?: number; seq?: number };
-        if (entry.msg === 'share accepted') accepted.push(`${entry.job}:${entry.seq}`);
-      }
-    }
+  // The url line is stdout; the pino JSON log is stderr.
+  eachLine(child.stdout, (line) => {
+    if (line.startsWith('url: ')) url = line.slice(5).trim();
+  });
+  eachLine(child.stderr, (line) => {
+    if (!line.startsWith('{')) return;
+    const entry = JSON.parse(line) as { msg?: string; job?: number; seq?: number };
+    if (entry.msg === 'share accepted') accepted.push(`${entry.job}:${entry.seq}`);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await until(() => url, 20_000, `pool on port ${port} to print its url`);

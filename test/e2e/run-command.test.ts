@@ -38,6 +38,7 @@ const SUMMARY_KEYS = [
   'nonces',
   'pool',
   'board',
+  'reason',
   'shares_lost_in_flight',
 ];
 
@@ -90,6 +91,7 @@ describe('sv2miner run --for', () => {
     const summary = JSON.parse(last) as Record<string, unknown>;
     expect(Object.keys(summary)).toEqual(SUMMARY_KEYS);
     expect(summary['board']).toBe('sim-bm1370-1');
+    expect(summary['reason']).toBeNull();
     // Taken after the ordered stop: still the pool mined on (the embedded one), not null.
     expect(poolPort).toBeDefined();
     expect(summary['pool']).toBe(`127.0.0.1:${poolPort}`);

@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/errors.js';
 import {
   authorityPublicFromSecret,
   base58CheckDecode,
+  base58CheckEncode,
   base58Decode,
   base58Encode,
   decodeAuthorityPublicKey,
@@ -64,10 +65,43 @@ describe('authority public key strings', () => {
     );
   });
 
-  it('rejects the legacy unprefixed key, a bad checksum, version 12, a short key and junk', () => {
-    const legacy = parseAuthorityPublicKey(byName('LEGACY').base58check);
-    expect(legacy.ok).toBe(false);
-    expect(!legacy.ok && legacy.reason).toMatch(/legacy/);
+  it('accepts the older unprefixed form Braiins Pool publishes as the same x-only key', () => {
+    const braiins = 'u95GEReVMjK6k5YqiSFNqqTnKU4ypU2Wm8awa6tmbmDmk1bWt';
+    expect(byName('LEGACY').base58check).toBe(braiins);
+    const bare = parseAuthorityPublicKey(braiins);
+    expect(bare.ok && bytesToHex(bare.xonly)).toBe(byName('spec 4.7.1').raw_xonly);
+    expect(bytesToHex(decodeAuthorityPublicKey(braiins))).toBe(byName('spec 4.7.1').raw_xonly);
+    const url = parsePoolUrl(`stratum2+tcp://v2.stratum.braiins.com:3336/${braiins}`);
+    expect(url.authorityKey && bytesToHex(url.authorityKey)).toBe(byName('spec 4.7.1').raw_xonly);
+  });
+
+  it('rejects other payload lengths, versions and points with their reason', () => {
+    const xonly = hexToBytes(byName('spec 4.7.1').raw_xonly ?? '');
+    const cases: [Uint8Array, RegExp][] = [
+      [xonly.subarray(1), /payload is 31 bytes, expected 34 \(01 00 \+ x-only key\) or 32/],
+      [Uint8Array.of(0x01, ...xonly), /payload is 33 bytes/],
+      [Uint8Array.of(0x02, 0x00, ...xonly), /key version 2, expected 1/],
+      [Uint8Array.of(0x01, 0x00, ...xonly, 0x00), /payload is 35 bytes/],
+      // x = 5 has no y on secp256k1 (5^3 + 7 = 132 is not a square mod p).
+      [hexToBytes(`${'00'.repeat(31)}05`), /not a secp256k1 x-only point/],
+    ];
+    for (const [payload, why] of cases) {
+      const text = base58CheckEncode(payload);
+      const r = parseAuthorityPublicKey(text);
+      expect(r.ok, text).toBe(false);
+      expect(!r.ok && r.reason, text).toMatch(why);
+      expect(() => decodeAuthorityPublicKey(text)).toThrow(
+        /expected Base58Check of 01 00 \+ 32-byte x-only key/,
+      );
+    }
+    // One character changed in the unprefixed form: the checksum catches it.
+    expect(parseAuthorityPublicKey('u95GEReVMjK6k5YqiSFNqqTnKU4ypU2Wm8awa6tmbmDmk1bWu')).toEqual({
+      ok: false,
+      reason: 'bad Base58Check checksum',
+    });
+  });
+
+  it('rejects a bad checksum, a wrong length and junk', () => {
     const cases: [string, RegExp][] = [
       ['9bDuixKmZqAJnrmP746n8zU1wyAQRrus7th9dxnkPg6RzQvCnam', /checksum/],
       ['2myPhc5vkPzuC5FXNK5tee79WmP7uoLh55SxezoF8iqwF3E3rnPY', /35 bytes|version/],

@@ -3,6 +3,8 @@
  * jobs, targets, group-addressed messages, batched acks, CloseChannel), Reconnect, the silence
  * deadline, malformed frames, handshake timeouts, pool errors, and refusal of key-less pools.
  */
+import { createServer } from 'node:net';
+import { type Logger, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DIFF1_TARGET, leBytesToBigInt, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { PoolClient, type PoolClientOptions } from '../../src/pool/client.js';
@@ -224,7 +226,41 @@ describe('PoolClient lifecycle', () => {
   });
 });
 
+/** A loopback port with nothing listening: connections to it are refused. */
+async function refusedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `stratum2+tcp://127.0.0.1:${port}/9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72`;
+}
+
+function warnings(): { lines: string[]; log: Logger } {
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line).msg) });
+  return { lines, log };
+}
+
 describe('PoolClient failover', () => {
+  it('with one pool that refuses connections, says it retries with the backoff, never "failing over"', async () => {
+    const { lines, log } = warnings();
+    client([await refusedUrl()], { log });
+    await waitFor(() => lines.length >= 2);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^pool failed \(connecting: .*ECONNREFUSED.*\); retrying in \d+\.\d s \(no other pool configured\)$/,
+      );
+  });
+
+  it('with another pool to go to, says it fails over', async () => {
+    const { lines, log } = warnings();
+    const b = await pool();
+    client([await refusedUrl(), b.url], { log });
+    await bringUp(await b.next());
+    expect(lines[0]).toMatch(/^pool failed \(connecting: .*ECONNREFUSED.*\); failing over$/);
+  });
+
   it('follows Reconnect to the new port with the same key and credentials', async () => {
     const a = await pool();
     const b = await pool();

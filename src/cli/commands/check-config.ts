@@ -1,7 +1,8 @@
 /**
  * `sv2miner check-config [--config-dir DIR]`: validates the configuration node-config would load
  * (NODE_CONFIG_DIR, or DIR) and prints `ok` with a summary, or every problem as
- * `path: expected X, got Y`, one per line, exiting 1.
+ * `path: expected X, got Y`, one per line, exiting 2 like `run` does for the same config.
+ * It never connects: each configured pool gets a line saying it was not tried.
  */
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../../config/load.js';
@@ -12,8 +13,10 @@ import type { CliCommand, CliIo } from '../command.js';
 const HELP = `Usage: sv2miner check-config [--config-dir DIR]
 
 Validates the configuration (default.json, <NODE_ENV>.json, local.json merged by node-config).
+Pools are not contacted: test one with \`sv2miner pool-check <url>\`.
   --config-dir DIR   read DIR instead of NODE_CONFIG_DIR (default: this install's config folder)
-Exit code 0 when valid, 1 when not (each problem on its own line), 2 on bad arguments.`;
+Exit code 0 when valid, 2 when not (each problem on its own line, as \`run\` prints them) or on
+bad arguments.`;
 
 export const command: CliCommand = {
   name: 'check-config',
@@ -39,7 +42,7 @@ export const command: CliCommand = {
     const result = await checkConfig(dir === undefined ? {} : { configDir: dir });
     if (!result.ok) {
       for (const error of result.errors) io.err(error.message);
-      return 1;
+      return 2;
     }
     const { config } = result;
     const noPools = noPoolsError(config, localConfigPath(dir));
@@ -52,6 +55,11 @@ export const command: CliCommand = {
         ? 'embedded local pool'
         : `${config.pools.length} pool${config.pools.length > 1 ? 's' : ''}`;
     io.out(`ok: board ${config.board}, ${pools}, API ${config.api.host}:${config.api.port}`);
+    config.pools.forEach((pool, index) => {
+      io.out(
+        `pools[${index}] ${pool.url}: not tried (config valid; connectivity not tested: sv2miner pool-check '${pool.url}' --user '${pool.user}')`,
+      );
+    });
     return 0;
   },
 };

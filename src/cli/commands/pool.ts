@@ -65,7 +65,7 @@ export async function runPool(
   try {
     pool = await startLocalPool({ ...options, logger: log });
   } catch (error) {
-    io.err(`sv2miner pool: cannot listen: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`sv2miner pool: ${listenFailure(error, options)}`);
     return 1;
   }
   io.out(`url: ${pool.url}`);
@@ -88,6 +88,18 @@ export async function runPool(
   await pool.close();
   log.info({ stats: pool.stats() }, 'pool stopped');
   return 0;
+}
+
+/** One line a person can act on, instead of the socket error's own wording. */
+function listenFailure(error: unknown, options: LocalPoolOptions): string {
+  const e = error as NodeJS.ErrnoException;
+  const where = `${options.host ?? LOCAL_POOL_DEFAULTS.host}:${options.port ?? DEFAULT_POOL_PORT}`;
+  if (e.code === 'EADDRINUSE')
+    return `cannot listen on ${where}: the port is already in use (another pool running? pick --port N, or --port 0 for any free port)`;
+  if (e.code === 'EACCES')
+    return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address`;
+  return `cannot listen on ${where}: ${e.message ?? String(error)}`;
 }
 
 type Parsed = ReturnType<

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { boardById } from '../../../boards/registry.js';
 import type { BoardDefinition } from '../../../boards/types.js';
+import { pllProblem } from '../../../drivers/bm13xx/probe.js';
 import { loadConfig } from '../../config/load.js';
 import { openChainIo } from '../../daemon/board-io.js';
 import { createChain, SIM_TIMING } from '../../daemon/rig.js';
@@ -20,6 +21,8 @@ Resets the board's chips, enumerates and addresses them, brings them up to the c
 frequency and reads their registers back. Prints one JSON object:
   {"board", "simulated", "ok", "chains": [{"chain", "path", "ok", "chipModel", "chipCount",
    "addresses", "baud", "frequencyMhz", "registers": {...}} | {"chain", "path", "ok": false, "error"}]}
+A chain is ok only when every chip answered and every PLL reads back locked; otherwise "ok" is
+false and "error" says why (also printed on stderr), and the exit code is 1.
 
 Options:
   --board <id>        the board to probe (see sv2miner boards); default: the configured board
@@ -88,7 +91,10 @@ async function runProbe(argv: readonly string[], io: CliIo): Promise<number> {
 
 type ChainReport =
   | ({ readonly chain: number; readonly path: string; readonly ok: true } & Record<string, unknown>)
-  | { readonly chain: number; readonly path: string; readonly ok: false; readonly error: string };
+  | ({ readonly chain: number; readonly path: string; readonly ok: false; readonly error: string } & Record<
+      string,
+      unknown
+    >);
 
 async function probeChain(
   board: BoardDefinition,
@@ -110,10 +116,11 @@ async function probeChain(
     try {
       const info = await chain.init();
       const dump = await chain.probe();
+      const problem = pllProblem(dump);
       return {
         chain: index,
         path,
-        ok: true,
+        ...(problem === undefined ? { ok: true as const } : { ok: false as const, error: problem }),
         chipModel: info.chipModel,
         chipCount: info.chipCount,
         addresses: info.addresses,

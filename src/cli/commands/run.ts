@@ -13,6 +13,7 @@ import { validateConfig } from '../../config/schema.js';
 import { type LifecycleResult, runLifecycle } from '../../daemon/lifecycle.js';
 import { LogTap } from '../../daemon/log-tap.js';
 import { Miner, type MinerOptions } from '../../daemon/miner.js';
+import { whyNotMined } from '../../daemon/run-verdict.js';
 import { systemdNotifier } from '../../daemon/sd-notify.js';
 import { localConfigPath } from '../../daemon/settings.js';
 import { runSummary } from '../../daemon/status-line.js';
@@ -39,9 +40,10 @@ Options:
   --board <id>          override the configured board (see sv2miner boards)
   --for <seconds>       mine this long, stop, and print a JSON summary as the last stdout line:
                         {"uptime_s","hashrate_ghs","shares_accepted","shares_rejected",
-                         "shares_stale","hardware_errors","nonces","pool","board"}
+                         "shares_stale","hardware_errors","nonces","pool","board","reason"}
                         exit 0 only if work reached the chips and, when the pool target made
-                        shares likely in that time, some were accepted
+                        shares likely in that time, some were accepted; otherwise exit 1 and
+                        "reason" says why (null when it mined)
   --api-port <n>        REST API port (overrides api.port)
   --cgminer-port <n>    cgminer API port (overrides api.cgminerPort)
   --no-api              do not start the monitoring APIs
@@ -138,23 +140,13 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
   } finally {
     notifier.close();
   }
+  if (result.startError !== undefined) io.err(`sv2miner run: cannot start: ${result.startError}`);
   if (args.forSeconds === undefined) return result.code;
   const snapshot = result.snapshot ?? miner.snapshot();
-  io.out(JSON.stringify(runSummary(snapshot)));
+  const reason = whyNotMined({ wasReady: result.wasReady, startError: result.startError, snapshot });
+  io.out(JSON.stringify(runSummary(snapshot, reason ?? null)));
   if (result.code !== 0) return result.code;
-  return minedEnough(result, snapshot) ? 0 : 1;
-}
-
-/**
- * "It mined": work reached the chips, and when the pool's share target made at least five shares
- * the expected count at the measured hashrate over the run, at least one was accepted.
- */
-function minedEnough(result: LifecycleResult, s: ReturnType<Miner['snapshot']>): boolean {
-  if (!result.wasReady || s.nonces === 0) return false;
-  const pool = s.activePoolIndex === null ? undefined : s.pools[s.activePoolIndex];
-  const difficulty = pool?.difficulty ?? 0;
-  const expectedShares = difficulty > 0 ? (s.hashrate.h1m * s.uptimeS) / (difficulty * 2 ** 32) : 0;
-  return s.shares.accepted > 0 || expectedShares < 5;
+  return reason === undefined ? 0 : 1;
 }
 
 function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
@@ -254,10 +246,24 @@ async function startApis(
     cgminerAllow: config.api.cgminerAllow,
     token,
     log: childLog('api'),
+  }).catch((error: unknown) => {
+    throw new Error(listenFailure(error), { cause: error });
   });
   log.info(
     { http: api.httpPort, cgminer: api.cgminerPort, host: config.api.host },
     'monitoring APIs listening',
   );
   return () => api.close();
+}
+
+/** A listen error as the operator acts on it: which address and port, and what to change. */
+function listenFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  const where = `${e.address ?? '?'}:${e.port ?? '?'}`;
+  if (e.code === 'EADDRINUSE')
+    return `API port ${where} is already in use (another sv2miner or web server?); free it, change api.port / api.cgminerPort (--api-port, --cgminer-port), or run with --no-api`;
+  if (e.code === 'EACCES')
+    return `API port ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE, as the systemd unit grants)`;
+  if (e.code === 'EADDRNOTAVAIL') return `API address ${where} is not an address of this host (api.host)`;
+  return `APIs not started: ${e.message ?? String(error)}`;
 }

@@ -3,6 +3,7 @@ import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
 import type { ChipModel } from '../../../drivers/bm13xx/chips.js';
 import { CHIPS } from '../../../drivers/bm13xx/chips.js';
 import { parseCommand } from '../../../drivers/bm13xx/commands.js';
+import { pllProblem } from '../../../drivers/bm13xx/probe.js';
 import { encodeNonceReply } from '../../../drivers/bm13xx/replies.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 import type { ChipWork, NonceResult } from '../../../drivers/types.js';
@@ -229,5 +230,16 @@ describe('probe()', () => {
         },
       ],
     });
+  });
+
+  it('names the chips whose PLL reads back unlocked, and only those', async () => {
+    const unlocked = await ready('BM1370', 0x1370, 525, { 8: 0x40a80230 }); // bit 31 clear
+    const dump = await unlocked.c.probe();
+    expect(dump.chips[0]?.pllLocked).toBe(false);
+    expect(pllProblem(dump)).toBe(
+      'PLL not locked on chip 0x0 (PLL0 bit 31 clear: no stable hash clock at the set frequency)',
+    );
+    const locked = await ready('BM1370', 0x1370, 525, { 8: 0xc0a80230 });
+    expect(pllProblem(await locked.c.probe())).toBeUndefined();
   });
 });
