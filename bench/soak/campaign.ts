@@ -151,8 +151,14 @@ let phase: 'warmup' | 'faults' | 'settle' = 'warmup';
 let healthySamples = 0;
 let workingSamples = 0;
 let ledgerWaiter: ((l: RigLedger) => void) | undefined;
+let gcWaiter: (() => void) | undefined;
 child.on('message', (raw) => {
   const m = raw as RigMessage;
+  if (m.type === 'gc-done') {
+    gcWaiter?.();
+    gcWaiter = undefined;
+    return;
+  }
   if (m.type === 'ledger') {
     ledgerWaiter?.(m.ledger);
     ledgerWaiter = undefined;
@@ -172,11 +178,9 @@ child.on('message', (raw) => {
     workingSamples++;
 });
 
-const rss: { at: number; mb: number }[] = [];
 let uptimeWentBack = false;
 let lastUptime = -1;
 const monitor = setInterval(() => {
-  rss.push({ at: performance.now(), mb: rssMb(childPid) });
   void getJson(apiPort, '/api/system/info').then((info) => {
     const up = typeof info?.['uptimeSeconds'] === 'number' ? info['uptimeSeconds'] : undefined;
     if (up === undefined) return;
@@ -201,9 +205,10 @@ const streams = faults.has('api-stream')
   ? [new EndlessStream(apiPort, 'http'), new EndlessStream(cgminerPort, 'cgminer')]
   : [];
 await sleep(warmupMs);
-const baseline = rssWindow(rss, 5);
+const baseline = await settledRss();
 // The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
 await getText(apiPort, '/metrics');
+const probe = startLagProbe();
 phase = 'faults';
 const schedule = new FaultSchedule({
   slots,
@@ -221,9 +226,10 @@ await sleep(Math.max(0, totalMs - warmupMs - settleMs));
 phase = 'settle';
 await schedule.stop();
 hammer.stop();
-const rssEnd = rssWindow(rss, 5);
+const rssEnd = await settledRss();
 const metrics = await getText(apiPort, '/metrics');
 const lagP99Ms = lagFromMetrics(metrics);
+const hostLagP99Ms = await probe.stop();
 child.send({ type: 'quiet' });
 await sleep(2_000);
 let ledger = await readLedger();
@@ -271,6 +277,7 @@ const observations: Observations = {
   rssBaselineMb: baseline,
   rssEndMb: rssEnd,
   lagP99Ms,
+  hostLagP99Ms,
   healthySamples,
   workingSamples,
   stopSeconds: exitInfo === undefined ? undefined : (exitInfo.at - stopAt) / 1000,
@@ -284,7 +291,8 @@ say(
   `soak campaign ${new Date().toISOString()}, seed ${seed}, ${minutes} min, faults ${[...faults].join(',')}`,
 );
 say(formatTable(rows));
-const failed = rows.filter((r) => !r.pass);
+const failed = rows.filter((r) => r.result === 'FAIL');
+for (const r of rows.filter((x) => x.result === 'SKIP')) say(`soak: SKIPPED ${r.name}: ${r.measured}`);
 say(
   failed.length === 0
     ? 'soak: all checks passed'
@@ -343,10 +351,21 @@ function rssMb(pid: number): number {
   }
 }
 
-/** Mean of the last `n` readings: one GC more or less must not decide the check. */
-function rssWindow(samples: readonly { mb: number }[], n: number): number {
-  const last = samples.slice(-n).filter((s) => Number.isFinite(s.mb));
-  return last.length === 0 ? Number.NaN : last.reduce((a, s) => a + s.mb, 0) / last.length;
+/**
+ * The rig's RSS right after a full collection it was asked to run: garbage that one more GC would
+ * free must not read as growth (the rig runs with --expose-gc for this alone).
+ */
+async function settledRss(): Promise<number> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5_000);
+    gcWaiter = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    child.send({ type: 'gc' });
+  });
+  await sleep(500);
+  return rssMb(childPid);
 }
 
 async function getText(port: number, path: string): Promise<string> {
@@ -369,6 +388,26 @@ async function getJson(port: number, path: string): Promise<Record<string, unkno
 function lagFromMetrics(text: string): number | undefined {
   const m = /^sv2miner_event_loop_lag_seconds\{quantile="0\.99"\} (\S+)$/m.exec(text);
   return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
+}
+
+/** A bare Node process measuring its own lag over the same window (lag-probe.ts). */
+function startLagProbe(): { stop(): Promise<number | undefined> } {
+  const p = fork(fileURLToPath(new URL('./lag-probe.js', import.meta.url)), [], {
+    stdio: ['ignore', 'pipe', 'ignore', 'ipc'],
+  });
+  let out = '';
+  p.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  return {
+    async stop() {
+      p.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000)]);
+      const p99 = Number(out.trim().split(' ')[0]);
+      return Number.isFinite(p99) && out.trim() !== '' ? p99 : undefined;
+    },
+  };
 }
 
 function tail(file: string): string {

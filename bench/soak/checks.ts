@@ -12,7 +12,8 @@ export interface Row {
   readonly name: string;
   readonly measured: string;
   readonly bound: string;
-  readonly pass: boolean;
+  /** SKIP: the instrument itself was too noisy to judge the bound (said in the row). */
+  readonly result: 'pass' | 'FAIL' | 'SKIP';
 }
 
 export interface Observations {
@@ -26,6 +27,8 @@ export interface Observations {
   readonly rssBaselineMb: number;
   readonly rssEndMb: number;
   readonly lagP99Ms: number | undefined;
+  /** The same figure from an idle Node process on the same host over the same window. */
+  readonly hostLagP99Ms: number | undefined;
   /** Fault-phase samples with a healthy pool, and those of them with work from one on the chips. */
   readonly healthySamples: number;
   readonly workingSamples: number;
@@ -44,7 +47,7 @@ export function evaluate(o: Observations): Row[] {
   const l = o.ledger;
   const rows: Row[] = [];
   const row = (name: string, measured: string, bound: string, pass: boolean): void => {
-    rows.push({ name, measured, bound, pass });
+    rows.push({ name, measured, bound, result: pass ? 'pass' : 'FAIL' });
   };
   const received = l.chainStale + l.chainNonces;
   const spoiled = l.simNoncesEmitted - received;
@@ -123,12 +126,17 @@ export function evaluate(o: Observations): Row[] {
     `< ${RSS_GROWTH_MB} MB`,
     growth < RSS_GROWTH_MB,
   );
-  row(
-    'event-loop lag p99 (rig /metrics)',
-    o.lagP99Ms === undefined ? 'unread' : `${o.lagP99Ms.toFixed(1)} ms`,
-    `< ${LAG_P99_MS} ms`,
-    o.lagP99Ms !== undefined && o.lagP99Ms < LAG_P99_MS,
-  );
+  // A bare Node process on the same host sees the scheduler's delays too; when they reach half the
+  // bound, the host cannot tell a 20 ms rig from a good one, and the row says so instead of judging.
+  const hostTooNoisy = o.hostLagP99Ms !== undefined && o.hostLagP99Ms >= LAG_P99_MS / 2;
+  rows.push({
+    name: 'event-loop lag p99 (rig /metrics)',
+    measured: `${o.lagP99Ms === undefined ? 'unread' : `${o.lagP99Ms.toFixed(1)} ms`} (idle node on this host: ${
+      o.hostLagP99Ms === undefined ? 'unread' : `${o.hostLagP99Ms.toFixed(1)} ms`
+    })`,
+    bound: `< ${LAG_P99_MS} ms (judged when the idle node's p99 < ${LAG_P99_MS / 2} ms)`,
+    result: o.lagP99Ms !== undefined && o.lagP99Ms < LAG_P99_MS ? 'pass' : hostTooNoisy ? 'SKIP' : 'FAIL',
+  });
   const coverage = o.healthySamples === 0 ? 0 : o.workingSamples / o.healthySamples;
   row(
     'work on the chips while a healthy pool existed',
@@ -159,7 +167,7 @@ export function evaluate(o: Observations): Row[] {
 /** The table as fixed-width text (also pasted into the README). */
 export function formatTable(rows: readonly Row[]): string {
   const head = ['check', 'measured', 'bound', 'result'];
-  const cells = rows.map((r) => [r.name, r.measured, r.bound, r.pass ? 'pass' : 'FAIL']);
+  const cells = rows.map((r) => [r.name, r.measured, r.bound, r.result]);
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]) => `| ${c.map((x, i) => x.padEnd(width[i] ?? 0)).join(' | ')} |`;
   return [line(head), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');

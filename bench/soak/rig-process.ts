@@ -19,8 +19,13 @@ import type { PoolSet } from '../../src/daemon/pool-set.js';
 import type { RigCommand, RigLedger, RigSample, RigSpec } from './rig-protocol.js';
 
 const SAMPLE_MS = 250;
+const SIM_TICK_MS = 4;
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as RigSpec;
+// Real chips hash beside the host; the simulated ones hash on its event loop. Short slices keep
+// the simulator's share of the loop from reading as the daemon's own lag.
+const createChain = SimBinding.createChain.bind(SimBinding);
+SimBinding.createChain = (path, options) => createChain(path, { ...options, tickMs: SIM_TICK_MS });
 const board = simulatedBoard(spec);
 let miner: Miner | undefined;
 const dead = new Set<number>();
@@ -46,6 +51,10 @@ process.on('message', (raw) => {
       return;
     case 'ledger':
       process.send?.({ type: 'ledger', ledger: ledger() });
+      return;
+    case 'gc':
+      globalThis.gc?.();
+      process.send?.({ type: 'gc-done' });
       return;
   }
 });

@@ -15,7 +15,9 @@ export type RigCommand =
   | { readonly type: 'line'; readonly dropByteRate: number; readonly flipByteRate: number }
   | { readonly type: 'chip'; readonly position: number; readonly dead: boolean }
   | { readonly type: 'quiet' }
-  | { readonly type: 'ledger' };
+  | { readonly type: 'ledger' }
+  /** A full GC (the rig runs with --expose-gc), so RSS readings are not decided by garbage. */
+  | { readonly type: 'gc' };
 
 export interface RigSample {
   readonly at: number;
@@ -59,4 +61,5 @@ export interface RigLedger {
 
 export type RigMessage =
   | { readonly type: 'sample'; readonly sample: RigSample }
-  | { readonly type: 'ledger'; readonly ledger: RigLedger };
+  | { readonly type: 'ledger'; readonly ledger: RigLedger }
+  | { readonly type: 'gc-done' };
