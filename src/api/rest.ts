@@ -164,6 +164,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
+    // A client gone mid-body settles the read instead of leaving it pending for ever.
+    req.once('close', () => {
+      if (!req.complete) reject(new BodyError(400, 'body: connection closed before its end'));
+    });
   });
 }
 
