@@ -30,8 +30,11 @@ export interface RestContext {
 
 /** The largest PATCH body we read (a settings object is a few hundred bytes); over it: 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** Request line plus headers; over it Node's parser fails and the client gets 431. */
-export const MAX_HEADER_BYTES = 8 * 1024;
+/**
+ * Request line plus headers; over it Node's parser fails and the client gets 431. Node's own
+ * default, stated here: browsers send the cookies of every port of the rig's address.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -161,6 +164,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', reject);
+    // A client gone mid-body settles the read instead of leaving it pending for ever.
+    req.once('close', () => {
+      if (!req.complete) reject(new BodyError(400, 'body: connection closed before its end'));
+    });
   });
 }
 

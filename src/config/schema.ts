@@ -87,6 +87,7 @@ function isCidr(text: string): boolean {
 }
 
 const CHIP_DIFFICULTY = 'a power of two from 1 to 2^32';
+const TOKEN_EXPECTED = 'a token of at least 16 visible ASCII characters (no spaces)';
 
 export const configSchema = z
   .strictObject(
@@ -105,9 +106,11 @@ export const configSchema = z
           // 0 = any free port (tests).
           port: port(0),
           cgminerPort: port(0),
+          // Sent as `Authorization: Bearer <token>`: visible ASCII only, or no client could send it.
           token: z
-            .string(expect('a token of at least 16 characters'))
-            .min(16, expect('a token of at least 16 characters'))
+            .string(expect(TOKEN_EXPECTED))
+            .min(16, expect(TOKEN_EXPECTED))
+            .regex(/^[\x21-\x7e]+$/, expect(TOKEN_EXPECTED))
             .optional(),
           // Who may send cgminer write commands (switchpool, addpool, restart, ...).
           cgminerAllow: z
@@ -231,8 +234,14 @@ function toConfigErrors(issue: z.core.$ZodIssue): ConfigError[] {
       return new ConfigError(path === '' ? key : `${path}.${key}`, hint, JSON.stringify(key));
     });
   }
-  return [new ConfigError(path === '' ? 'config' : path, issue.message, describe(issue.input))];
+  const secret = SECRET_KEYS.has(String(issue.path.at(-1)));
+  const got =
+    secret && typeof issue.input === 'string' ? `${issue.input.length} characters` : describe(issue.input);
+  return [new ConfigError(path === '' ? 'config' : path, issue.message, got)];
 }
+
+/** Keys whose values are never echoed in an error (L.secret). */
+const SECRET_KEYS = new Set(['token', 'password']);
 
 /** ['pools', 1, 'url'] -> 'pools[1].url' */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BYTES } from '../../src/api/cgminer.js';
-import { MAX_BODY_BYTES } from '../../src/api/rest.js';
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES } from '../../src/api/rest.js';
 import { retainedBytes, streamInto, stubbornPeer } from '../helpers/hostile-peer.js';
 import { waitFor } from '../helpers/wait.js';
 import { cgminer, type Harness, startHarness, TOKEN } from './helpers/api.js';
@@ -56,6 +56,15 @@ describe('a client streaming without end into a listener', () => {
     expect(result?.closedByServer).toBe(true);
     expect(growth).toBeLessThan(MAX_GROWTH);
     await stillServes();
+  });
+
+  it('HTTP: headers under the bound are served (a 12 KiB cookie)', async () => {
+    const r = await streamInto(h.api.httpPort, {
+      prefix: `GET /api/system/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: c=${'x'.repeat(12 * 1024)}\r\n\r\n`,
+      total: 0,
+    });
+    expect(statusLine(r.reply)).toBe('HTTP/1.1 200 OK');
+    expect(MAX_HEADER_BYTES).toBe(16 * 1024);
   });
 
   it('HTTP: an endless chunked PATCH body gets 413 once past the body limit, and is not read on', async () => {

@@ -266,3 +266,14 @@ describe('the frequency goes to the chips as PLL dividers', () => {
     expect(messages({ ...valid(), frequencyMhz: 525 })).toEqual([]);
   });
 });
+
+describe('the API token goes into an HTTP header', () => {
+  it('must be 16 or more visible ASCII characters, and an error never echoes it', () => {
+    const withToken = (token: string) => ({ ...valid(), api: { ...(valid()['api'] as object), token } });
+    expect(messages(withToken('0123456789abcdef'))).toEqual([]);
+    const expected = 'api.token: expected a token of at least 16 visible ASCII characters (no spaces)';
+    expect(messages(withToken('short-secret'))).toEqual([`${expected}, got 12 characters`]);
+    expect(messages(withToken('has a space 0123456789'))).toEqual([`${expected}, got 22 characters`]);
+    expect(messages(withToken('ünïcödé-0123456789'))).toEqual([`${expected}, got 18 characters`]);
+  });
+});
