@@ -40,10 +40,10 @@ export function merkleRoot(txids: readonly Uint8Array[]): Uint8Array {
  * sha256d(node ‖ sibling), the coinbase always being the leftmost leaf.
  */
 export function merkleRootFromPath(coinbaseTxid: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
-  check32('coinbaseTxid', coinbaseTxid);
+  check32('coinbase txid', coinbaseTxid);
   let node: Uint8Array = coinbaseTxid.slice();
   path.forEach((sibling, i) => {
-    check32(`path[${i}]`, sibling);
+    check32(`merkle path[${i}]`, sibling);
     node = hashPair(node, sibling);
   });
   return node;

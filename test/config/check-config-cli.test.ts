@@ -99,7 +99,7 @@ describe('sv2miner check-config and the wire bounds', () => {
         }),
       );
       const io = capture();
-      expect(await checkConfig.run(['--config-dir', dir], io)).toBe(1);
+      expect(await checkConfig.run(['--config-dir', dir], io)).toBe(2);
       expect(io.errLines).toHaveLength(1);
       expect(io.errLines[0]).toMatch(
         /^pools\[0\]\.user: expected a user name of at most 255 bytes of UTF-8 \(SV2 STR0_255\), got "é+\.\.\."$/,

@@ -29,7 +29,7 @@ describe('whyNotMined', () => {
       `no pool gave the rig a job: ${a?.host}:${a?.port} (connecting: connect ECONNREFUSED 10.0.0.1:3333); ${b?.host}:${b?.port} (never answered)`,
     );
     const summary = runSummary(s, reason ?? null);
-    // Every earlier key stays, in order, and "reason" comes last.
+    // Every earlier key stays, in order; "reason" and "shares_lost_in_flight" are appended.
     expect(Object.keys(summary)).toEqual([
       'uptime_s',
       'hashrate_ghs',
@@ -41,6 +41,7 @@ describe('whyNotMined', () => {
       'pool',
       'board',
       'reason',
+      'shares_lost_in_flight',
     ]);
     expect(summary.reason).toBe(reason);
   });

@@ -48,7 +48,7 @@ export const command: CliCommand = {
     const noPools = noPoolsError(config, localConfigPath(dir));
     if (noPools !== undefined) {
       io.err(noPools.message);
-      return 1;
+      return 2;
     }
     const pools =
       config.pools.length === 0
