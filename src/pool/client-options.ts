@@ -52,6 +52,8 @@ export interface PoolClientOptions {
   readonly frameTimeoutMs?: number;
   /** After our close, the socket is destroyed if the pool has not closed its side by then. Default 5 000. */
   readonly closeTimeoutMs?: number;
+  /** On close, how long to wait for the answers to shares in flight. Default 2 000. */
+  readonly shareDrainMs?: number;
   /** Reconnect messages followed per pool within `windowMs` before it counts as failed. Default 5 in 60 s. */
   readonly reconnectLimit?: { readonly max: number; readonly windowMs: number };
   readonly connectTimeoutMs?: number;

@@ -30,6 +30,11 @@ export type { PoolClientOptions, PoolEntry } from './client-options.js';
 export const DEFAULT_RECONNECT_LIMIT = { max: 5, windowMs: 60_000 } as const;
 /** Reconnects after the first in a window wait this backoff (first retry 250 ms, then doubling). */
 const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
+/**
+ * A stop waits this long for the pool to answer the shares still in flight: they are credited by
+ * the pool either way, and an answer read keeps both books equal (a lost one is only counted).
+ */
+const SHARE_DRAIN_MS = 2_000;
 
 export class PoolClient {
   private readonly o: PoolClientOptions;
@@ -131,12 +136,17 @@ export class PoolClient {
   }
 
   /**
-   * CloseChannel + close on the live session, stop probing and retrying. Resolves once every
+   * Waits (bounded) for the answers to shares in flight, then CloseChannel + close on the live
+   * session, stop probing and retrying. Resolves once every
    * socket is gone: after the pool closed its side, or the close timeout destroyed it.
    */
   async close(): Promise<void> {
     this.closing = true;
-    this.current?.session.close('shutdown');
+    const live = this.current?.session;
+    if (live !== undefined) {
+      await live.drainShares(this.o.shareDrainMs ?? SHARE_DRAIN_MS);
+      live.close('shutdown');
+    }
     this.probing?.close('shutdown');
     if (this.probeTimer !== undefined) this.clock.clearTimer(this.probeTimer);
     this.wakeSleep?.();

@@ -64,6 +64,8 @@ export class Session {
   private readonly channelContext: ChannelMessageContext;
   private readonly kind: ChannelKind;
   private readonly setupFlags: number;
+  /** Set while drainShares waits: called once no share is in flight. */
+  private settled: (() => void) | undefined;
   handshakeMs: number | undefined;
 
   constructor(options: SessionOptions) {
@@ -145,6 +147,7 @@ export class Session {
           this.handle(incoming.message);
         }
         if (this.end !== undefined) break;
+        if (this.settled !== undefined && this.sharesInFlight() === 0) this.settled();
         if (this.violationCount === violationsBefore) this.armSilence();
         this.checkWork();
       }
@@ -157,6 +160,32 @@ export class Session {
       this.channels.removeAll();
     }
     return this.end ?? { kind: 'failed', stage: this.stateNow, reason: 'pool closed the connection' };
+  }
+
+  /** Shares submitted on this session that the pool has not answered yet. */
+  sharesInFlight(): number {
+    let n = 0;
+    for (const slot of this.channels.all()) n += slot.ledger.inFlight;
+    return n;
+  }
+
+  /**
+   * Resolves once every share in flight is answered, the connection ends, or `timeoutMs` passes:
+   * a clean stop waits this long so the pool's acknowledgements reach our books instead of being
+   * counted lost (the pool already credited them).
+   */
+  async drainShares(timeoutMs: number): Promise<void> {
+    if (!this.connected || this.sharesInFlight() === 0) return;
+    await new Promise<void>((resolve) => {
+      const finish = (): void => {
+        this.o.clock.clearTimer(timer);
+        this.settled = undefined;
+        resolve();
+      };
+      const timer = this.o.clock.setTimer(finish, timeoutMs);
+      this.settled = finish;
+      void this.socketGone.then(finish);
+    });
   }
 
   /** Ends the session from our side; CloseChannel for every open channel first (spec 05 §5.3.9). */

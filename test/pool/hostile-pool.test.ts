@@ -271,7 +271,7 @@ describe('shares lost in flight', () => {
   it('counts every share never answered, on every path that ends a connection, and the books balance', async () => {
     const a = await pool();
     const b = await pool();
-    const { c, jobs } = client([a.url, b.url]);
+    const { c, clock, jobs } = client([a.url, b.url], { shareDrainMs: 2_000 });
     const submit = (nonce: number) => {
       const job = jobs.at(-1) as Job;
       expect(c.submit(shareOnJob(job, nonce, { version: job.version | 0x2000 }))).toMatchObject({
@@ -304,15 +304,49 @@ describe('shares lost in flight', () => {
     submit(4);
     pb.send('Reconnect', { new_host: '', new_port: 0 });
     await waitFor(() => c.status().pools[1]?.counters.unacknowledged === 1);
-    // 3. Our own close with one in flight.
+    // 3. Our own close with one in flight that the pool never answers: the close waits the
+    // share drain out, then counts it lost.
     const pb2 = await b.next();
     await bringUp(pb2);
     await waitFor(() => jobs.length === 3);
     submit(5);
-    await c.close();
+    await pb2.expect('SubmitSharesStandard');
+    let closed = false;
+    const closing = c.close().then(() => {
+      closed = true;
+    });
+    clock.advance(1_999);
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    clock.advance(1);
+    await closing;
     const k = c.status().pools[1]?.counters;
     expect(k).toMatchObject({ submitted: 2, accepted: 0, unacknowledged: 2 });
     expect(books(c, 0).balanced && books(c, 1).balanced).toBe(true);
+  });
+});
+
+describe('a clean stop', () => {
+  it('waits for the answers to the shares in flight, so both books agree', async () => {
+    const p = await pool();
+    const { c, jobs } = client([p.url], { shareDrainMs: 2_000 });
+    const peer = await p.next();
+    await bringUp(peer);
+    await waitFor(() => jobs.length === 1);
+    const job = jobs[0] as Job;
+    c.submit(shareOnJob(job, 7, { version: job.version | 0x2000 }));
+    await peer.expect('SubmitSharesStandard');
+    const closing = c.close();
+    // The pool answers after our stop began: the share is booked accepted, not lost.
+    peer.send('SubmitShares.Success', {
+      channel_id: 1,
+      last_sequence_number: 0,
+      new_submits_accepted_count: 1,
+      new_shares_sum: 1n,
+    });
+    await closing;
+    expect(c.status().pools[0]?.counters).toMatchObject({ submitted: 1, accepted: 1, unacknowledged: 0 });
+    expect(await peer.expect('CloseChannel')).toMatchObject({ channel_id: 1, reason_code: 'shutdown' });
   });
 });
 
