@@ -187,6 +187,75 @@ describe.skipIf(peer.bin === '')('sv2miner client on an extended channel against
 });
 
 describe.skipIf(peer.bin === '')(
+  'sv2miner client follows SRI extended-job churn (active jobs, new prev hash)',
+  () => {
+    let pool: SriPool;
+    beforeAll(async () => {
+      // After every accepted share a new active job (min_ntime set); after every 3rd a new block.
+      pool = await startSriPool(peer.bin, [
+        '--authority-secret',
+        SRI_SECRET,
+        '--share-difficulty',
+        String(SHARE_DIFFICULTY),
+        '--job-every',
+        '1',
+        '--block-every',
+        '3',
+      ]);
+    });
+    afterAll(async () => {
+      await pool?.proc.stop();
+    });
+
+    it('keeps past extended jobs of the same prev hash valid, drops them at a new prev hash, and SRI agrees', async () => {
+      const counters = emptyCounters();
+      const jobs: Job[] = [];
+      const session = startSession(pool, counters, jobs);
+      const ended = session.run();
+      const a = extendedOf(await until(() => jobs.at(-1), 15_000, 'job A'));
+      const size = a.extended.extranonceSize;
+      const [a1] = search(a, 1, { extranonce: extranonce(0, size) });
+      const [a2] = search(a, 1, { extranonce: extranonce(1, size) });
+      if (a1 === undefined || a2 === undefined) throw new Error('search found no shares');
+      expect(session.submit(shareOf(a, a1))).toEqual({ kind: 'submitted', sequence: 0 });
+      // SRI answers the accepted share with an active job B on the same prev hash, another coinbase.
+      const b = extendedOf(await until(() => (jobs.length > 1 ? jobs.at(-1) : undefined), 10_000, 'job B'));
+      expect(b).toMatchObject({ clean: false, prevHash: a.prevHash });
+      expect(bytesToHex(b.extended.coinbasePrefix)).not.toBe(bytesToHex(a.extended.coinbasePrefix));
+      expect(b.extended.extranoncePrefix).toEqual(a.extended.extranoncePrefix);
+      // A late share for A, on A's own coinbase, is still valid for both sides.
+      expect(session.submit(shareOf(a, a2))).toEqual({ kind: 'submitted', sequence: 1 });
+      const c = extendedOf(await until(() => (jobs.length > 2 ? jobs.at(-1) : undefined), 10_000, 'job C'));
+      const [c1] = search(c, 1, { extranonce: extranonce(0, size) });
+      const [c2] = search(c, 1, { extranonce: extranonce(1, size) });
+      if (c1 === undefined || c2 === undefined) throw new Error('search found no shares');
+      // The third accepted share makes SRI move to a new block: future job D + SetNewPrevHash.
+      expect(session.submit(shareOf(c, c1))).toEqual({ kind: 'submitted', sequence: 2 });
+      const d = extendedOf(await until(() => jobs.find((j) => j.clean && j !== a), 10_000, 'job D'));
+      expect(bytesToHex(d.prevHash)).not.toBe(bytesToHex(a.prevHash));
+      // C is stale now: our client does not send it at all.
+      expect(session.submit(shareOf(c, c2))).toEqual({ kind: 'stale', reason: 'unknown-job' });
+      const [d1] = search(d, 1, { extranonce: extranonce(7, size) });
+      if (d1 === undefined) throw new Error('search found no shares');
+      expect(session.submit(shareOf(d, d1))).toEqual({ kind: 'submitted', sequence: 3 });
+      await until(() => (counters.accepted === 4 ? true : undefined), 15_000, 'four accepted shares');
+
+      const handshake = await pool.proc.waitFor((l) => l.event === 'handshake');
+      const verdicts = sharesOf(pool, handshake['conn']);
+      expect(verdicts.map((v) => [v['job_id'], v['extranonce'], v['verdict']])).toEqual([
+        [a.jobId, bytesToHex(extranonce(0, size)), 'accepted'],
+        [a.jobId, bytesToHex(extranonce(1, size)), 'accepted'],
+        [c.jobId, bytesToHex(extranonce(0, size)), 'accepted'],
+        [d.jobId, bytesToHex(extranonce(7, size)), 'accepted'],
+      ]);
+      expect(counters).toMatchObject({ submitted: 4, accepted: 4, rejected: 0, stale: 1 });
+      session.close('interop test done');
+      await ended;
+    });
+  },
+);
+
+describe.skipIf(peer.bin === '')(
   'sv2miner run (sim board) mining into the SRI pool on an extended channel',
   () => {
     const RUN_SECONDS = 15;
