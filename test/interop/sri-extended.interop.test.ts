@@ -281,7 +281,7 @@ describe.skipIf(peer.bin === '')(
       await pool?.proc.stop();
     });
 
-    it(`mines for ${RUN_SECONDS} s on extended jobs; SRI accepts every share, the summary agrees up to the shares in flight at shutdown`, async () => {
+    it(`mines for ${RUN_SECONDS} s on extended jobs; SRI accepts every share and the summary agrees exactly`, async () => {
       const out: string[] = [];
       const err: string[] = [];
       const code = await runMiner(
