@@ -103,7 +103,7 @@ describe('top-level help and version', () => {
 });
 
 describe('sv2miner pool', () => {
-  it('prints its url line first on stdout and its JSON log on stderr', async () => {
+  it('prints its url line first on stdout and its JSON log on stderr, and stops cleanly right after', async () => {
     const child = start(['pool', '--port', '0']);
     cleanup.push(() => child.kill('SIGKILL'));
     const [first] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
@@ -112,6 +112,9 @@ describe('sv2miner pool', () => {
     expect(JSON.parse(log.toString().split('\n')[0] ?? '')).toMatchObject({
       msg: 'local SV2 pool listening',
     });
+    // Stopped the moment its url is read, it still stops cleanly.
+    child.kill('SIGTERM');
+    expect(await once(child, 'close')).toEqual([0, null]);
   });
 
   it('a busy port is one line and exit 1', async () => {
