@@ -2,7 +2,7 @@
  * Authority key strings (sv2.md §3.6): public key = Base58Check(01 00 ‖ x-only key), the 01 00
  * being a U16 LE version 1; secret key = Base58Check(secret32) with no prefix, as in SRI configs.
  * Public keys are also accepted in the older unprefixed form, Base58Check(x-only key), which
- * Braiins Pool still publishes (`u95GERe…`, the same key as the spec's `9bDui…`-style form).
+ * Braiins Pool still publishes (`u95GERe…` is the spec's example key `9bXiEd8…` without the prefix).
  * Base58Check = Bitcoin alphabet over payload ‖ first 4 bytes of SHA256(SHA256(payload)).
  */
 import { schnorr } from '@noble/curves/secp256k1.js';

@@ -54,7 +54,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.goto(h.base, { waitUntil: 'load' });
     expect(await page.title()).toContain('AxeOS');
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
-    expect(await page.textContent('#hashrate')).toBe('4220.00 GH/s');
+    expect(await page.textContent('#hashrate')).toBe('4.22 TH/s');
     expect(await page.locator('#chips tbody tr').count()).toBe(4);
 
     const rows = Number(await page.getAttribute('body', 'data-chart-rows'));

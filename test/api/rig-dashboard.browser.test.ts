@@ -5,8 +5,11 @@
  * made through the form reaches the chain and survives a reload. Skipped, loudly, without Chromium.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDifficulty } from '../../src/api/web/format.js';
 import { until } from '../helpers/wait.js';
 import { chromiumAvailable, type HeadlessChromium, launchChromium } from './helpers/chromium.js';
 import { type RealRig, startRealRig } from './helpers/real-rig.js';
@@ -36,6 +39,92 @@ interface Statistics {
   labels: string[];
   statistics: number[][];
 }
+
+/** Where the screenshot goes, for a person to look at (the test only checks it was written). */
+const SCREENSHOT = join(tmpdir(), 'sv2miner-dashboard-sim-rig.png');
+
+/**
+ * Issue 13: every figure on the simulated rig's page is scaled and rounded as a person reads it,
+ * the chart axis in a unit that fits the rig, and the log as wrapped readable rows.
+ */
+async function expectReadableFigures(page: Page): Promise<void> {
+  const text = async (selector: string) => ((await page.textContent(selector)) ?? '').trim();
+  const apiInfo = async () =>
+    (await (await page.request.get(new URL('/api/system/info', page.url()).href)).json()) as Record<
+      string,
+      number
+    >;
+  // The tiles refresh every 5 s and a new best can land in between: compare once both agree.
+  let info = await apiInfo();
+  for (
+    let tries = 0;
+    tries < 30 && (await text('#best')) !== formatDifficulty(info['bestSessionDiff'] ?? 0);
+    tries++
+  ) {
+    await new Promise((r) => setTimeout(r, 500));
+    info = await apiInfo();
+  }
+
+  const unit = /^\d{1,3}(\.\d{1,2})? (H|kH|MH)\/s$/;
+  expect(await text('#hashrate')).toMatch(unit);
+  expect(await text('#expected')).toMatch(/^expected \d{1,3}(\.\d{1,2})? (kH|MH)\/s$/);
+  // The API's best difficulty (0.0226 and the like on a simulated board), not "0".
+  expect(info['bestSessionDiff']).toBeGreaterThan(0);
+  expect(await text('#best')).toBe(formatDifficulty(info['bestSessionDiff'] ?? Number.NaN));
+  expect(await text('#best')).toMatch(/^\d+(\.\d+)?[kMGT]?$/);
+  expect(await text('#best')).not.toBe('0');
+  // Pools, chains, chips: every fraction rounded to at most three significant figures (the pool's
+  // 0.0000291 share difficulty, not 0.00002913496...); counts stay whole numbers.
+  for (const table of ['#pools', '#chains', '#chips']) {
+    const cells = await page.locator(`${table} tbody td`).allTextContents();
+    expect(cells.length).toBeGreaterThan(0);
+    for (const c of cells)
+      for (const fraction of c.match(/(?<![\d.])\d+\.\d+(?![\d.])/g) ?? [])
+        expect(fraction.replace('.', '').replace(/^0+/, '').length, `${table}: ${c}`).toBeLessThanOrEqual(3);
+  }
+  const rtt = await text('#pools tbody tr td:nth-child(8)');
+  expect(rtt).toMatch(/^(\d+(\.\d+)? ms|–)$/);
+  expect(await text('#chains tbody tr td:nth-child(4)')).toMatch(unit);
+  expect(await text('#chains tbody tr td:nth-child(7)')).toMatch(/^(\d+\.\d °C|–)$/);
+  expect(await text('#temp')).toMatch(/^(\d+\.\d °C|–)$/);
+  // The chart axis: round steps from 0 in H/s, kH/s or MH/s, never a column of "0.00".
+  const axis = ((await page.getAttribute('#chart', 'data-axis')) ?? '').split('|');
+  expect(axis[0]).toBe('0 H/s');
+  expect(axis.length).toBeGreaterThanOrEqual(3);
+  for (const label of axis.slice(1)) expect(label).toMatch(unit);
+  expect(new Set(axis).size).toBe(axis.length);
+  // The log: one row per entry with time, level and module, wrapping instead of scrolling sideways.
+  await page.waitForFunction("document.querySelectorAll('#log .entry').length > 0", null, {
+    timeout: 15_000,
+  });
+  const log = (await page.evaluate(LOG_SHAPE)) as LogShape;
+  expect(log.scrollWidth).toBeLessThanOrEqual(log.clientWidth);
+  for (const row of log.rows) {
+    expect(row.time).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(row.level).toMatch(/^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)$/);
+    expect(row.message).not.toMatch(/^\{/);
+  }
+  const screenshot = await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  expect(screenshot.subarray(1, 4).toString()).toBe('PNG');
+}
+
+interface LogShape {
+  scrollWidth: number;
+  clientWidth: number;
+  rows: { time: string; level: string; module: string; message: string }[];
+}
+
+const LOG_SHAPE = `(() => {
+  const log = document.getElementById('log');
+  const part = (row, name) => row.querySelector('.' + name).textContent;
+  return {
+    scrollWidth: log.scrollWidth,
+    clientWidth: log.clientWidth,
+    rows: [...log.querySelectorAll('.entry')].map((row) => ({
+      time: part(row, 'time'), level: part(row, 'level'), module: part(row, 'module'), message: part(row, 'message'),
+    })),
+  };
+})()`;
 
 describe.skipIf(!haveChromium)('dashboard in a real browser against a running simulated rig', () => {
   let rig: RealRig;
@@ -95,9 +184,10 @@ describe.skipIf(!haveChromium)('dashboard in a real browser against a running si
     expect(shown).toBeLessThanOrEqual(acceptedAfter);
     expect(shares?.[2]).toBe('0');
     expect(await page.textContent('#board')).toMatch(/^BM1370 ×1 · sim-bm1370-1 · /);
-    expect(await page.textContent('#hashrate')).toMatch(/^0\.\d\d GH\/s$/);
+    expect(await page.textContent('#hashrate')).toMatch(/^\d+(\.\d+)? (kH|MH)\/s$/);
     expect(await page.locator('#chips tbody tr').count()).toBe(1);
     expect(await page.inputValue('#frequency')).toBe('525');
+    await expectReadableFigures(page);
 
     // Settings through the form, with the token: the chain runs at 490 MHz afterwards. The form
     // also sends the pool user it shows; an unchanged pool must not make the rig reconnect.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/command.js';
 import { command as checkConfig } from '../../src/cli/commands/check-config.js';
+import { unreadableFileError } from '../../src/config/load.js';
 
 function capture(): CliIo & { outLines: string[]; errLines: string[] } {
   const outLines: string[] = [];
@@ -77,6 +78,27 @@ describe('sv2miner check-config', () => {
       `${join(badDir, 'local.json')}:3:13: expected valid JSON, got invalid character ','`,
     ]);
     await rm(badDir, { recursive: true, force: true });
+  });
+
+  it('turns node-config read failures into one line naming the file', () => {
+    // The two messages node-config builds (lib/util.js loadFile), and anything else.
+    expect(
+      unreadableFileError(
+        new Error(
+          "Cannot parse config file: '/etc/sv2miner/local.json': SyntaxError: JSON5: invalid end of input at 5:1",
+        ),
+      ).message,
+    ).toBe('/etc/sv2miner/local.json:5:1: expected valid JSON, got invalid end of input');
+    expect(
+      unreadableFileError(
+        new Error(
+          'Config file /etc/sv2miner/local.json cannot be read. Error code is: EACCES. Error message is: permission denied',
+        ),
+      ).message,
+    ).toBe('/etc/sv2miner/local.json: expected a readable file, got EACCES');
+    expect(unreadableFileError(new Error('something else\n    at stack')).message).toBe(
+      'configuration: expected readable files, got something else',
+    );
   });
 });
 

@@ -1,13 +1,22 @@
 // sv2miner dashboard logic: polls the AxeOS API, follows /api/events, draws the hashrate chart on
-// a canvas by hand and PATCHes settings with the bearer token kept in localStorage. Plain ES module.
+// a canvas by hand and PATCHes settings with the bearer token kept in localStorage. Plain ES module;
+// every figure goes through format.js so it reads the same everywhere and is unit-tested.
+import {
+  formatAge,
+  formatDifficulty,
+  formatHashrate,
+  formatLogLine,
+  formatMs,
+  formatTemperature,
+  hashrateTicks,
+} from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#f7931a', '#4fc3f7', '#81c784', '#ba68c8', '#e57373', '#fff176'];
 const BACKGROUND = '#0b0f16';
 const LOG_LINES = 300;
 
-const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
-const ago = (s) => (s === null ? 'never' : s < 60 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
+const GH = 1e9;
 const cell = (values) => `<tr>${values.map((v) => `<td>${escapeHtml(String(v))}</td>`).join('')}</tr>`;
 
 function escapeHtml(text) {
@@ -15,16 +24,17 @@ function escapeHtml(text) {
 }
 
 function renderInfo(info) {
-  $('hashrate').textContent = `${fmt(info.hashRate)} GH/s`;
-  $('expected').textContent = `expected ${fmt(info.expectedHashrate)} GH/s`;
+  $('hashrate').textContent = formatHashrate(info.hashRate * GH);
+  $('expected').textContent = `expected ${formatHashrate(info.expectedHashrate * GH)}`;
   $('shares').textContent = `${info.sharesAccepted} / ${info.sharesRejected}`;
   $('rejects').textContent =
     info.sharesRejectedReasons.map((r) => `${r.message}: ${r.count}`).join(', ') || 'no rejects';
   $('pool').textContent = info.stratumURL ? `${info.stratumURL}:${info.stratumPort}` : 'local pool';
-  $('temp').textContent = `${fmt(info.temp, 1)} °C`;
+  $('temp').textContent = formatTemperature(info.temp);
   $('fan').textContent = `fan ${info.fanspeed}%${info.fanrpm ? ` · ${info.fanrpm} rpm` : ''}`;
-  $('best').textContent = fmt(info.bestSessionDiff, 0);
-  $('uptime').textContent = `up ${ago(info.uptimeSeconds)}`;
+  $('best').textContent = formatDifficulty(info.bestSessionDiff);
+  $('best-all').textContent = `all-time ${formatDifficulty(info.bestDiff)}`;
+  $('uptime').textContent = `up ${formatAge(info.uptimeSeconds)}`;
   $('board').textContent = `${info.ASICModel} ×${info.asicCount} · ${info.boardVersion} · ${info.version}`;
   const state = $('state');
   state.textContent = info.miningPaused ? 'paused' : 'mining';
@@ -42,8 +52,8 @@ function renderSnapshot(s) {
         p.active ? `${p.state} ★` : p.state,
         p.accepted,
         p.rejected,
-        p.difficulty,
-        p.lastRoundTripMs ?? '–',
+        formatDifficulty(p.difficulty),
+        formatMs(p.lastRoundTripMs),
       ]),
     )
     .join('');
@@ -53,10 +63,10 @@ function renderSnapshot(s) {
         c.index,
         c.chipCount,
         c.frequencyMhz,
-        fmt(c.hashrate.h1m / 1e9),
+        formatHashrate(c.hashrate.h1m),
         c.state,
         c.hardwareErrors,
-        c.temperatureC ?? '–',
+        formatTemperature(c.temperatureC),
       ]),
     )
     .join('');
@@ -66,17 +76,17 @@ function renderSnapshot(s) {
         c.chain,
         c.index,
         `0x${c.address.toString(16)}`,
-        fmt(c.hashrate.h1m / 1e9),
+        formatHashrate(c.hashrate.h1m),
         c.nonces,
         c.hardwareErrors,
         c.crcErrors,
-        ago(c.lastNonceAgeS),
+        formatAge(c.lastNonceAgeS),
       ]),
     )
     .join('');
 }
 
-/** Total hashrate plus one line per chain, time on x, GH/s on y. */
+/** Total hashrate plus one line per chain, time on x, hashrate on y (the served GH/s, scaled for the axis). */
 export function drawChart(canvas, stats) {
   const ctx = canvas.getContext('2d');
   const { width, height } = canvas;
@@ -88,23 +98,26 @@ export function drawChart(canvas, stats) {
     .filter(({ label }) => label === 'hashrate' || label.startsWith('hashrate_chain'));
   const rows = stats.statistics;
   if (rows.length === 0 || t < 0 || series.length === 0) return 0;
-  const pad = { l: 48, r: 10, t: 10, b: 22 };
+  const pad = { l: 72, r: 10, t: 10, b: 22 };
   const t0 = rows[0][t];
   const t1 = Math.max(rows[rows.length - 1][t], t0 + 1);
-  const max = Math.max(1e-9, ...rows.flatMap((r) => series.map((s) => r[s.i]))) * 1.1;
+  const ticks = hashrateTicks(Math.max(0, ...rows.flatMap((r) => series.map((s) => r[s.i]))) * GH);
+  const max = ticks[ticks.length - 1] / GH;
   const x = (ts) => pad.l + ((ts - t0) / (t1 - t0)) * (width - pad.l - pad.r);
   const y = (v) => height - pad.b - (v / max) * (height - pad.t - pad.b);
   ctx.strokeStyle = '#2a3245';
   ctx.fillStyle = '#8b95a8';
   ctx.font = '11px sans-serif';
-  for (let k = 0; k <= 4; k++) {
-    const v = (max * k) / 4;
+  const axisLabels = ticks.map(formatHashrate);
+  ticks.forEach((tick, k) => {
+    const v = tick / GH;
     ctx.beginPath();
     ctx.moveTo(pad.l, y(v));
     ctx.lineTo(width - pad.r, y(v));
     ctx.stroke();
-    ctx.fillText(v.toFixed(v < 10 ? 2 : 0), 4, y(v) + 4);
-  }
+    ctx.fillText(axisLabels[k], 4, y(v) + 4);
+  });
+  canvas.dataset.axis = axisLabels.join('|');
   // The total last, on top: on a one-chain rig the chain line is the total and would hide it.
   const isTotal = ({ s }) => (s.label === 'hashrate' ? 1 : 0);
   const drawOrder = series.map((s, n) => ({ s, n })).sort((a, b) => isTotal(a) - isTotal(b));
@@ -148,11 +161,27 @@ async function refresh() {
   return info;
 }
 
+/** One readable, wrapping row per log entry (time, level, module, message); the newest LOG_LINES kept. */
 function appendLog(line) {
-  const pre = $('log');
-  const lines = `${pre.textContent}${line}\n`.split('\n');
-  pre.textContent = lines.slice(Math.max(0, lines.length - LOG_LINES - 1)).join('\n');
-  pre.scrollTop = pre.scrollHeight;
+  const box = $('log');
+  const entry = formatLogLine(line);
+  const row = document.createElement('div');
+  row.className = `entry ${entry.level.toLowerCase()}`;
+  for (const [name, text] of [
+    ['time', entry.time],
+    ['level', entry.level],
+    ['module', entry.module],
+    ['message', entry.message],
+  ]) {
+    const part = document.createElement('span');
+    part.className = name;
+    part.textContent = text;
+    row.append(part);
+  }
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+  box.append(row);
+  while (box.childElementCount > LOG_LINES) box.firstElementChild.remove();
+  if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
 function follow() {

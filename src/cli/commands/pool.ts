@@ -68,12 +68,8 @@ export async function runPool(
     io.err(`sv2miner pool: ${listenFailure(error, options)}`);
     return 1;
   }
-  io.out(`url: ${pool.url}`);
-  if (options.authoritySecretKey === undefined)
-    io.err('sv2miner pool: using a fresh authority key for this run (pass --key-file to keep one)');
-  deps.onListening?.(pool.url);
-
-  await new Promise<void>((resolve) => {
+  // Handlers first: whoever reads the url line may stop the pool at once, and must get a clean stop.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -85,6 +81,11 @@ export async function runPool(
     if (deps.signal?.aborted === true) stop();
     else deps.signal?.addEventListener('abort', stop);
   });
+  io.out(`url: ${pool.url}`);
+  if (options.authoritySecretKey === undefined)
+    io.err('sv2miner pool: using a fresh authority key for this run (pass --key-file to keep one)');
+  deps.onListening?.(pool.url);
+  await stopped;
   await pool.close();
   log.info({ stats: pool.stats() }, 'pool stopped');
   return 0;

@@ -111,6 +111,15 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
     io.err(noPools.message);
     return 2;
   }
+  if (!args.noApi) {
+    // Before the chips are touched: a rig restarted by systemd over a busy port must not reset and
+    // re-initialise its chains every few seconds only to stop again.
+    const busy = await firstUnbindablePort(config.api.host, [config.api.port, config.api.cgminerPort]);
+    if (busy !== undefined) {
+      io.err(`sv2miner run: cannot start: ${busy}`);
+      return 1;
+    }
+  }
   const tap = new LogTap(deps.logSink ?? stderrLogSink(args.logFormat));
   configureRootLogger({ level: config.logLevel, destination: tap });
   const log = childLog('lifecycle');
@@ -266,4 +275,23 @@ function listenFailure(error: unknown): string {
     return `API port ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE, as the systemd unit grants)`;
   if (e.code === 'EADDRNOTAVAIL') return `API address ${where} is not an address of this host (api.host)`;
   return `APIs not started: ${e.message ?? String(error)}`;
+}
+
+/**
+ * Binds and releases each fixed API port once, so a port held by another process is reported
+ * before the miner starts. Port 0 (any free port) cannot be busy. A port taken in the instant
+ * between this check and the real listen still fails the start, through the lifecycle.
+ */
+async function firstUnbindablePort(host: string, ports: readonly number[]): Promise<string | undefined> {
+  const { createServer } = await import('node:net');
+  for (const port of ports) {
+    if (port === 0) continue;
+    const failure = await new Promise<string | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', (error) => resolve(listenFailure(error)));
+      server.listen(port, host, () => server.close(() => resolve(undefined)));
+    });
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
 }
