@@ -27,7 +27,7 @@ const quiet = { out: () => {}, err: () => {} };
 
 /**
  * Ends a `run` the way systemd does, once the test has seen what it waits for: SIGTERM to the
- * handlers the run installed (processHooks), delivered in-process so no real signal is needed.
+ * handlers the run installed, delivered in-process so no real signal is needed.
  */
 function stopWhen(cond: () => boolean, onTimeout: () => void, ms = 20_000): void {
   const deadline = performance.now() + ms;
@@ -54,13 +54,12 @@ describe('systemd notify protocol, end to end', () => {
     let timedOut = false;
     const pings = () => systemd.received.filter((d) => d.text === 'WATCHDOG=1').length;
     const code = await runMiner(['--config-dir', configDir(), '--for', '60', '--no-api'], quiet, {
-      processHooks: true,
-      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '1000000' },
+      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '400000' },
       onMiner: (m) => {
         miner = m;
         void m.ready.then(() => {
           readyAt = performance.now();
-          // Five pings of a healthy daemon (one every 500 ms), then systemd stops it.
+          // Five pings of a healthy daemon (one every 200 ms), then systemd stops it.
           stopWhen(
             () => pings() >= 5 && m.snapshot().nonces > 0,
             () => {
@@ -79,10 +78,10 @@ describe('systemd notify protocol, end to end', () => {
     expect(texts[0]).toMatch(/^READY=1\nSTATUS=\[sv2miner\] .* \| pool 127\.0\.0\.1:\d+ mining \| up /);
     expect(systemd.received[0]?.at ?? 0).toBeGreaterThanOrEqual(readyAt);
     expect(miner?.snapshot().nonces).toBeGreaterThan(0);
-    // Every 500 ms: at least the five waited for, and never more than the time since READY
-    // allows (interval timers cannot fire early; a loaded machine only makes them late).
+    // Every 200 ms (half WatchdogSec): at least the five waited for, and never more than the time
+    // since READY allows (interval timers cannot fire early; a loaded machine only makes them late).
     expect(pings()).toBeGreaterThanOrEqual(5);
-    expect(pings()).toBeLessThanOrEqual(Math.floor((stoppedAt - readyAt) / 500) + 1);
+    expect(pings()).toBeLessThanOrEqual(Math.floor((stoppedAt - readyAt) / 200) + 1);
     expect(texts.at(-1)).toBe('STOPPING=1');
     expect(texts.filter((t) => t.startsWith('READY=1'))).toHaveLength(1);
   }, 30_000);
@@ -98,8 +97,7 @@ describe('systemd notify protocol, end to end', () => {
     const turned = () => (stuckAfter < 0 ? -1 : verdicts.indexOf(false, stuckAfter));
     let timedOut = false;
     const code = await runMiner(['--config-dir', configDir(), '--for', '60', '--no-api'], quiet, {
-      processHooks: true,
-      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '1000000' },
+      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '400000' },
       miner: { chainDeadlineMs: 1_500 },
       onMiner: (m) => {
         const health = m.health.bind(m);
@@ -114,9 +112,9 @@ describe('systemd notify protocol, end to end', () => {
           await until(() => m.snapshot().nonces > 0 && verdicts.filter((ok) => ok).length >= 2, 20_000, 20);
           SimBinding.getChain('sim:sim-bm1370-1:0')?.reset();
           stuckAfter = verdicts.length;
-          // Four watchdog periods of silence after the verdict turned, then systemd stops it.
+          // Five watchdog periods (a second) of verdicts after it turned, then systemd stops it.
           stopWhen(
-            () => turned() >= 0 && verdicts.length - turned() >= 4,
+            () => turned() >= 0 && verdicts.length - turned() >= 5,
             () => {
               timedOut = true;
             },
