@@ -6,6 +6,9 @@
  */
 import type { RegisterReply } from './replies.js';
 
+/** How many extra idle periods a read grants when its timer fired late (the host was starved). */
+const MAX_STARVED_REARMS = 3;
+
 interface OpenRead {
   readonly reg: number;
   readonly replies: RegisterReply[];
@@ -41,9 +44,22 @@ export class RegisterReads {
           resolve(read.replies);
         },
       };
+      // A quiet-line timer only means something if the process was running to hear the line. One
+      // that fires late by more than its own length was starved (a loaded host): answers may be
+      // waiting unread, so the line gets another idle period, a bounded number of times. Either
+      // way the read ends only after input already waiting has been taken (setImmediate runs
+      // after the I/O poll and after callbacks queued before it).
+      let starvedRearms = 0;
       const arm = (): void => {
         clearTimeout(timer);
-        timer = setTimeout(read.finish, idleMs);
+        const armedAt = performance.now();
+        timer = setTimeout(() => {
+          const late = performance.now() - armedAt - idleMs;
+          if (late > idleMs && starvedRearms < MAX_STARVED_REARMS) {
+            starvedRearms++;
+            arm();
+          } else setImmediate(read.finish);
+        }, idleMs);
       };
       this.open.add(read);
       arm();

@@ -30,8 +30,6 @@ export interface LifecycleOptions {
   readonly statusIntervalMs?: number;
   /** Started after the daemon; returns its closer (the API servers). */
   readonly afterStart?: () => Promise<(() => Promise<void>) | undefined>;
-  /** Install SIGINT/SIGTERM and unhandled-rejection handlers (the real process; default true). */
-  readonly processHooks?: boolean;
   /** How a fatal error ends the process (default process.exit). */
   readonly exit?: (code: number) => void;
 }
@@ -55,7 +53,9 @@ export async function runLifecycle(o: LifecycleOptions): Promise<LifecycleResult
   const stopped = new Promise<StopReason>((resolve) => {
     stopRequested = resolve;
   });
-  const hooks = o.processHooks !== false ? installProcessHooks(log, stopRequested, o.exit) : () => {};
+  // Removed again when the run ends, so in-process runs (tests, one process per run otherwise)
+  // leave the process as they found it.
+  const hooks = installProcessHooks(log, stopRequested, o.exit);
   const timers: NodeJS.Timeout[] = [];
   let closeExtras: (() => Promise<void>) | undefined;
   let wasReady = false;

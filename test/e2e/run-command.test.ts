@@ -44,7 +44,7 @@ const SUMMARY_KEYS = [
 
 /**
  * Ends the run the way systemd or Ctrl-C would, once the test saw what it waits for: the signal
- * goes to the handlers the run installed (processHooks), in-process. `--for` itself (mine N
+ * goes to the handlers the run installed, in-process. `--for` itself (mine N
  * seconds, then the summary line) is checked on the real CLI in test/log/log-format.test.ts.
  */
 function signalWhen(cond: () => boolean, ms = 20_000): { timedOut: () => boolean } {
@@ -71,7 +71,6 @@ describe('sv2miner run --for', () => {
       /^\[sv2miner\] [\d.]+ [kMGT]?H\/s \(1m\) \| accepted \d+ rejected \d+ stale \d+ \| pool 127\.0\.0\.1:\d+ \w+ \| up \d\d:\d\d:\d\d$/;
     const startedAt = performance.now();
     const code = await runMiner(['--config-dir', dir, '--for', '600', '--no-api'], c.io, {
-      processHooks: true,
       statusIntervalMs: 250,
       onMiner: (miner) => {
         rigMiner = miner;
@@ -126,7 +125,6 @@ describe('sv2miner run with the monitoring APIs', () => {
       ['--config-dir', dir, '--for', '600', '--api-port', '0', '--cgminer-port', '0'],
       c.io,
       {
-        processHooks: true,
         onMiner: (miner) => {
           // Stopped once the API answered and the rig mined (a nonce came back: the run exits 0).
           stop = signalWhen(() => info !== undefined && miner.snapshot().nonces > 0);
@@ -155,7 +153,7 @@ describe('sv2miner run with the monitoring APIs', () => {
 describe('sv2miner run: configuration errors', () => {
   async function runWith(args: string[]): Promise<{ code: number; err: string[]; out: string[] }> {
     const c = capture();
-    const code = await runMiner(args, c.io, { processHooks: false });
+    const code = await runMiner(args, c.io);
     return { code, err: c.err, out: c.out };
   }
 

@@ -108,7 +108,6 @@ describe.runIf(enabled)('pyasic reads the running daemon', () => {
       ['--config-dir', configDir, '--for', '30', '--api-port', String(apiPort), '--log-level', 'info'],
       { out: (l) => out.push(l), err: () => {} },
       {
-        processHooks: false,
         logSink: (line) => {
           const m = /"httpPort":(\d+).*monitoring API listening/.exec(line);
           if (m !== null) boundPort = Number(m[1]);

@@ -11,6 +11,7 @@ import { PoolClient, type PoolClientOptions } from '../../src/pool/client.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
 import type { Job, Share } from '../../src/work/job.js';
 import { waitFor } from '../helpers/wait.js';
+import { FakeClock } from './helpers/fake-clock.js';
 import { poolTestKit, shareOnJob } from './helpers/pool-test-kit.js';
 import { bringUp, merkle, PREV_HASH, TARGET_DIFF1 } from './helpers/scripted-pool.js';
 
@@ -279,12 +280,20 @@ describe('PoolClient failover', () => {
   });
 
   it('drops a silent pool after the silence deadline and reconnects', async () => {
+    // The silence deadline and the backoff run on a hand-driven clock: a loaded machine cannot
+    // stretch the bring-up past the deadline, and the test decides when the pool fell silent.
+    const clock = new FakeClock();
     const p = await pool();
-    const { c } = client([p.url], { silenceMs: 300 });
+    const { c } = client([p.url], { silenceMs: 300, clock });
     await bringUp(await p.next());
-    const again = await p.next(3000);
+    await waitFor(() => c.status().pools[0]?.state === 'mining');
+    clock.advance(299);
+    expect(c.status().pools[0]?.state).toBe('mining');
+    clock.advance(1);
+    await waitFor(() => c.status().pools[0]?.state === 'backoff');
     expect(c.status().pools[0]?.lastError).toMatch(/silence/);
-    await bringUp(again);
+    clock.advance(100); // the longest backoff
+    await bringUp(await p.next(3000));
   });
 
   it('fails over on a malformed frame; shares for the old pool become stale', async () => {

@@ -59,10 +59,8 @@ export const command: CliCommand = {
   run: (argv, io) => runMiner(argv, io),
 };
 
-/** Seams for in-process tests; the real command uses the defaults. */
+/** What the run is wired to; the real command uses the defaults. */
 export interface RunDeps {
-  /** Signal and fatal-error handlers on the process (default true). */
-  readonly processHooks?: boolean;
   /** Where pino lines go (default stderr). */
   readonly logSink?: (line: string) => void;
   /** Environment for NOTIFY_SOCKET / WATCHDOG_USEC (default process.env). */
@@ -142,7 +140,6 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
       log,
       status: (line) => io.out(line),
       statusIntervalMs: deps.statusIntervalMs ?? 5_000,
-      processHooks: deps.processHooks ?? true,
       ...(args.forSeconds === undefined ? {} : { durationMs: args.forSeconds * 1000 }),
       ...(args.noApi ? {} : { afterStart: () => startApis(miner, config, log, io) }),
     });

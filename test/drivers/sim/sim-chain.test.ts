@@ -47,8 +47,13 @@ function harness(options: Partial<SimChainOptions> & { chipCount?: number } = {}
   };
 }
 
+/**
+ * With no delay: until the replies already queued have landed. The sim delivers each reply in a
+ * setImmediate queued when the command was written; an immediate queued now runs after them,
+ * however late the machine runs it (a zero timeout could come first on a starved loop).
+ */
 function settle(ms = 0): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
 }
 
 function frames(bytes: Uint8Array, size: number): Uint8Array[] {

@@ -49,6 +49,12 @@ function start(options: SimChainOptions) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Until the replies already queued have landed: the sim delivers each in a setImmediate queued
+ * when the command was written, and one queued now runs after them however late the machine
+ * runs it (a short sleep could come first on a starved event loop).
+ */
+const repliesLanded = () => new Promise((resolve) => setImmediate(resolve));
 
 async function until(cond: () => boolean, timeoutMs = 8000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -168,7 +174,7 @@ describe('real hashing', () => {
     await until(() => chain.stats().hashes > 100_000);
     expect(rx).toHaveLength(0);
     chain.write(readRegister('all', 0x8c));
-    await sleep(5);
+    await repliesLanded();
     const reply = decodeReply(Uint8Array.from(rx.slice(0, 11)), 'BM1370') as RegisterReply;
     expect(reply.reg).toBe(0x8c);
     // Difficulty-1 (relaxed to 12 bits) hits: about hashes / 4096.
@@ -182,7 +188,7 @@ describe('real hashing', () => {
     chain.write(hexToBytes(trip.job_frame_hex));
     await until(() => rx.length >= 11);
     chain.setHostBaud(3_125_000);
-    await sleep(1); // frames already on the wire still arrive clean
+    await repliesLanded(); // frames already on the wire still arrive clean
     rx.length = 0;
     await until(() => rx.length >= 40);
     expect(rx.includes(0xaa)).toBe(false);
@@ -218,7 +224,8 @@ describe('faults', () => {
   async function discovery(options: Partial<SimChainOptions>): Promise<{ bytes: number[]; chain: SimChain }> {
     const { chain, rx } = start({ model: 'BM1370', chipCount: 4, ...options });
     chain.write(cmd(READ));
-    await sleep(options.faults?.[0]?.replyLatencyMs ? 300 : 5);
+    if (options.faults?.[0]?.replyLatencyMs) await sleep(300);
+    else await repliesLanded();
     return { bytes: rx, chain };
   }
 
@@ -227,7 +234,7 @@ describe('faults', () => {
     chain.write(cmd('chain inactive'));
     for (const a of [0, 2, 4]) chain.write(setChipAddress(a));
     chain.write(cmd(READ));
-    await sleep(5);
+    await repliesLanded();
     expect(chain.chips.map((c) => c.address)).toEqual([0, 2, 4]);
     expect(split(rx, 9).map((f) => f[6])).toEqual([0, 4]);
   });
@@ -275,7 +282,7 @@ describe('faults', () => {
     await until(() => chain.stats().hashes > 60_000);
     expect(rx).toHaveLength(22);
     chain.write(cmd(READ));
-    await sleep(5);
+    await repliesLanded();
     expect(rx).toHaveLength(33);
   });
 });
