@@ -30,8 +30,6 @@ export interface ConnectionGuardOptions {
   readonly limits: ListenerLimits;
   /** Writes the protocol's "busy" answer to a refused socket (the guard ends it afterwards). */
   readonly refuse?: (socket: Socket, reason: RefuseReason) => void;
-  /** Writes a farewell before an idle or over-age connection is ended (e.g. a WebSocket close). */
-  readonly farewell?: (socket: Socket, reason: EndReason) => void;
   readonly clock?: Clock;
 }
 
@@ -54,6 +52,7 @@ export class ConnectionGuard {
   readonly #sockets = new Map<Socket, Tracked>();
   readonly #perAddress = new Map<string, number>();
   #refused = 0;
+  readonly #ended: Record<EndReason, number> = { idle: 0, lifetime: 0, closing: 0, done: 0 };
   #closing = false;
 
   constructor(options: ConnectionGuardOptions) {
@@ -70,6 +69,11 @@ export class ConnectionGuard {
   /** Connections refused over a limit since start. */
   get refused(): number {
     return this.#refused;
+  }
+
+  /** Connections ended since start, by why (idle and lifetime are the deadlines at work). */
+  get ended(): Readonly<Record<EndReason, number>> {
+    return { ...this.#ended };
   }
 
   /**
@@ -132,18 +136,16 @@ export class ConnectionGuard {
   }
 
   /**
-   * Ends `socket` (after the farewell for `reason`; `last` is written before the end), destroying
-   * it if it has not closed within closeGraceMs.
+   * Ends `socket` (`last` is written before the end), destroying it if it has not closed within
+   * closeGraceMs. Counted by `reason` (see `ended`).
    */
   end(socket: Socket, reason: EndReason, last?: string | Uint8Array): void {
     const tracked = this.#sockets.get(socket);
     if (tracked === undefined || tracked.ending) return;
     tracked.ending = true;
+    this.#ended[reason]++;
     this.#disarm(tracked);
-    if (!socket.destroyed) {
-      this.#options.farewell?.(socket, reason);
-      if (last !== undefined) socket.write(last);
-    }
+    if (!socket.destroyed && last !== undefined) socket.write(last);
     this.#endThenDestroy(socket, tracked);
   }
 

@@ -75,6 +75,7 @@ describe('ConnectionGuard', () => {
     expect(socket.writableEnded).toBe(false);
     clock.advance(100);
     expect(socket.writableEnded).toBe(true);
+    expect(guard.ended).toEqual({ idle: 1, lifetime: 0, closing: 0, done: 0 });
     await peer.serverEnded;
     const socketClosed = new Promise((r) => socket.once('close', r));
     clock.advance(LIMITS.closeGraceMs);
@@ -95,6 +96,7 @@ describe('ConnectionGuard', () => {
     expect(socket.writableEnded).toBe(false);
     clock.advance(1);
     expect(socket.writableEnded).toBe(true);
+    expect(guard.ended.lifetime).toBe(1);
     peer.destroy();
   });
 
