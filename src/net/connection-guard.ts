@@ -52,6 +52,8 @@ export class ConnectionGuard {
   readonly #sockets = new Map<Socket, Tracked>();
   readonly #perAddress = new Map<string, number>();
   #refused = 0;
+  /** Refused sockets answered and not yet closed. */
+  #refusing = 0;
   readonly #ended: Record<EndReason, number> = { idle: 0, lifetime: 0, closing: 0, done: 0 };
   #closing = false;
 
@@ -93,7 +95,15 @@ export class ConnectionGuard {
           : undefined;
     if (reason !== undefined) {
       this.#refused++;
-      if (!this.#closing) this.#options.refuse?.(socket, reason);
+      // Refused sockets waiting out their grace are bounded too: past as many as the listener
+      // serves, a flood gets no answer, only a closed socket.
+      if (this.#closing || this.#refusing >= this.#limits.maxConnections) {
+        socket.destroy();
+        return false;
+      }
+      this.#refusing++;
+      socket.once('close', () => this.#refusing--);
+      this.#options.refuse?.(socket, reason);
       this.#endThenDestroy(socket, undefined);
       return false;
     }

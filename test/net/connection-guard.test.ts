@@ -124,3 +124,38 @@ describe('ConnectionGuard', () => {
     second.destroy();
   });
 });
+
+describe('ConnectionGuard under a connection flood', () => {
+  it('answers at most maxConnections refused sockets at a time; beyond that they are closed unanswered', async () => {
+    const clock = new ManualClock();
+    const guard = new ConnectionGuard({
+      limits: { ...LIMITS, maxConnections: 1 },
+      clock,
+      refuse: (s) => s.write('busy\n'),
+    });
+    const { port } = await serve(guard);
+    const held = await stubbornPeer(port);
+    const answered = await stubbornPeer(port);
+    const firstAnswer = await new Promise<string>((r) =>
+      answered.once('data', (d: Buffer) => r(d.toString())),
+    );
+    expect(firstAnswer).toBe('busy\n');
+    // The answered one still waits out its grace (the clock has not moved): the next is cut off.
+    const flood = await stubbornPeer(port);
+    const got: Buffer[] = [];
+    flood.on('data', (d: Buffer) => got.push(d));
+    await flood.serverEnded;
+    expect(Buffer.concat(got).toString()).toBe('');
+    expect(guard.refused).toBe(2);
+    // Once the answered one is gone, refusals are answered again.
+    const gone = new Promise((r) => answered.once('close', r));
+    answered.destroy();
+    await gone;
+    await new Promise((r) => setImmediate(r));
+    clock.advance(LIMITS.closeGraceMs);
+    const again = await stubbornPeer(port);
+    const secondAnswer = await new Promise<string>((r) => again.once('data', (d: Buffer) => r(d.toString())));
+    expect(secondAnswer).toBe('busy\n');
+    for (const s of [held, flood, again]) s.destroy();
+  });
+});
