@@ -56,6 +56,7 @@ function renderSnapshot(s) {
         fmt(c.hashrate.h1m / 1e9),
         c.state,
         c.hardwareErrors,
+        c.uartJunkBytes,
         c.temperatureC ?? '–',
       ]),
     )
