@@ -271,7 +271,9 @@ export async function startCgminerServer(
       socket.write(`${JSON.stringify(reply)}\0`);
     },
   });
-  const server: Server = createServer((socket) => {
+  // allowHalfOpen: a client that sends its request and half-closes (`echo … | nc`) still gets the
+  // reply; our end after it, and the guard's grace, close the connection.
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     if (guard.admit(socket)) serve(socket, options, guard);
   });
   await new Promise<void>((resolve, reject) => {

@@ -30,8 +30,6 @@ export interface ConnectionGuardOptions {
   readonly limits: ListenerLimits;
   /** Writes the protocol's "busy" answer to a refused socket (the guard ends it afterwards). */
   readonly refuse?: (socket: Socket, reason: RefuseReason) => void;
-  /** Writes a farewell before an idle or over-age connection is ended (e.g. a WebSocket close). */
-  readonly farewell?: (socket: Socket, reason: EndReason) => void;
   readonly clock?: Clock;
 }
 
@@ -54,6 +52,9 @@ export class ConnectionGuard {
   readonly #sockets = new Map<Socket, Tracked>();
   readonly #perAddress = new Map<string, number>();
   #refused = 0;
+  /** Refused sockets answered and not yet closed. */
+  #refusing = 0;
+  readonly #ended: Record<EndReason, number> = { idle: 0, lifetime: 0, closing: 0, done: 0 };
   #closing = false;
 
   constructor(options: ConnectionGuardOptions) {
@@ -70,6 +71,11 @@ export class ConnectionGuard {
   /** Connections refused over a limit since start. */
   get refused(): number {
     return this.#refused;
+  }
+
+  /** Connections ended since start, by why (idle and lifetime are the deadlines at work). */
+  get ended(): Readonly<Record<EndReason, number>> {
+    return { ...this.#ended };
   }
 
   /**
@@ -89,7 +95,15 @@ export class ConnectionGuard {
           : undefined;
     if (reason !== undefined) {
       this.#refused++;
-      if (!this.#closing) this.#options.refuse?.(socket, reason);
+      // Refused sockets waiting out their grace are bounded too: past as many as the listener
+      // serves, a flood gets no answer, only a closed socket.
+      if (this.#closing || this.#refusing >= this.#limits.maxConnections) {
+        socket.destroy();
+        return false;
+      }
+      this.#refusing++;
+      socket.once('close', () => this.#refusing--);
+      this.#options.refuse?.(socket, reason);
       this.#endThenDestroy(socket, undefined);
       return false;
     }
@@ -132,18 +146,16 @@ export class ConnectionGuard {
   }
 
   /**
-   * Ends `socket` (after the farewell for `reason`; `last` is written before the end), destroying
-   * it if it has not closed within closeGraceMs.
+   * Ends `socket` (`last` is written before the end), destroying it if it has not closed within
+   * closeGraceMs. Counted by `reason` (see `ended`).
    */
   end(socket: Socket, reason: EndReason, last?: string | Uint8Array): void {
     const tracked = this.#sockets.get(socket);
     if (tracked === undefined || tracked.ending) return;
     tracked.ending = true;
+    this.#ended[reason]++;
     this.#disarm(tracked);
-    if (!socket.destroyed) {
-      this.#options.farewell?.(socket, reason);
-      if (last !== undefined) socket.write(last);
-    }
+    if (!socket.destroyed && last !== undefined) socket.write(last);
     this.#endThenDestroy(socket, tracked);
   }
 

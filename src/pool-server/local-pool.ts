@@ -251,6 +251,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
       connections.add(conn);
       log.info({ conn: conn.id, remote }, 'client connected');
       await conn.serve();
+      // The connection ended its side; a peer that never closes its own is cut off after the grace.
+      guard.end(socket, 'done');
     })().catch((err: unknown) => log.error({ err }, 'connection task failed'));
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleRequest, parseRequest, splitEscaped } from '../../src/api/cgminer.js';
 import { parseAllowList } from '../../src/api/cidr.js';
@@ -31,6 +32,27 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
     const st = status(reply);
     expect(st).toMatchObject({ STATUS: 'S', Code: 11, Msg: 'Summary', Description: 'sv2miner 0.1.0' });
     expect(Math.abs(st.When - Date.now() / 1000)).toBeLessThan(5);
+  });
+
+  it('answers a client that half-closes right after its request (echo … | nc)', async () => {
+    const replies: Record<string, unknown>[] = [];
+    for (const request of ['summary', '{"command":"summary"}', '{"command":"summary"']) {
+      const raw = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = connect({ port, host: '127.0.0.1' }, () => socket.end(request));
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('close', () => resolve(Buffer.concat(chunks)));
+        socket.on('error', reject);
+      });
+      expect(raw.at(-1), request).toBe(0);
+      replies.push(JSON.parse(raw.subarray(0, -1).toString('utf8')));
+    }
+    expect(replies.map((r) => [status(r).STATUS, status(r).Code])).toEqual([
+      ['S', 11],
+      ['S', 11],
+      // Known to be complete only at the half-close: answered then, not dropped.
+      ['E', 23],
+    ]);
   });
 
   it('accepts the plain text form cmd|param', async () => {

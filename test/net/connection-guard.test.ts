@@ -75,6 +75,7 @@ describe('ConnectionGuard', () => {
     expect(socket.writableEnded).toBe(false);
     clock.advance(100);
     expect(socket.writableEnded).toBe(true);
+    expect(guard.ended).toEqual({ idle: 1, lifetime: 0, closing: 0, done: 0 });
     await peer.serverEnded;
     const socketClosed = new Promise((r) => socket.once('close', r));
     clock.advance(LIMITS.closeGraceMs);
@@ -95,6 +96,7 @@ describe('ConnectionGuard', () => {
     expect(socket.writableEnded).toBe(false);
     clock.advance(1);
     expect(socket.writableEnded).toBe(true);
+    expect(guard.ended.lifetime).toBe(1);
     peer.destroy();
   });
 
@@ -120,5 +122,40 @@ describe('ConnectionGuard', () => {
     expect(guard.size).toBe(1);
     first.destroy();
     second.destroy();
+  });
+});
+
+describe('ConnectionGuard under a connection flood', () => {
+  it('answers at most maxConnections refused sockets at a time; beyond that they are closed unanswered', async () => {
+    const clock = new ManualClock();
+    const guard = new ConnectionGuard({
+      limits: { ...LIMITS, maxConnections: 1 },
+      clock,
+      refuse: (s) => s.write('busy\n'),
+    });
+    const { port } = await serve(guard);
+    const held = await stubbornPeer(port);
+    const answered = await stubbornPeer(port);
+    const firstAnswer = await new Promise<string>((r) =>
+      answered.once('data', (d: Buffer) => r(d.toString())),
+    );
+    expect(firstAnswer).toBe('busy\n');
+    // The answered one still waits out its grace (the clock has not moved): the next is cut off.
+    const flood = await stubbornPeer(port);
+    const got: Buffer[] = [];
+    flood.on('data', (d: Buffer) => got.push(d));
+    await flood.serverEnded;
+    expect(Buffer.concat(got).toString()).toBe('');
+    expect(guard.refused).toBe(2);
+    // Once the answered one is gone, refusals are answered again.
+    const gone = new Promise((r) => answered.once('close', r));
+    answered.destroy();
+    await gone;
+    await new Promise((r) => setImmediate(r));
+    clock.advance(LIMITS.closeGraceMs);
+    const again = await stubbornPeer(port);
+    const secondAnswer = await new Promise<string>((r) => again.once('data', (d: Buffer) => r(d.toString())));
+    expect(secondAnswer).toBe('busy\n');
+    for (const s of [held, flood, again]) s.destroy();
   });
 });

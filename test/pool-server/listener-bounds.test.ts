@@ -4,10 +4,14 @@
  * address, a silent miner is let go, and close() does not wait for peers that never close.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectNoise } from '../../src/noise/noise-socket.js';
+import { parsePoolUrl } from '../../src/noise/pool-url.js';
 import { MAX_CLIENT_PAYLOAD } from '../../src/pool-server/client-frame-limit.js';
 import { type LocalPool, startLocalPool } from '../../src/pool-server/local-pool.js';
+import { encodeMessage } from '../../src/sv2/codec.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
 import { retainedBytes, streamInto, stubbornPeer } from '../helpers/hostile-peer.js';
 import { waitFor } from '../helpers/wait.js';
@@ -99,6 +103,26 @@ describe('local pool listener bounds', () => {
     const miner = await TestMiner.connect(p.url);
     await miner.setup();
     expect(await miner.closedByServer(5_000)).toBe(true);
+  });
+
+  it('a miner the pool drops but that keeps its side of TCP open is cut off after the grace', async () => {
+    const p = await start({ limits: { closeGraceMs: 100 } });
+    const u = parsePoolUrl(p.url);
+    const socket = createConnection({ host: u.host, port: u.port, allowHalfOpen: true });
+    await once(socket, 'connect');
+    const noise = await connectNoise(socket, { authorityKey: u.authorityKey, insecure: false });
+    // A channel before SetupConnection breaks the protocol: the pool ends the connection.
+    noise.send(
+      encodeMessage('OpenStandardMiningChannel', {
+        request_id: 1,
+        user_identity: 'w',
+        nominal_hash_rate: 1e9,
+        max_target: new Uint8Array(32).fill(0xff),
+      }),
+    );
+    await once(socket, 'end');
+    await waitFor(() => p.stats().socketsOpen === 0);
+    socket.destroy();
   });
 
   it('close() resolves while a peer keeps its side of TCP open', async () => {

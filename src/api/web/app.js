@@ -66,6 +66,7 @@ function renderSnapshot(s) {
         formatHashrate(c.hashrate.h1m),
         c.state,
         c.hardwareErrors,
+        c.uartJunkBytes,
         formatTemperature(c.temperatureC),
       ]),
     )
