@@ -55,7 +55,6 @@ describe('runLifecycle when a step after the daemon start fails', () => {
       daemon: miner,
       notifier,
       log,
-      processHooks: false,
       durationMs: 30_000,
       afterStart: async () => {
         await listen(createServer(), port);

@@ -41,7 +41,6 @@ it('run --for returns after "stopped cleanly" with half-open peers on every list
     ['--config-dir', dir, '--for', '3', '--api-port', '0', '--cgminer-port', '0'],
     { out: () => {}, err: () => {} },
     {
-      processHooks: false,
       logSink: (line) => {
         const parsed = JSON.parse(line) as { msg?: string; http?: number; cgminer?: number; url?: string };
         logs.push(parsed.msg ?? '');

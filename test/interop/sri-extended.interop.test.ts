@@ -287,7 +287,7 @@ describe.skipIf(peer.bin === '')(
       const code = await runMiner(
         ['--config-dir', configDir, '--for', String(RUN_SECONDS), '--no-api'],
         { out: (l) => out.push(l), err: (l) => err.push(l) },
-        { processHooks: false, logSink: () => {} },
+        { logSink: () => {} },
       );
       const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
       expect(code, `${out.join('\n')}\n${err.join('\n')}\n${pool.proc.dump()}`).toBe(0);
