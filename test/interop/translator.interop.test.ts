@@ -153,8 +153,11 @@ describe.skipIf(translator.bin === '')("SRI's translator_sv2 mining on sv2miner 
       );
       const opened = logs.find((l) => l.msg === 'extended channel open');
       expect(opened, dump()).toBeDefined();
-      // Aggregated mode: SRI names the one upstream channel after the configured identity.
-      expect(opened?.['user']).toMatch(/^interop\./);
+      // Aggregated mode: SRI names its one upstream channel <account of the SV1 worker>.translator-proxy
+      // and asks for the SV1 extranonce2 size plus its own 2-byte per-miner index.
+      expect(opened?.['user']).toBe('interop.translator-proxy');
+      expect(opened?.['extranonceSize']).toBe(4 + 2);
+      expect(miner.extranonce2Size).toBe(4);
 
       const accepted: number[] = [];
       for (let i = 0; i < 3; i++) {
