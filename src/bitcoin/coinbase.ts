@@ -8,7 +8,7 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import { ByteWriter } from '../bytes/writer.js';
 import { writeCompactSize } from './compact-size.js';
 import { sha256d } from './sha256d.js';
-import type { Transaction, TxOutput } from './transaction.js';
+import { type Transaction, type TxOutput, writeOutputs } from './transaction.js';
 
 /** Consensus bounds on a coinbase scriptSig (Bitcoin Core CheckTransaction). */
 export const COINBASE_SCRIPT_MIN = 2;
@@ -62,33 +62,50 @@ export function blockSubsidy(height: number): bigint {
 }
 
 export function buildCoinbase(spec: CoinbaseSpec): CoinbaseSplit {
-  const before = concatBytes(bip34HeightScript(spec.height), spec.scriptSigPrefix ?? new Uint8Array(0));
-  const after = spec.scriptSigSuffix ?? new Uint8Array(0);
-  if (!Number.isInteger(spec.extranonceLength) || spec.extranonceLength < 0)
-    throw new RangeError(`extranonce length must be a byte count, got ${spec.extranonceLength}`);
-  const scriptLength = before.length + spec.extranonceLength + after.length;
+  return splitCoinbase({
+    version: spec.version,
+    scriptSigBefore: concatBytes(bip34HeightScript(spec.height), spec.scriptSigPrefix ?? new Uint8Array(0)),
+    extranonceLength: spec.extranonceLength,
+    scriptSigAfter: spec.scriptSigSuffix ?? new Uint8Array(0),
+    sequence: spec.sequence,
+    outputs: spec.outputs,
+    locktime: spec.locktime,
+  });
+}
+
+/** A coinbase from its raw parts (SetCustomMiningJob gives a scriptSig prefix, not a height). */
+export interface CoinbaseParts {
+  readonly version: number;
+  readonly scriptSigBefore: Uint8Array;
+  readonly extranonceLength: number;
+  readonly scriptSigAfter: Uint8Array;
+  readonly sequence: number;
+  readonly outputs: readonly TxOutput[];
+  readonly locktime: number;
+}
+
+export function splitCoinbase(parts: CoinbaseParts): CoinbaseSplit {
+  const before = parts.scriptSigBefore;
+  const after = parts.scriptSigAfter;
+  if (!Number.isInteger(parts.extranonceLength) || parts.extranonceLength < 0)
+    throw new RangeError(`extranonce length must be a byte count, got ${parts.extranonceLength}`);
+  const scriptLength = before.length + parts.extranonceLength + after.length;
   if (scriptLength < COINBASE_SCRIPT_MIN || scriptLength > COINBASE_SCRIPT_MAX)
     throw new RangeError(
       `coinbase scriptSig would be ${scriptLength} bytes; consensus allows ${COINBASE_SCRIPT_MIN}..${COINBASE_SCRIPT_MAX}`,
     );
-  if (spec.outputs.length === 0) throw new RangeError('a coinbase needs at least one output');
+  if (parts.outputs.length === 0) throw new RangeError('a coinbase needs at least one output');
   const head = new ByteWriter(64 + before.length);
-  head.u32le(spec.version >>> 0);
+  head.u32le(parts.version >>> 0);
   writeCompactSize(head, 1);
   head.bytes(new Uint8Array(32)).u32le(0xffffffff);
   writeCompactSize(head, scriptLength);
   head.bytes(before);
-  const tail = new ByteWriter(64 + after.length + 40 * spec.outputs.length);
-  tail.bytes(after).u32le(spec.sequence >>> 0);
-  writeCompactSize(tail, spec.outputs.length);
-  for (const output of spec.outputs) {
-    if (output.value < 0n) throw new RangeError(`output value must not be negative, got ${output.value}`);
-    tail.u64le(output.value);
-    writeCompactSize(tail, output.scriptPubKey.length);
-    tail.bytes(output.scriptPubKey);
-  }
-  tail.u32le(spec.locktime >>> 0);
-  return { prefix: head.finish(), suffix: tail.finish(), extranonceLength: spec.extranonceLength };
+  const tail = new ByteWriter(64 + after.length + 40 * parts.outputs.length);
+  tail.bytes(after).u32le(parts.sequence >>> 0);
+  writeOutputs(tail, parts.outputs);
+  tail.u32le(parts.locktime >>> 0);
+  return { prefix: head.finish(), suffix: tail.finish(), extranonceLength: parts.extranonceLength };
 }
 
 /** The coinbase's non-witness bytes with this extranonce in place. */

@@ -8,6 +8,9 @@ import { ByteWriter } from '../bytes/writer.js';
 import { readCompactSize, writeCompactSize } from './compact-size.js';
 import { sha256d } from './sha256d.js';
 
+/** 21 million BTC in satoshis: no output may carry more (Bitcoin Core MoneyRange). */
+export const MAX_MONEY = 2_100_000_000_000_000n;
+
 export interface TxInput {
   /** Internal byte order; all zero in a coinbase. */
   readonly prevTxid: Uint8Array;
@@ -59,14 +62,7 @@ export function readTransaction(reader: ByteReader): Transaction {
     const sequence = reader.u32le();
     partial.push({ prevTxid, prevIndex, scriptSig, sequence });
   }
-  reader.field = 'output count';
-  const outputCount = readCompactSize(reader);
-  const outputs: TxOutput[] = [];
-  for (let i = 0; i < outputCount; i++) {
-    reader.field = `outputs[${i}]`;
-    const value = reader.u64le();
-    outputs.push({ value, scriptPubKey: reader.take(readCompactSize(reader)) });
-  }
+  const outputs = readOutputs(reader);
   const inputs: TxInput[] = partial.map((input, i) => {
     if (!segwit) return { ...input, witness: [] };
     reader.field = `inputs[${i}].witness`;
@@ -89,6 +85,31 @@ export function parseTransaction(bytes: Uint8Array): Transaction {
   return tx;
 }
 
+/** CompactSize count, then each output (value, script): a transaction's output list. */
+export function readOutputs(reader: ByteReader): TxOutput[] {
+  reader.field = 'output count';
+  const outputCount = readCompactSize(reader);
+  const outputs: TxOutput[] = [];
+  for (let i = 0; i < outputCount; i++) {
+    reader.field = `outputs[${i}]`;
+    const value = reader.u64le();
+    if (value > MAX_MONEY) reader.fail(`output value ${value} exceeds 21 million BTC`, reader.offset - 8);
+    outputs.push({ value, scriptPubKey: reader.take(readCompactSize(reader)) });
+  }
+  return outputs;
+}
+
+export function writeOutputs(writer: ByteWriter, outputs: readonly TxOutput[]): void {
+  writeCompactSize(writer, outputs.length);
+  for (const output of outputs) {
+    if (output.value < 0n || output.value > MAX_MONEY)
+      throw new RangeError(`output value must be 0..${MAX_MONEY} satoshis, got ${output.value}`);
+    writer.u64le(output.value);
+    writeCompactSize(writer, output.scriptPubKey.length);
+    writer.bytes(output.scriptPubKey);
+  }
+}
+
 /** Appends the transaction; `witness` false gives the txid serialisation. */
 export function writeTransaction(writer: ByteWriter, tx: Transaction, witness: boolean): void {
   const segwit = witness && hasWitness(tx);
@@ -102,12 +123,7 @@ export function writeTransaction(writer: ByteWriter, tx: Transaction, witness: b
     writeCompactSize(writer, input.scriptSig.length);
     writer.bytes(input.scriptSig).u32le(input.sequence >>> 0);
   }
-  writeCompactSize(writer, tx.outputs.length);
-  for (const output of tx.outputs) {
-    writer.u64le(output.value);
-    writeCompactSize(writer, output.scriptPubKey.length);
-    writer.bytes(output.scriptPubKey);
-  }
+  writeOutputs(writer, tx.outputs);
   if (segwit) {
     for (const input of tx.inputs) {
       writeCompactSize(writer, input.witness.length);

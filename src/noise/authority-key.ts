@@ -7,8 +7,8 @@
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
+import { sha256d } from '../bitcoin/sha256d.js';
 import { ConfigError } from '../errors.js';
 import { isValidSecret, xonlyPublicKey } from './ellswift.js';
 
@@ -49,7 +49,7 @@ export function base58Decode(text: string): Uint8Array | undefined {
 }
 
 function checksum(payload: Uint8Array): Uint8Array {
-  return sha256(sha256(payload)).subarray(0, 4);
+  return sha256d(payload).subarray(0, 4);
 }
 
 export function base58CheckEncode(payload: Uint8Array): string {

@@ -196,21 +196,27 @@ export class PoolConnection {
         else this.refuseShare(m.fields, 'no extended channel');
         return;
       }
-      case 'SetCustomMiningJob':
-        // Custom jobs need a mining_job_token from a Job Declarator; this pool runs none and
-        // refuses REQUIRES_WORK_SELECTION at setup, so no token it could check exists.
-        this.send({
-          name: 'SetCustomMiningJob.Error',
-          fields: {
-            channel_id: m.fields.channel_id,
-            request_id: m.fields.request_id,
-            error_code:
-              this.channels.get(m.fields.channel_id)?.kind === 'extended'
-                ? 'invalid-mining-job-token'
-                : 'invalid-channel-id',
-          },
-        });
+      case 'SetCustomMiningJob': {
+        const ch = this.channels.get(m.fields.channel_id);
+        if (ch?.kind !== 'extended') {
+          this.send({
+            name: 'SetCustomMiningJob.Error',
+            fields: {
+              channel_id: m.fields.channel_id,
+              request_id: m.fields.request_id,
+              error_code: 'invalid-channel-id',
+            },
+          });
+          return;
+        }
+        // Tokens come from a Job Declarator; this pool runs none (and refuses
+        // REQUIRES_WORK_SELECTION at setup), so no token is valid here.
+        const r = ch.setCustomMiningJob(m.fields, () => false);
+        if (!r.ok)
+          this.log.info({ channel: ch.channelId }, `SetCustomMiningJob refused: ${r.code} (${r.detail})`);
+        this.send(r.reply);
         return;
+      }
       default:
         this.log.debug(`ignoring ${m.name} from a client`);
     }

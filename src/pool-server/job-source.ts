@@ -90,6 +90,13 @@ export class JobSource {
     this.nowSec = options.nowSec;
     this.extranonceSpace = options.extranonceSpace;
     this.simulatedTransactions = options.simulatedTransactions ?? DEFAULT_SIMULATED_TRANSACTIONS;
+    // Bounded so a template stays cheap and its merkle path far inside SEQ0_255.
+    if (
+      !Number.isInteger(this.simulatedTransactions) ||
+      this.simulatedTransactions < 0 ||
+      this.simulatedTransactions > 4096
+    )
+      throw new RangeError(`simulated transactions must be 0..4096, got ${this.simulatedTransactions}`);
     this.payoutScript = options.payoutScript ?? DEFAULT_PAYOUT_SCRIPT;
     const genesis = nextPrevHash(options.seed ?? new Uint8Array(32), 0);
     this.current = this.workFor({

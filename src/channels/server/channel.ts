@@ -55,7 +55,9 @@ type MessageFieldsMap = {
     | 'SetTarget'
     | 'SetExtranoncePrefix'
     | 'SubmitShares.Success'
-    | 'SubmitShares.Error']: MessageFields<N>;
+    | 'SubmitShares.Error'
+    | 'SetCustomMiningJob.Success'
+    | 'SetCustomMiningJob.Error']: MessageFields<N>;
 };
 export type Outgoing = Sent<keyof MessageFieldsMap>;
 
@@ -251,10 +253,19 @@ export abstract class ServerChannelBase {
     };
   }
 
+  /** The prev hash jobs are sent under now (undefined before the first). */
+  protected get currentTip(): ChainTip | undefined {
+    return this.tip;
+  }
+
   private makeJob(minNtime: number): ServerJob {
+    return this.addJob(this.nextTemplate(), minNtime);
+  }
+
+  /** Issues a job id for `template` under the current tip (a pool job or an accepted custom job). */
+  protected addJob(template: JobTemplate, minNtime: number): ServerJob {
     const jobId = this.nextJobId;
     this.nextJobId = (this.nextJobId + 1) >>> 0 || 1;
-    const template = this.nextTemplate();
     const prefix = this.extranoncePrefixBytes;
     const job: ServerJob = {
       jobId,

@@ -4,9 +4,15 @@
  * extranonce prefix. Each SubmitSharesExtended is checked by rebuilding the coinbase from
  * prefix ‖ extranonce_prefix ‖ extranonce ‖ suffix, folding the path into the merkle root and
  * hashing the header. SetExtranoncePrefix changes the prefix for jobs sent after it; jobs already
- * sent keep the prefix they were sent with.
+ * sent keep the prefix they were sent with. SetCustomMiningJob (work the downstream chose, with a
+ * token from a Job Declarator) becomes a job of this channel once it fits the current tip.
  */
 import { concatBytes } from '@noble/hashes/utils.js';
+import { bip34Height, splitCoinbase } from '../../bitcoin/coinbase.js';
+import { readOutputs, type TxOutput } from '../../bitcoin/transaction.js';
+import { ByteReader } from '../../bytes/reader.js';
+import { DecodeError } from '../../errors.js';
+import type { MessageFields } from '../../sv2/messages/registry.js';
 import {
   type Outgoing,
   ServerChannelBase,
@@ -16,6 +22,24 @@ import {
   type SubmittedShare,
 } from './channel.js';
 import { templateMerkleRoot } from './job-template.js';
+
+/** SetCustomMiningJob.Error codes this channel answers with (SRI's strings, sv2.md §5.3). */
+export type CustomJobErrorCode =
+  | 'invalid-mining-job-token'
+  | 'stale-chain-tip'
+  | 'invalid-nbits'
+  | 'invalid-min-ntime'
+  | 'invalid-coinbase-prefix'
+  | 'invalid-coinbase-tx-outputs';
+
+export type CustomJobOutcome =
+  | { readonly ok: true; readonly jobId: number; readonly reply: Outgoing }
+  | {
+      readonly ok: false;
+      readonly code: CustomJobErrorCode;
+      readonly detail: string;
+      readonly reply: Outgoing;
+    };
 
 export interface ExtendedChannelInit extends ServerChannelInit {
   /** Bytes the downstream rolls (OpenExtendedMiningChannel.Success.extranonce_size). */
@@ -70,6 +94,81 @@ export class ExtendedServerChannel extends ServerChannelBase {
     };
   }
 
+  /**
+   * Takes a custom job: the token must be one the Job Declarator issued (`tokenValid`), the job
+   * must build on the current tip with its nbits, not start before its min_ntime, and describe a
+   * coinbase that starts with the tip's BIP34 height and leaves this channel's extranonce space
+   * inside consensus bounds. Shares for it are then checked like any other job's.
+   */
+  setCustomMiningJob(
+    f: MessageFields<'SetCustomMiningJob'>,
+    tokenValid: (token: Uint8Array) => boolean,
+  ): CustomJobOutcome {
+    const refuse = (code: CustomJobErrorCode, detail: string): CustomJobOutcome => ({
+      ok: false,
+      code,
+      detail,
+      reply: {
+        name: 'SetCustomMiningJob.Error',
+        fields: { channel_id: this.channelId, request_id: f.request_id, error_code: code },
+      },
+    });
+    if (!tokenValid(f.mining_job_token))
+      return refuse('invalid-mining-job-token', 'no such mining job token');
+    const tip = this.currentTip;
+    if (tip === undefined || !sameBytes(f.prev_hash, tip.prevHash))
+      return refuse('stale-chain-tip', 'prev_hash is not the current chain tip');
+    if (f.nbits >>> 0 !== tip.nbits >>> 0)
+      return refuse('invalid-nbits', `nbits 0x${(f.nbits >>> 0).toString(16)} differs from the tip's`);
+    if (f.min_ntime < tip.minNtime)
+      return refuse('invalid-min-ntime', `min_ntime ${f.min_ntime} is before the tip's ${tip.minNtime}`);
+    let height: number;
+    try {
+      height = bip34Height(f.coinbase_prefix);
+    } catch (err) {
+      return refuse('invalid-coinbase-prefix', err instanceof Error ? err.message : String(err));
+    }
+    if (height !== tip.height)
+      return refuse(
+        'invalid-coinbase-prefix',
+        `coinbase height ${height}, the block being mined is ${tip.height}`,
+      );
+    let outputs: TxOutput[];
+    try {
+      const reader = new ByteReader(f.coinbase_tx_outputs, 'SetCustomMiningJob.coinbase_tx_outputs');
+      outputs = readOutputs(reader);
+      if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes after the outputs`);
+    } catch (err) {
+      if (err instanceof DecodeError) return refuse('invalid-coinbase-tx-outputs', err.message);
+      throw err;
+    }
+    let coinbase: ReturnType<typeof splitCoinbase>;
+    try {
+      coinbase = splitCoinbase({
+        version: f.coinbase_tx_version,
+        scriptSigBefore: f.coinbase_prefix,
+        extranonceLength: this.extranonceSpace,
+        scriptSigAfter: new Uint8Array(0),
+        sequence: f.coinbase_tx_input_nSequence,
+        outputs,
+        locktime: f.coinbase_tx_locktime,
+      });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      const code = outputs.length === 0 ? 'invalid-coinbase-tx-outputs' : 'invalid-coinbase-prefix';
+      return refuse(code, err.message);
+    }
+    const job = this.addJob({ version: f.version, coinbase, merklePath: f.merkle_path }, f.min_ntime);
+    return {
+      ok: true,
+      jobId: job.jobId,
+      reply: {
+        name: 'SetCustomMiningJob.Success',
+        fields: { channel_id: this.channelId, request_id: f.request_id, job_id: job.jobId },
+      },
+    };
+  }
+
   protected rootAtIssue(): undefined {
     return undefined;
   }
@@ -90,4 +189,8 @@ export class ExtendedServerChannel extends ServerChannelBase {
       },
     };
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

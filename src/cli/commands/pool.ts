@@ -1,7 +1,8 @@
 /**
  * `sv2miner pool`: runs the local SV2 pool (src/pool-server/local-pool.ts) standalone — Noise with
- * its own authority key (sv2.md §3), standard channels, simulated jobs and blocks. Prints one line
- * `url: stratum2+tcp://host:port/<authority key>` on stdout, then logs; SIGINT/SIGTERM stop it.
+ * its own authority key (sv2.md §3), standard and extended channels, simulated jobs and blocks.
+ * Prints one line `url: stratum2+tcp://host:port/<authority key>` on stdout, then logs;
+ * SIGINT/SIGTERM stop it.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -13,9 +14,10 @@ import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner pool [options]
 
-Runs a local Stratum V2 pool for testing miners: Noise NX with its own authority key, standard
-channels, a simulated chain (new job every --job-interval s, new block every --block-interval s),
-full share validation and vardiff. Prints "url: stratum2+tcp://host:port/<authority key>" first.
+Runs a local Stratum V2 pool for testing miners and proxies: Noise NX with its own authority key,
+standard and extended channels, a simulated chain with real coinbases (new job every
+--job-interval s, new block every --block-interval s), full share validation and vardiff.
+Prints "url: stratum2+tcp://host:port/<authority key>" first.
 
   --host H                  listen address (default ${LOCAL_POOL_DEFAULTS.host})
   --port P                  TCP port (default 34254; 0 = any free port)
