@@ -272,6 +272,8 @@ if (!values['no-fuzz']) {
     maxSeconds: fuzzSeconds,
     handshakeSeconds,
     targets: fuzzTargets,
+    onResult: (r) =>
+      say(`  ${r.name}: ${r.inputs} inputs in ${r.seconds.toFixed(1)} s, ${r.violations} violations`),
   });
 }
 

@@ -47,6 +47,8 @@ export async function runFuzz(
     maxSeconds: number;
     handshakeSeconds: number;
     targets: ReadonlySet<FuzzTargetName>;
+    /** Called as each target finishes (a long phase should not be silent). */
+    onResult?: (result: FuzzResult) => void;
   },
 ): Promise<FuzzResult[]> {
   const make: Record<FuzzTargetName, () => FuzzTarget | Promise<FuzzTarget>> = {
@@ -66,7 +68,9 @@ export async function runFuzz(
       if (!options.targets.has(name)) continue;
       // The handshake costs an ECDH per input: a time budget, not the byte decoders' 10^6.
       const seconds = name === 'handshake' ? options.handshakeSeconds : options.maxSeconds;
-      results.push(await fuzzOne(await make[name](), random, options.inputs, seconds));
+      const result = await fuzzOne(await make[name](), random, options.inputs, seconds);
+      options.onResult?.(result);
+      results.push(result);
     }
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
