@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../../drivers/sim/faults.js';
 import { evaluate, formatTable, type Observations } from './checks.js';
-import { FUZZ_INPUTS, type FuzzResult, runFuzz } from './fuzz.js';
+import { FUZZ_INPUTS, FUZZ_TARGETS, type FuzzResult, type FuzzTargetName, runFuzz } from './fuzz.js';
 import { ApiHammer, EndlessStream } from './hammer.js';
 import { HOSTILE_CLASSES } from './hostile-pool.js';
 import { PoolSlot } from './pool-slot.js';
@@ -45,7 +45,7 @@ const SLOTS = ['A', 'B', 'C'];
 
 const usage = (message: string): never => {
   process.stderr.write(
-    `soak: ${message} (usage: npm run soak -- --minutes N [--seed S] [--faults a,b,...])\n`,
+    `soak: ${message} (usage: npm run soak -- --minutes N [--seed S] [--faults a,b,...] [--fuzz-targets a,b,...] [--no-fuzz])\n`,
   );
   process.exit(2);
 };
@@ -58,9 +58,10 @@ const { values } = (() => {
         seed: { type: 'string' },
         faults: { type: 'string' },
         'fuzz-inputs': { type: 'string', default: String(FUZZ_INPUTS) },
-        'fuzz-seconds': { type: 'string', default: '300' },
+        'fuzz-seconds': { type: 'string', default: '900' },
         'handshake-seconds': { type: 'string', default: '20' },
         'no-fuzz': { type: 'boolean', default: false },
+        'fuzz-targets': { type: 'string', default: FUZZ_TARGETS.join(',') },
       },
       strict: true,
     });
@@ -81,6 +82,12 @@ for (const name of (values.faults ?? FAULT_CLASSES.join(',')).split(',').filter(
     usage(`unknown fault class "${name}" (known: ${FAULT_CLASSES.join(', ')})`);
   faults.add(name as FaultClass);
 }
+const fuzzTargets = new Set<FuzzTargetName>();
+for (const name of values['fuzz-targets'].split(',').filter(Boolean)) {
+  if (!(FUZZ_TARGETS as readonly string[]).includes(name))
+    usage(`unknown fuzz target "${name}" (known: ${FUZZ_TARGETS.join(', ')})`);
+  fuzzTargets.add(name as FuzzTargetName);
+}
 const fuzzInputs = Number(values['fuzz-inputs']);
 const fuzzSeconds = Number(values['fuzz-seconds']);
 const handshakeSeconds = Number(values['handshake-seconds']);
@@ -95,7 +102,9 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 say(
-  `soak: seed ${seed} (repeat with --seed ${seed}), ${minutes} min, faults: ${[...faults].join(',') || 'none'}`,
+  `soak: seed ${seed} (repeat with --seed ${seed}), ${minutes} min, faults: ${[...faults].join(',') || 'none'}, fuzz: ${
+    values['no-fuzz'] ? 'off' : [...fuzzTargets].join(',')
+  }`,
 );
 
 const random = seededRandom(seed);
@@ -258,7 +267,14 @@ say(
 let fuzz: FuzzResult[] = [];
 if (!values['no-fuzz']) {
   say('soak: fuzz phase (rig stopped)');
-  fuzz = await runFuzz(random, { inputs: fuzzInputs, maxSeconds: fuzzSeconds, handshakeSeconds });
+  fuzz = await runFuzz(random, {
+    inputs: fuzzInputs,
+    maxSeconds: fuzzSeconds,
+    handshakeSeconds,
+    targets: fuzzTargets,
+    onResult: (r) =>
+      say(`  ${r.name}: ${r.inputs} inputs in ${r.seconds.toFixed(1)} s, ${r.violations} violations`),
+  });
 }
 
 if (ledger === undefined) {

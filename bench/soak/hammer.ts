@@ -115,16 +115,20 @@ export class EndlessStream {
   private stopped = false;
   private backoffMs = 250;
   private readonly port: number;
-  private readonly preamble: string;
+  private readonly preambles: readonly string[];
   bytesSent = 0;
   connections = 0;
 
   constructor(port: number, kind: 'http' | 'cgminer') {
     this.port = port;
-    this.preamble =
+    // HTTP alternates a body that never ends and bytes that keep coming after a complete request.
+    this.preambles =
       kind === 'http'
-        ? 'PATCH /api/system HTTP/1.1\r\nHost: rig\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{"x":"'
-        : '{"command":"summary","parameter":"';
+        ? [
+            'PATCH /api/system HTTP/1.1\r\nHost: rig\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{"x":"',
+            'GET /api/system/info HTTP/1.1\r\nHost: rig\r\n\r\n',
+          ]
+        : ['{"command":"summary","parameter":"'];
   }
 
   start(chunkBytes = 16 * 1024, periodMs = 20): void {
@@ -133,7 +137,7 @@ export class EndlessStream {
     const socket = connect({ port: this.port, host: '127.0.0.1' }, () => {
       this.connections++;
       this.backoffMs = 250;
-      socket.write(this.preamble);
+      socket.write(this.preambles[this.connections % this.preambles.length] ?? '');
       this.timer = setInterval(() => {
         // Respect back-pressure: a server that stops reading is not flooded from our side.
         if (socket.writableLength > chunkBytes * 4) return;

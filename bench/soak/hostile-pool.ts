@@ -40,6 +40,7 @@ export interface HostilePoolOptions {
 
 export interface HostilePool {
   readonly behaviour: HostileClass;
+  readonly port: number;
   /** Connections that completed the handshake (a Reconnect loop shows up here). */
   connections(): number;
   close(): Promise<void>;
@@ -54,6 +55,8 @@ export async function startHostilePool(o: HostilePoolOptions): Promise<HostilePo
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let handshakes = 0;
+  // The port actually bound (o.port may be 0): Reconnect-to-self names it.
+  let boundPort = o.port;
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -76,7 +79,7 @@ export async function startHostilePool(o: HostilePoolOptions): Promise<HostilePo
       });
     };
     const misbehave = (channelId: number): void => {
-      hostileBehaviour(o, socket, channelId, send, every, () => channel);
+      hostileBehaviour({ ...o, port: boundPort }, socket, channelId, send, every, () => channel);
     };
     socket.on('data', (data: Buffer) => {
       let chunk: Uint8Array = data;
@@ -132,8 +135,11 @@ export async function startHostilePool(o: HostilePoolOptions): Promise<HostilePo
       resolve();
     });
   });
+  const address = server.address();
+  if (typeof address === 'object' && address !== null) boundPort = address.port;
   return {
     behaviour: o.behaviour,
+    port: boundPort,
     connections: () => handshakes,
     async close() {
       for (const t of timers) clearInterval(t);
