@@ -1,8 +1,9 @@
 /**
  * The commented example config for one board, as the package ships it in
- * /etc/sv2miner/examples/<board>.json5: node-config reads JSON5, so a rig may copy one to
- * /etc/sv2miner/local.json5 as is, or copy its keys into local.json (plain JSON, which the API
- * also writes to). Built from the board table so wiring notes never drift from boards/*.ts.
+ * /etc/sv2miner/examples/<board>.json5 (JSON5, so it can carry comments and node-config still
+ * reads it). A rig copies its keys into /etc/sv2miner/local.json, which stays plain JSON: the
+ * API writes settings back there, and a second local file would override those writes.
+ * Built from the board table so the wiring notes never drift from boards/*.ts.
  */
 import type { BoardDefinition, ControlLine, SensorDefinition } from '../../boards/types.js';
 
@@ -21,8 +22,8 @@ export function exampleConfig(board: BoardDefinition): string {
     `// sv2miner example for board "${board.id}": ${board.description}.`,
     ...wiring.map((w) => `//   ${w}`),
     ...(board.notes === undefined ? [] : [`// Note: ${board.notes}.`]),
-    '// Copy to /etc/sv2miner/local.json5 (comments allowed) or copy the keys into',
-    '// /etc/sv2miner/local.json, then: sv2miner check-config && systemctl restart sv2miner',
+    '// Copy the keys into /etc/sv2miner/local.json as plain JSON (quoted keys, no comments:',
+    '// the API saves settings there), then: sv2miner check-config && systemctl restart sv2miner',
     '{',
     `  board: ${JSON.stringify(board.id)},`,
     "  // Pools in priority order. Each URL carries the pool's authority key (see the README's",

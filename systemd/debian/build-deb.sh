@@ -53,16 +53,19 @@ cp "$repo/package.json" "$repo/package-lock.json" "$work/prod/"
 # Node's package files that are neither code nor licence: docs, tests, benchmarks, sources and
 # headers of compiled addons (node-addon-api is build-time only), bins we never call.
 prune_node_modules() {
-  rm -rf "$1/.bin" "$1/node-addon-api" "$1/.package-lock.json"
+  rm -rf "$1/.bin" "$1/node-addon-api" "$1/nan" "$1/.package-lock.json"
   find "$1" \( -name '*.md' -o -name '*.markdown' -o -name '*.ts' -o -name '*.map' -o -name '.npmignore' \
-    -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.github' -o -name '.gitattributes' -o -name '*.html' \
+    -o -name '.eslintrc*' -o -name '.travis.yml' -o -name '.github' -o -name '.gitattributes' -o -name '.husky' -o -name '*.html' \
     -o -name 'test' -o -name 'tests' -o -name 'integration-test' -o -name 'benchmarks' -o -name 'example' \
     -o -name 'examples' -o -name 'docs' -o -name 'doc' \
     -o -name '*.cc' -o -name '*.cpp' -o -name '*.h' -o -name '*.gyp' -o -name '*.gypi' -o -name 'Makefile' \) \
     -prune -exec rm -rf {} +
+  find "$1" -mindepth 1 -type d -empty -delete
   # Nothing in node_modules is run directly (node loads it); addons are shared objects, not programs.
   find "$1" -type d -exec chmod 0755 {} +
   find "$1" -type f -exec chmod 0644 {} +
+  # Modules' own command-line scripts keep their shebang, so keep them runnable as well.
+  find "$1" -type f \( -name '*.js' -o -name '*.sh' \) -exec grep -l -m1 '^#!' {} + 2>/dev/null | xargs -r chmod 0755
 }
 
 build_addons() { # $1 arch, $2 node_modules

@@ -101,7 +101,7 @@ chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root sh -c \
 pool_pid=$!
 url=""
 for _ in $(seq 1 120); do
-  url=$(sed -n 's/^url: //p' "$root/tmp/pool.out" 2>/dev/null | head -1)
+  url=$(sed -n 's/^url: //p' "$root/tmp/pool.out" 2>/dev/null | head -1 || true)
   [ -n "$url" ] && break
   kill -0 "$pool_pid" 2>/dev/null || fail "sv2miner pool exited: $(tail -3 "$root/tmp/pool.err")"
   sleep 1

@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,13 +33,22 @@ interface Result {
 
 /** The built CLI with cwd = a temp dir; NODE_CONFIG_DIR, NODE_ENV and the state dir only as given. */
 function cli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Result> {
+  return cliAt(MAIN, args, env, timeoutMs);
+}
+
+function cliAt(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<Result> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm run build first (npm test does)`);
   const base = { ...process.env };
   for (const key of ['NODE_CONFIG_DIR', 'NODE_ENV', 'SV2MINER_STATE_DIR']) delete base[key];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [MAIN, ...args],
+      [script, ...args],
       { cwd, env: { ...base, ...env }, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
@@ -62,6 +72,14 @@ describe('the built CLI from an unrelated directory', () => {
   it('prints the package version', async () => {
     const r = await cli(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
+  });
+
+  it('through a symlink, as npm link installs the bin, still finds its own config', async () => {
+    const link = join(cwd, 'sv2miner');
+    symlinkSync(MAIN, link);
+    const r = await cliAt(link, ['check-config']);
+    expect(r.stdout).toBe('ok: board sim-bm1370-1, embedded local pool, API 127.0.0.1:8080\n');
+    expect(r.code).toBe(0);
   });
 
   it('lists the boards', async () => {

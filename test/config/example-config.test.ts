@@ -11,7 +11,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('per-board example configs', () => {
   for (const board of BOARDS.values()) {
-    it(`${board.id}: comments explain the wiring and node-config reads it as a valid local.json5`, async () => {
+    it(`${board.id}: comments explain the wiring and node-config reads it as a valid config`, async () => {
       const text = exampleConfig(board);
       expect(text).toMatch(new RegExp(`^// sv2miner example for board "${board.id}"`));
       expect(text).toContain('reset (NRST): ');

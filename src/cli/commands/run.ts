@@ -31,9 +31,10 @@ import type { CliCommand, CliIo } from '../command.js';
 const HELP = `Usage: sv2miner run [options]
 
 Mines: brings up the board's chains, connects to the configured pools (or, with "pools": [] in a
-checkout, to an embedded local SV2 pool; an installed rig with no pool refuses to start) and prints a status line every 5 s on stdout. Logs go to stderr:
-readable lines on a terminal, JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop
-cleanly (channel closed, chips held in reset).
+checkout, to an embedded local SV2 pool; an installed rig with no pool refuses to start, exit 2)
+and prints a status line every 5 s on stdout. Logs go to stderr: readable lines on a terminal,
+JSON lines otherwise (see --log-format). SIGINT/SIGTERM stop cleanly (channel closed, chips held
+in reset).
 
 Options:
   --config-dir <dir>    read the configuration from this directory instead of NODE_CONFIG_DIR
