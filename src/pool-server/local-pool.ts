@@ -218,7 +218,8 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
   const guard = new ConnectionGuard({ limits: { ...POOL_LISTENER_LIMITS, ...options.limits } });
   const server: Server = createServer((socket) => {
     if (!guard.admit(socket)) {
-      log.info({ remote: socket.remoteAddress }, 'connection refused: too many connections');
+      // Debug only: a flood must not become a log flood; stats().connectionsRefused counts them.
+      log.debug({ remote: socket.remoteAddress, refused: guard.refused }, 'connection refused: too many');
       return;
     }
     socket.setNoDelay(true);
