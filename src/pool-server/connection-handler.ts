@@ -213,7 +213,7 @@ export class PoolConnection {
         // REQUIRES_WORK_SELECTION at setup), so no token is valid here.
         const r = ch.setCustomMiningJob(m.fields, () => false);
         if (!r.ok)
-          this.log.info({ channel: ch.channelId }, `SetCustomMiningJob refused: ${r.code} (${r.detail})`);
+          this.log.debug({ channel: ch.channelId }, `SetCustomMiningJob refused: ${r.code} (${r.detail})`);
         this.send(r.reply);
         return;
       }

@@ -9,8 +9,9 @@ import { bip34Height, blockSubsidy, findWitnessCommitment } from '../../src/bitc
 import { HeaderHasher } from '../../src/bitcoin/header.js';
 import { merkleRootFromPath } from '../../src/bitcoin/merkle.js';
 import { sha256d } from '../../src/bitcoin/sha256d.js';
-import { leBytesToBigInt } from '../../src/bitcoin/target.js';
+import { bigIntToLeBytes, leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { isCoinbase, parseTransaction } from '../../src/bitcoin/transaction.js';
+import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
 import { DEFAULT_PAYOUT_SCRIPT } from '../../src/pool-server/job-source.js';
 import { cleanupTestPools, miner, pool } from './fixture.js';
 import type { Fields, TestMiner } from './miner.js';
@@ -236,6 +237,26 @@ describe('local pool: extended channels', () => {
       'invalid-channel-id': 1,
       'stale-share': 1,
     });
+  });
+
+  it('UpdateChannel on an extended channel: SetTarget, then an extended job carrying the new target', async () => {
+    const p = await pool({ initialDifficulty: undefined });
+    const m = await miner(p);
+    await m.setup();
+    const o = await openExtended(m, 8);
+    expect(leBytesToBigInt(o.success.target)).toBe(hashrateToTarget(Math.fround(1e9), 6));
+    m.send('UpdateChannel', {
+      channel_id: o.success.channel_id,
+      nominal_hash_rate: 4e9,
+      maximum_target: new Uint8Array(32).fill(0xff),
+    });
+    expect(await m.expect('SetTarget')).toEqual({
+      channel_id: o.success.channel_id,
+      maximum_target: bigIntToLeBytes(hashrateToTarget(Math.fround(4e9), 6)),
+    });
+    const next = await m.expect('NewExtendedMiningJob');
+    expect(next).toMatchObject({ channel_id: o.success.channel_id, job_id: o.job.job_id + 1 });
+    expect(next.min_ntime).not.toBeNull();
   });
 
   it('refuses SetCustomMiningJob: no job declarator issued a token', async () => {
