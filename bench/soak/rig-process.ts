@@ -54,7 +54,7 @@ process.on('message', (raw) => {
       return;
     case 'gc':
       globalThis.gc?.();
-      process.send?.({ type: 'gc-done' });
+      process.send?.({ type: 'gc-done', heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 });
       return;
   }
 });
