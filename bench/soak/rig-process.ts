@@ -59,6 +59,12 @@ process.on('message', (raw) => {
   }
 });
 
+// The campaign gone (killed, crashed): stop as a rig stops, instead of mining on as an orphan.
+let finished = false;
+process.once('disconnect', () => {
+  if (!finished) process.kill(process.pid, 'SIGTERM');
+});
+
 const sampler = setInterval(() => {
   const s = sample();
   if (s !== undefined) process.send?.({ type: 'sample', sample: s });
@@ -71,6 +77,7 @@ const code = await runMiner(process.argv.slice(3), processIo, {
     miner = m;
   },
 });
+finished = true;
 clearInterval(sampler);
 process.exitCode = code;
 process.disconnect?.();
