@@ -160,11 +160,11 @@ let phase: 'warmup' | 'faults' | 'settle' = 'warmup';
 let healthySamples = 0;
 let workingSamples = 0;
 let ledgerWaiter: ((l: RigLedger) => void) | undefined;
-let gcWaiter: (() => void) | undefined;
+let gcWaiter: ((heapUsedMb: number) => void) | undefined;
 child.on('message', (raw) => {
   const m = raw as RigMessage;
   if (m.type === 'gc-done') {
-    gcWaiter?.();
+    gcWaiter?.(m.heapUsedMb);
     gcWaiter = undefined;
     return;
   }
@@ -214,7 +214,7 @@ const streams = faults.has('api-stream')
   ? [new EndlessStream(apiPort, 'http'), new EndlessStream(cgminerPort, 'cgminer')]
   : [];
 await sleep(warmupMs);
-const baseline = await settledRss();
+const baseline = await settledMemory();
 // The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
 await getText(apiPort, '/metrics');
 const probe = startLagProbe();
@@ -235,7 +235,7 @@ await sleep(Math.max(0, totalMs - warmupMs - settleMs));
 phase = 'settle';
 await schedule.stop();
 hammer.stop();
-const rssEnd = await settledRss();
+const end = await settledMemory();
 const metrics = await getText(apiPort, '/metrics');
 const lagP99Ms = lagFromMetrics(metrics);
 const hostLagP99Ms = await probe.stop();
@@ -290,8 +290,10 @@ const observations: Observations = {
   childPid,
   exitedEarly,
   uptimeWentBack,
-  rssBaselineMb: baseline,
-  rssEndMb: rssEnd,
+  rssBaselineMb: baseline.rssMb,
+  rssEndMb: end.rssMb,
+  heapBaselineMb: baseline.heapMb,
+  heapEndMb: end.heapMb,
   lagP99Ms,
   hostLagP99Ms,
   healthySamples,
@@ -368,20 +370,26 @@ function rssMb(pid: number): number {
 }
 
 /**
- * The rig's RSS right after a full collection it was asked to run: garbage that one more GC would
- * free must not read as growth (the rig runs with --expose-gc for this alone).
+ * The rig's RSS right after a full collection it was asked to run (it runs with --expose-gc for
+ * this alone), lowest of three a second apart: garbage, and pages the allocator has not handed
+ * back yet, must not read as growth. Also the V8 heap in use after the last collection.
  */
-async function settledRss(): Promise<number> {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 5_000);
-    gcWaiter = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    child.send({ type: 'gc' });
-  });
-  await sleep(500);
-  return rssMb(childPid);
+async function settledMemory(): Promise<{ rssMb: number; heapMb: number }> {
+  let rssLow = Number.POSITIVE_INFINITY;
+  let heapMb = Number.NaN;
+  for (let i = 0; i < 3; i++) {
+    heapMb = await new Promise<number>((resolve) => {
+      const timer = setTimeout(() => resolve(Number.NaN), 5_000);
+      gcWaiter = (heap) => {
+        clearTimeout(timer);
+        resolve(heap);
+      };
+      child.send({ type: 'gc' });
+    });
+    await sleep(1_000);
+    rssLow = Math.min(rssLow, rssMb(childPid));
+  }
+  return { rssMb: rssLow, heapMb };
 }
 
 async function getText(port: number, path: string): Promise<string> {

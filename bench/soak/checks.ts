@@ -26,6 +26,9 @@ export interface Observations {
   readonly uptimeWentBack: boolean;
   readonly rssBaselineMb: number;
   readonly rssEndMb: number;
+  /** V8 heap in use after the same collections (context for the RSS row). */
+  readonly heapBaselineMb?: number;
+  readonly heapEndMb?: number;
   readonly lagP99Ms: number | undefined;
   /** The same figure from an idle Node process on the same host over the same window. */
   readonly hostLagP99Ms: number | undefined;
@@ -122,7 +125,7 @@ export function evaluate(o: Observations): Row[] {
   const growth = o.rssEndMb - o.rssBaselineMb;
   row(
     'RSS growth after warm-up',
-    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)})`,
+    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)}; V8 heap ${(o.heapBaselineMb ?? Number.NaN).toFixed(1)} -> ${(o.heapEndMb ?? Number.NaN).toFixed(1)})`,
     `< ${RSS_GROWTH_MB} MB`,
     growth < RSS_GROWTH_MB,
   );

@@ -54,9 +54,15 @@ process.on('message', (raw) => {
       return;
     case 'gc':
       globalThis.gc?.();
-      process.send?.({ type: 'gc-done' });
+      process.send?.({ type: 'gc-done', heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 });
       return;
   }
+});
+
+// The campaign gone (killed, crashed): stop as a rig stops, instead of mining on as an orphan.
+let finished = false;
+process.once('disconnect', () => {
+  if (!finished) process.kill(process.pid, 'SIGTERM');
 });
 
 const sampler = setInterval(() => {
@@ -71,6 +77,7 @@ const code = await runMiner(process.argv.slice(3), processIo, {
     miner = m;
   },
 });
+finished = true;
 clearInterval(sampler);
 process.exitCode = code;
 process.disconnect?.();
