@@ -64,7 +64,8 @@ function serveBoard(args: string[]): Promise<string> {
 describe.skipIf(!hasRelay)('BM13xx driver over a real pty', () => {
   it('brings up a served BM1370 chain and returns nonces the host hash confirms', async () => {
     expect(existsSync(CLI), `${CLI} missing: run \`npm run build\` first (npm test does)`).toBe(true);
-    const shift = 16;
+    // One nonce per 2^14 hashes: a few per second even when the other process gets little CPU.
+    const shift = 18;
     const path = await serveBoard([
       '--model',
       'BM1370',
@@ -116,7 +117,7 @@ describe.skipIf(!hasRelay)('BM13xx driver over a real pty', () => {
     const got: NonceResult[] = [];
     chain.onNonce((r) => got.push(r));
     await chain.sendWork(work, true);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while (got.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(got.length).toBeGreaterThanOrEqual(3);
 
@@ -128,5 +129,5 @@ describe.skipIf(!hasRelay)('BM13xx driver over a real pty', () => {
       const hash = hasher.hash(r.work, r.version, r.nonce);
       expect(leBytesToBigInt(hash) <= chipTarget).toBe(true);
     }
-  }, 40_000);
+  }, 60_000);
 });
