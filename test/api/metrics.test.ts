@@ -121,7 +121,9 @@ describe('event-loop lag', () => {
     const p99 = value(series, 'sv2miner_event_loop_lag_seconds', { quantile: '0.99' }) ?? 0;
     // 60 ms blocked = one sampling interval 50 ms over its 10 ms period.
     expect(max).toBeGreaterThanOrEqual(0.045);
-    expect(max).toBeLessThan(1);
+    // In seconds, not ms (60) or ns (6e7): the bound leaves room for a loaded machine stalling this
+    // worker for seconds before the block, which the histogram rightly records too.
+    expect(max).toBeLessThan(60);
     expect(p99).toBeLessThanOrEqual(max);
   });
 });
