@@ -7,10 +7,10 @@
 import { connect } from 'node:net';
 import { systemInfo } from '../src/api/axeos.js';
 import { startCgminerServer } from '../src/api/cgminer.js';
-import { parseAllowList } from '../src/api/cidr.js';
 import { renderMetrics } from '../src/api/metrics.js';
 import type { RigControl, RigSnapshot } from '../src/api/snapshot.js';
 import { silentLog } from '../src/log.js';
+import { parseAllowList } from '../src/net/cidr.js';
 import { type BenchLine, opsPerSecond, percentile } from './lib.js';
 
 const CHIPS_PER_CHAIN = 16;

@@ -14,8 +14,8 @@ import { boardById } from '../boards/registry.js';
 import { jobFull } from '../drivers/bm13xx/commands.js';
 import { SimBinding } from '../drivers/sim/sim-binding.js';
 import { validateConfig } from '../src/config/schema.js';
-import { Miner } from '../src/daemon/miner.js';
-import { tcpSocketFactory } from '../src/pool/connection.js';
+import { tcpSocketFactory } from '../src/connection/dial.js';
+import { Miner } from '../src/roles/miner/miner.js';
 import { type BenchLine, percentile } from './lib.js';
 
 const BOARD = 'sim-bm1370-chain';

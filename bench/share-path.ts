@@ -6,9 +6,9 @@
  */
 import type { Socket } from 'node:net';
 import { MAX_TARGET } from '../src/bitcoin/target.js';
-import { PoolClient } from '../src/pool/client.js';
-import { type SocketFactory, tcpSocketFactory } from '../src/pool/connection.js';
+import { type SocketFactory, tcpSocketFactory } from '../src/connection/dial.js';
 import { startLocalPool } from '../src/pool-server/local-pool.js';
+import { PoolClient } from '../src/upstream/client.js';
 import type { Job, Share } from '../src/work/job.js';
 import type { BenchLine } from './lib.js';
 import { percentile } from './lib.js';

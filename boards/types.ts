@@ -45,7 +45,7 @@ export type SensorDefinition =
       readonly ideality?: number;
       readonly beta?: number;
     }
-  /** A Linux hwmon or thermal_zone file in millidegrees (src/hw/thermal.ts). */
+  /** A Linux hwmon or thermal_zone file in millidegrees (drivers/peripherals/thermal.ts). */
   | { readonly kind: 'sysfs'; readonly label: string; readonly path: string }
   /** The simulator's fixed or scripted temperature. */
   | { readonly kind: 'sim'; readonly label: string; readonly celsius: number };

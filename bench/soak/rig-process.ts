@@ -13,9 +13,9 @@ import type { ChipFaults } from '../../drivers/sim/faults.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { processIo } from '../../src/cli/command.js';
 import { runMiner } from '../../src/cli/commands/run.js';
-import { simChainPath } from '../../src/daemon/board-io.js';
-import type { Miner } from '../../src/daemon/miner.js';
-import type { PoolSet } from '../../src/daemon/pool-set.js';
+import { simChainPath } from '../../src/roles/miner/board-io.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
+import type { PoolSet } from '../../src/roles/miner/pool-set.js';
 import type { RigCommand, RigLedger, RigSample, RigSpec } from './rig-protocol.js';
 
 const SAMPLE_MS = 250;

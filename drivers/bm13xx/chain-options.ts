@@ -40,7 +40,7 @@ export interface Bm13xxChainOptions {
   readonly model: ChipModel;
   readonly expectedChipCount: number;
   readonly link: ByteLink;
-  /** The board's reset pulse (NRST low, release, settle), injected from boards/ + src/hw. */
+  /** The board's reset pulse (NRST low, release, settle), injected from boards/ + drivers/peripherals. */
   readonly reset: () => Promise<void>;
   /** Holds the chips in reset on close; optional (a board without the line just closes the port). */
   readonly stop?: () => Promise<void>;

@@ -6,8 +6,8 @@
  * `FF 11` (invalid command), a device that does not acknowledge `FF FF <message>`.
  */
 import { concatBytes } from '@noble/hashes/utils.js';
-import { FakeI2cBus } from '../../src/hw/i2c.js';
 import { decodeRequest, encodeResponse, I2C_COMMAND, PAGE } from '../bridge/control-protocol.js';
+import { FakeI2cBus } from '../peripherals/i2c.js';
 
 export interface SimBridgeOptions {
   /** The sensors behind the I2C page; default an empty bus. */

@@ -11,10 +11,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import type { AllowList } from '../net/cidr.js';
 import { ConnectionGuard, type ListenerLimits } from '../net/connection-guard.js';
 import type { Json } from './axeos.js';
 import { CODE, readSection, type Severity, statusBlock } from './cgminer-replies.js';
-import type { AllowList } from './cidr.js';
 import type { RigControl, RigSnapshot } from './snapshot.js';
 
 export interface CgminerRequest {

@@ -6,10 +6,10 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Logger, silentLog } from '../log.js';
+import { DEFAULT_CGMINER_ALLOW, parseAllowList } from '../net/cidr.js';
 import { ConnectionGuard, type ListenerLimits } from '../net/connection-guard.js';
 import { systemInfo } from './axeos.js';
 import { CGMINER_LIMITS, startCgminerServer } from './cgminer.js';
-import { DEFAULT_CGMINER_ALLOW, parseAllowList } from './cidr.js';
 import { HashrateHistory } from './history.js';
 import { readHostFacts } from './host-info.js';
 import { LiveHub } from './live.js';

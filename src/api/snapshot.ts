@@ -44,7 +44,7 @@ export interface ChainSnapshot {
   readonly temperatureC: number | null;
 }
 
-export type PoolState =
+export type SnapshotPoolState =
   | 'idle'
   | 'connecting'
   | 'handshake'
@@ -65,7 +65,7 @@ export interface PoolSnapshot {
   readonly priority: number;
   readonly enabled: boolean;
   readonly active: boolean;
-  readonly state: PoolState;
+  readonly state: SnapshotPoolState;
   readonly authorityKey: string | null;
   readonly insecure: boolean;
   readonly accepted: number;
@@ -84,7 +84,7 @@ export interface PoolSnapshot {
   readonly lastError: string | null;
   /** Submitted, never answered: the connection ended (or the ledger overflowed) first. */
   readonly lostInFlight: number;
-  /** Protocol violations the pool committed, by kind (src/pool/pool-health.ts). */
+  /** Protocol violations the pool committed, by kind (src/upstream/pool-health.ts). */
   readonly violations: Readonly<Record<string, number>>;
 }
 

@@ -29,7 +29,7 @@ export function acceptKey(key: string): string {
 }
 
 /** One server-to-client frame: FIN set, never masked (§5.1). */
-export function encodeFrame(opcode: number, payload: Uint8Array): Buffer {
+export function encodeWsFrame(opcode: number, payload: Uint8Array): Buffer {
   const n = payload.length;
   const head = n < 126 ? Buffer.alloc(2) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
   head[0] = 0x80 | opcode;
@@ -44,14 +44,14 @@ export function encodeFrame(opcode: number, payload: Uint8Array): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export interface Frame {
+export interface WsFrame {
   readonly fin: boolean;
   readonly opcode: number;
   readonly payload: Buffer;
 }
 
 export type ParseResult =
-  | { kind: 'frame'; frame: Frame; rest: Buffer }
+  | { kind: 'frame'; frame: WsFrame; rest: Buffer }
   /** `need`: how many bytes from the front of the buffer the next step needs. */
   | { kind: 'more'; need: number }
   | { kind: 'error'; code: number };
@@ -153,13 +153,13 @@ export function acceptWebSocket(
       return closed;
     },
     sendText(text) {
-      if (!closed) push(encodeFrame(OPCODE.text, Buffer.from(text, 'utf8')));
+      if (!closed) push(encodeWsFrame(OPCODE.text, Buffer.from(text, 'utf8')));
     },
     close(code = 1000) {
       if (closed) return;
       const body = Buffer.alloc(2);
       body.writeUInt16BE(code, 0);
-      endSocket(encodeFrame(OPCODE.close, body));
+      endSocket(encodeWsFrame(OPCODE.close, body));
       finish();
     },
   };
@@ -184,10 +184,10 @@ export function acceptWebSocket(
       }
       pending = result.rest;
       const { opcode, payload } = result.frame;
-      if (opcode === OPCODE.ping) push(encodeFrame(OPCODE.pong, payload));
+      if (opcode === OPCODE.ping) push(encodeWsFrame(OPCODE.pong, payload));
       else if (opcode === OPCODE.close) {
         // Echo the status code back (§5.5.1), then close the TCP side.
-        if (!closed) endSocket(encodeFrame(OPCODE.close, payload.subarray(0, 2)));
+        if (!closed) endSocket(encodeWsFrame(OPCODE.close, payload.subarray(0, 2)));
         finish();
         return;
       }

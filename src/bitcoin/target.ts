@@ -122,7 +122,7 @@ export function ticketTarget(chipDifficulty: number, relaxShift = 0): bigint {
  * Mean hashes behind one reported nonce, in difficulty units: 2^(N-k) for ticket D = 2^N relaxed
  * by 2^k. Hashrate estimates weight each accepted chip nonce by this (bm13xx.md §8.4).
  */
-export function ticketDifficulty(chipDifficulty: number, relaxShift = 0): number {
+export function relaxedTicketDifficulty(chipDifficulty: number, relaxShift = 0): number {
   return 2 ** (ticketZeroBits(chipDifficulty) - relaxShift);
 }
 

@@ -3,7 +3,7 @@
  * The `sv2miner` entry point: picks the subcommand (default `run`), hands it argv, exits with
  * its code. Misuse gets one clear line on stderr and exit code 2.
  */
-import { VERSION } from '../daemon/version.js';
+import { VERSION } from '../app/version.js';
 import { SvMinerError } from '../errors.js';
 import { processIo } from './command.js';
 import { COMMANDS } from './registry.js';

@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
 import { pllForFrequency } from '../../drivers/bm13xx/pll.js';
-import { parseAllowList } from '../api/cidr.js';
 import { ConfigError } from '../errors.js';
+import { parseAllowList } from '../net/cidr.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
 import { fitsStr0_255, STR0_255_EXPECTED } from './wire-bounds.js';
 
@@ -210,7 +210,7 @@ function pllReaches(chip: Parameters<typeof pllForFrequency>[0], mhz: number): b
 
 export type Config = z.output<typeof configSchema>;
 export type PoolConfig = Config['pools'][number];
-export type ThermalLimits = Config['thermal'];
+export type ThermalConfig = Config['thermal'];
 
 export type ConfigValidation =
   | { readonly ok: true; readonly config: Config }

@@ -7,7 +7,7 @@
  * refused socket to `refuse` before it is ended.
  */
 import type { Socket } from 'node:net';
-import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../work/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../time/clock.js';
 
 export interface ListenerLimits {
   /** Concurrent connections in total. */

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { NoiseError } from '../errors.js';
 import { type Logger, silentLog } from '../log.js';
 import type { Frame } from '../sv2/frame.js';
-import { type Clock, systemClock, type TimerHandle } from '../work/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../time/clock.js';
 import type { Certificate } from './certificate.js';
 import {
   ACT1_SIZE,

@@ -7,15 +7,15 @@
  */
 
 import { bigIntToLeBytes, leBytesToBigInt } from '../bitcoin/target.js';
-import type { Outgoing, SubmitOutcome } from '../channels/server/channel.js';
+import type { Outgoing, ServerShareVerdict } from '../channels/server/channel.js';
 import type { ExtendedServerChannel } from '../channels/server/extended.js';
 import { GroupChannel } from '../channels/server/group.js';
 import type { ChainTip } from '../channels/server/job-template.js';
 import type { StandardServerChannel } from '../channels/server/standard.js';
-import { DecodeError, NoiseError } from '../errors.js';
+import type { Sv2Connection } from '../connection/sv2-connection.js';
+import { DecodeError, NoiseError, PoolError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { NoiseSocket } from '../noise/noise-socket.js';
-import { decodeFrame, encodeMessage } from '../sv2/codec.js';
+import { encodeMessage } from '../sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../sv2/messages/registry.js';
 
 export type ServerChannel = StandardServerChannel | ExtendedServerChannel;
@@ -47,22 +47,28 @@ export interface PoolContext {
   /** Channel target for an UpdateChannel (already capped by maximum_target). */
   updatedTarget(channel: ServerChannel, hashRate: number, maxTarget: bigint): bigint;
   /** channel is undefined when the share named no channel of this connection. */
-  recordShare(channel: ServerChannel | undefined, outcome: SubmitOutcome, share: SubmittedShare): void;
-  connectionClosed(connection: PoolConnection): void;
+  recordShare(
+    channel: ServerChannel | undefined,
+    outcome: ServerShareVerdict,
+    share: SubmitSharesMessage,
+  ): void;
+  connectionClosed(connection: DownstreamConnection): void;
 }
 
 /** A share as submitted on a standard or an extended channel. */
-export type SubmittedShare = MessageFields<'SubmitSharesStandard'> | MessageFields<'SubmitSharesExtended'>;
+export type SubmitSharesMessage =
+  | MessageFields<'SubmitSharesStandard'>
+  | MessageFields<'SubmitSharesExtended'>;
 
 export interface ConnectionLimits {
   readonly setupTimeoutMs: number;
   readonly maxChannelsPerConnection: number;
 }
 
-export class PoolConnection {
+export class DownstreamConnection {
   readonly id: number;
   readonly remote: string;
-  private readonly socket: NoiseSocket;
+  private readonly conn: Sv2Connection;
   private readonly ctx: PoolContext;
   private readonly limits: ConnectionLimits;
   private readonly log: Logger;
@@ -70,10 +76,10 @@ export class PoolConnection {
   private group: GroupChannel | undefined;
   private setupTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(id: number, remote: string, socket: NoiseSocket, ctx: PoolContext, limits: ConnectionLimits) {
+  constructor(id: number, remote: string, conn: Sv2Connection, ctx: PoolContext, limits: ConnectionLimits) {
     this.id = id;
     this.remote = remote;
-    this.socket = socket;
+    this.conn = conn;
     this.ctx = ctx;
     this.limits = limits;
     this.log = ctx.log.child({ conn: id, remote });
@@ -84,38 +90,41 @@ export class PoolConnection {
   }
 
   get isOpen(): boolean {
-    return this.socket.isOpen;
+    return this.conn.isOpen;
   }
 
   /** Runs until the peer goes away or breaks the protocol; never rejects. */
   async serve(): Promise<void> {
     this.setupTimer = setTimeout(() => this.drop('no SetupConnection in time'), this.limits.setupTimeoutMs);
     try {
-      for await (const frame of this.socket) {
-        const decoded = decodeFrame(frame);
-        if (decoded.kind === 'unknown') {
-          this.log.debug({ header: decoded.header }, `ignoring frame with unknown ${decoded.reason}`);
+      for await (const incoming of this.conn.messages()) {
+        if (incoming.kind === 'unknown') {
+          this.log.debug(
+            { extensionType: incoming.extensionType, msgType: incoming.msgType },
+            'ignoring a message of unknown type',
+          );
           continue;
         }
-        this.handle(decoded.message);
-        if (!this.socket.isOpen) break;
+        this.handle(incoming.message);
+        if (!this.conn.isOpen) break;
       }
     } catch (err) {
       if (err instanceof DecodeError) this.log.warn(`dropping client: undecodable frame: ${err.message}`);
       else if (err instanceof NoiseError) this.log.info(`client connection failed: ${err.message}`);
+      else if (err instanceof PoolError) this.log.warn(`dropping client: ${err.message}`);
       else this.log.error({ err }, 'dropping client after an internal error');
     } finally {
       clearTimeout(this.setupTimer);
-      this.socket.close();
+      this.conn.close();
       this.ctx.connectionClosed(this);
     }
   }
 
   /** Sends a plain frame (test hook and broadcast); false when the connection is gone. */
   sendFrame(frame: Uint8Array): boolean {
-    if (!this.socket.isOpen) return false;
+    if (!this.conn.isOpen) return false;
     try {
-      this.socket.send(frame);
+      this.conn.sendFrame(frame);
       return true;
     } catch (err) {
       this.log.debug({ err }, 'send failed');
@@ -151,13 +160,13 @@ export class PoolConnection {
   }
 
   close(): void {
-    this.socket.close();
+    this.conn.close();
   }
 
   private drop(reason: string): void {
-    if (!this.socket.isOpen) return;
+    if (!this.conn.isOpen) return;
     this.log.info(`dropping client: ${reason}`);
-    this.socket.close();
+    this.conn.close();
   }
 
   private handle(m: AnyMessage): void {
@@ -231,7 +240,7 @@ export class PoolConnection {
     const refuse = (flags: number, code: string): void => {
       this.log.info({ flags: f.flags, protocol: f.protocol }, `SetupConnection refused: ${code}`);
       this.send({ name: 'SetupConnection.Error', fields: { flags, error_code: code } });
-      this.socket.close();
+      this.conn.close();
     };
     // Codes and order as SRI's pool: protocol first, then version range, then flags (sv2.md §4).
     if (f.protocol !== 0) {
@@ -363,7 +372,7 @@ export class PoolConnection {
     for (const m of ch.onNewTip(this.ctx.tip())) this.send(m);
   }
 
-  private refuseShare(f: SubmittedShare, what: string): void {
+  private refuseShare(f: SubmitSharesMessage, what: string): void {
     const reply: Outgoing = {
       name: 'SubmitShares.Error',
       fields: {
@@ -377,7 +386,7 @@ export class PoolConnection {
     this.send(reply);
   }
 
-  private judgeShare(ch: ServerChannel, f: SubmittedShare, outcome: SubmitOutcome): void {
+  private judgeShare(ch: ServerChannel, f: SubmitSharesMessage, outcome: ServerShareVerdict): void {
     this.ctx.recordShare(ch, outcome, f);
     if (outcome.kind === 'rejected') {
       this.log.debug(

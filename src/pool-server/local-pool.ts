@@ -11,15 +11,15 @@ import { ExtendedServerChannel } from '../channels/server/extended.js';
 import { ExtranonceAllocator } from '../channels/server/extranonce.js';
 import { StandardServerChannel } from '../channels/server/standard.js';
 import { harderTarget, hashrateToTarget, VardiffState } from '../channels/server/vardiff.js';
+import { acceptConnection, type Sv2Connection } from '../connection/sv2-connection.js';
 import { silentLog } from '../log.js';
 import { ConnectionGuard } from '../net/connection-guard.js';
 import { encodeAuthorityPublicKey } from '../noise/authority-key.js';
 import { certificateSigner, unixNow } from '../noise/certificate.js';
 import { randomSecret, xonlyPublicKey } from '../noise/ellswift.js';
-import { acceptNoise } from '../noise/noise-socket.js';
-import { systemClock, type TimerHandle } from '../work/clock.js';
+import { systemClock, type TimerHandle } from '../time/clock.js';
 import { MAX_CLIENT_PAYLOAD } from './client-frame-limit.js';
-import { PoolConnection, type PoolContext, validHashRate } from './connection-handler.js';
+import { DownstreamConnection, type PoolContext, validHashRate } from './connection-handler.js';
 import { type ChainTip, JobSource } from './job-source.js';
 import {
   LOCAL_POOL_DEFAULTS,
@@ -58,7 +58,7 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
   });
   const nextTemplate = () => source.template();
 
-  const connections = new Set<PoolConnection>();
+  const connections = new Set<DownstreamConnection>();
   const sockets = new Set<Socket>();
   const rejected: Record<string, number> = {};
   let accepted = 0;
@@ -227,9 +227,9 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
     socket.once('close', () => sockets.delete(socket));
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     void (async () => {
-      let noise: Awaited<ReturnType<typeof acceptNoise>>;
+      let peer: Sv2Connection;
       try {
-        noise = await acceptNoise(socket, {
+        peer = await acceptConnection(remote, socket, {
           staticSecret,
           certificate,
           handshakeTimeoutMs: o.handshakeTimeoutMs,
@@ -241,11 +241,11 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
         return;
       }
       if (closed) {
-        noise.close();
+        peer.close();
         return;
       }
       connectionsTotal++;
-      const conn = new PoolConnection(nextId++, remote, noise, ctx, {
+      const conn = new DownstreamConnection(nextId++, remote, peer, ctx, {
         setupTimeoutMs: o.setupTimeoutMs,
         maxChannelsPerConnection: o.maxChannelsPerConnection,
       });

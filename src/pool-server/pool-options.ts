@@ -3,19 +3,19 @@
  * `startLocalPool` takes and what the returned LocalPool offers to the demo, the CLI and tests.
  */
 
-import type { SubmitOutcome } from '../channels/server/channel.js';
+import type { ServerShareVerdict } from '../channels/server/channel.js';
 import type { ChainTip } from '../channels/server/job-template.js';
 import type { Logger } from '../log.js';
 import type { ListenerLimits } from '../net/connection-guard.js';
-import type { Clock } from '../work/clock.js';
-import type { SubmittedShare } from './connection-handler.js';
+import type { Clock } from '../time/clock.js';
+import type { SubmitSharesMessage } from './connection-handler.js';
 
 /** One submitted share as the pool judged it (what a fault campaign audits). */
 export interface PoolShareEvent {
   /** Undefined when the share named no channel of its connection. */
   readonly channelId: number | undefined;
-  readonly share: SubmittedShare;
-  readonly outcome: SubmitOutcome;
+  readonly share: SubmitSharesMessage;
+  readonly outcome: ServerShareVerdict;
 }
 
 export interface LocalPoolOptions {

@@ -10,10 +10,10 @@
  */
 import type { HashChain, NonceResult } from '../../drivers/types.js';
 import { HeaderHasher } from '../bitcoin/header.js';
-import { ticketDifficulty, ticketTarget } from '../bitcoin/target.js';
+import { relaxedTicketDifficulty, ticketTarget } from '../bitcoin/target.js';
 import type { Logger } from '../log.js';
 import { silentLog } from '../log.js';
-import { type Clock, MAX_TIMER_MS, type TimerHandle } from './clock.js';
+import { type Clock, MAX_TIMER_MS, type TimerHandle } from '../time/clock.js';
 import { extranonceCount, merkleRootFor, minerExtranonce } from './extranonce.js';
 import type { Job, Share } from './job.js';
 import { type Cursor, type Lanes, splitLanes } from './lanes.js';
@@ -82,13 +82,13 @@ interface ActiveJob {
   readonly extranonces: number;
   /** Shared by every chain unless the job is split into lanes. */
   readonly cursor: Cursor;
-  readonly lanes: Lanes<ChainState> | undefined;
+  readonly lanes: Lanes<DispatchChain> | undefined;
   exhausted: boolean;
   /** Clock time the job became active: the ntime bound grows by one per second since (sv2.md §6.6). */
   readonly activatedAt: number;
 }
 
-interface ChainState {
+interface DispatchChain {
   readonly chain: HashChain;
   readonly stats: ChainWorkStats;
   timer: TimerHandle | undefined;
@@ -99,7 +99,7 @@ interface ChainState {
 export class Dispatcher {
   private readonly options: DispatcherOptions;
   private readonly log: Logger;
-  private readonly states: ChainState[];
+  private readonly states: DispatchChain[];
   private readonly ledger: WorkLedger;
   private readonly hasher = new HeaderHasher();
   private readonly totals = { jobs: 0, blocks: 0, exhaustedJobs: 0 };
@@ -173,17 +173,17 @@ export class Dispatcher {
   }
 
   /** Loads chip target and nonce weight from the chain's info; false if the chain is not initialised. */
-  private prepareChain(state: ChainState): boolean {
+  private prepareChain(state: DispatchChain): boolean {
     this.clearTimer(state);
     const info = state.chain.info();
     if (info === undefined) return false;
     const shift = this.options.simTargetShift ?? 0;
     state.chipTarget = ticketTarget(info.chipDifficulty, shift);
-    state.weight = ticketDifficulty(info.chipDifficulty, shift);
+    state.weight = relaxedTicketDifficulty(info.chipDifficulty, shift);
     return true;
   }
 
-  private async sendNext(state: ChainState, active: ActiveJob, clean: boolean): Promise<void> {
+  private async sendNext(state: DispatchChain, active: ActiveJob, clean: boolean): Promise<void> {
     const lane = active.lanes?.byChain.get(state);
     const cursor = lane?.cursor ?? active.cursor;
     const next = this.takeSlot(active, cursor);
@@ -264,7 +264,7 @@ export class Dispatcher {
   }
 
   /** Sends the next work item as soon as the ntime bound has moved past the exhausted ntime. */
-  private retryWhenNtimeAllows(state: ChainState, active: ActiveJob, cursor: Cursor): void {
+  private retryWhenNtimeAllows(state: DispatchChain, active: ActiveJob, cursor: Cursor): void {
     this.clearTimer(state);
     const elapsed = this.options.clock.now() - active.activatedAt;
     const secondsShort = Math.max(1, cursor.ntime - this.ntimeBound(active));
@@ -277,7 +277,7 @@ export class Dispatcher {
   }
 
   /** Exhaustion time = versions x 2^32 / chain hashrate (bm13xx.md §8.2); refresh well before it. */
-  private scheduleRefresh(state: ChainState, active: ActiveJob): void {
+  private scheduleRefresh(state: DispatchChain, active: ActiveJob): void {
     this.clearTimer(state);
     const hashrate = state.chain.info()?.nominalHashrate ?? 0;
     if (!(hashrate > 0)) return;
@@ -294,7 +294,7 @@ export class Dispatcher {
     }, delay);
   }
 
-  private handleNonce(state: ChainState, result: NonceResult): void {
+  private handleNonce(state: DispatchChain, result: NonceResult): void {
     const entry = this.ledger.live(result.work.workId);
     if (entry === undefined) {
       // Retired by a clean job (or too old to remember): never submitted (bm13xx.md §13).
@@ -330,7 +330,7 @@ export class Dispatcher {
     this.options.onShare(share, { block: verdict.block, chain: state.chain.index });
   }
 
-  private clearTimer(state: ChainState): void {
+  private clearTimer(state: DispatchChain): void {
     if (state.timer !== undefined) this.options.clock.clearTimer(state.timer);
     state.timer = undefined;
   }

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleRequest, parseRequest, splitEscaped } from '../../src/api/cgminer.js';
-import { parseAllowList } from '../../src/api/cidr.js';
 import { silentLog } from '../../src/log.js';
+import { parseAllowList } from '../../src/net/cidr.js';
 import { cgminer, cgminerRaw, type Harness, startHarness, TOKEN } from './helpers/api.js';
 import { FakeRig } from './helpers/fake-rig.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CGMINER_ALLOW, parseAllowList } from '../../src/api/cidr.js';
 import { ConfigError } from '../../src/errors.js';
+import { DEFAULT_CGMINER_ALLOW, parseAllowList } from '../../src/net/cidr.js';
 
 describe('cgminer write allow-list', () => {
   it('defaults to 127.0.0.1 only', () => {

@@ -9,9 +9,9 @@ import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handleRequest } from '../../src/api/cgminer.js';
-import { parseAllowList } from '../../src/api/cidr.js';
 import { acceptWebSocket, parseFrame } from '../../src/api/websocket.js';
 import { silentLog } from '../../src/log.js';
+import { parseAllowList } from '../../src/net/cidr.js';
 import { TOKEN } from './helpers/api.js';
 import { FakeRig } from './helpers/fake-rig.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { acceptKey, acceptWebSocket, encodeFrame, OPCODE, parseFrame } from '../../src/api/websocket.js';
+import { acceptKey, acceptWebSocket, encodeWsFrame, OPCODE, parseFrame } from '../../src/api/websocket.js';
 
 // Vectors from RFC 6455: §1.3 (accept key) and §5.7 (frame examples).
 describe('RFC 6455 vectors', () => {
@@ -10,19 +10,19 @@ describe('RFC 6455 vectors', () => {
   });
 
   it('encodes the §5.7 single-frame unmasked text "Hello"', () => {
-    expect(encodeFrame(OPCODE.text, Buffer.from('Hello'))).toEqual(
+    expect(encodeWsFrame(OPCODE.text, Buffer.from('Hello'))).toEqual(
       Buffer.from([0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]),
     );
   });
 
   it('encodes the §5.7 unmasked ping and 256-byte / 64 KiB length forms', () => {
-    expect(encodeFrame(OPCODE.ping, Buffer.from('Hello'))).toEqual(
+    expect(encodeWsFrame(OPCODE.ping, Buffer.from('Hello'))).toEqual(
       Buffer.from([0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]),
     );
-    expect(encodeFrame(OPCODE.binary, Buffer.alloc(256)).subarray(0, 4)).toEqual(
+    expect(encodeWsFrame(OPCODE.binary, Buffer.alloc(256)).subarray(0, 4)).toEqual(
       Buffer.from([0x82, 0x7e, 0x01, 0x00]),
     );
-    expect(encodeFrame(OPCODE.binary, Buffer.alloc(65536)).subarray(0, 10)).toEqual(
+    expect(encodeWsFrame(OPCODE.binary, Buffer.alloc(65536)).subarray(0, 10)).toEqual(
       Buffer.from([0x82, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]),
     );
   });

@@ -9,9 +9,9 @@ import {
   leBytesToBigInt,
   MAX_TARGET,
   nbitsToTarget,
+  relaxedTicketDifficulty,
   targetToDifficulty,
   targetToNbits,
-  ticketDifficulty,
   ticketTarget,
 } from '../../src/bitcoin/target.js';
 import { hexToBytes, reversedHexToBytes } from '../../src/bytes/hex.js';
@@ -152,8 +152,8 @@ describe('ticket target (chip mask)', () => {
 
   it('widens by 2^k for simulated boards and reports the matching nonce weight', () => {
     expect(ticketTarget(256, 20)).toBe((1n << 236n) - 1n);
-    expect(ticketDifficulty(256)).toBe(256);
-    expect(ticketDifficulty(256, 20)).toBe(2 ** -12);
+    expect(relaxedTicketDifficulty(256)).toBe(256);
+    expect(relaxedTicketDifficulty(256, 20)).toBe(2 ** -12);
     expect(() => ticketTarget(0.5)).toThrow(RangeError);
   });
 });

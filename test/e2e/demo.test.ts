@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
-import { Miner } from '../../src/daemon/miner.js';
+import { Miner } from '../../src/roles/miner/miner.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { until } from '../helpers/wait.js';
 

@@ -7,10 +7,10 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
+import { LogTap } from '../../src/app/log-tap.js';
 import { targetToDifficulty } from '../../src/bitcoin/target.js';
 import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
-import { LogTap } from '../../src/daemon/log-tap.js';
-import { Miner } from '../../src/daemon/miner.js';
+import { Miner } from '../../src/roles/miner/miner.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { until } from '../helpers/wait.js';
 

@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../src/log.js';
 import { encodeAuthoritySecretKey } from '../../src/noise/authority-key.js';
 import { randomSecret } from '../../src/noise/ellswift.js';
-import { PoolClient } from '../../src/pool/client.js';
+import { PoolClient } from '../../src/upstream/client.js';
 import type { Job } from '../../src/work/job.js';
 import { search, shareOf, until } from '../interop/helpers/cpu-search.js';
 

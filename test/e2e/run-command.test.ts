@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { runMiner } from '../../src/cli/commands/run.js';
-import type { Miner } from '../../src/daemon/miner.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
 function capture() {

@@ -6,7 +6,7 @@
  */
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { type Config, validateConfig } from '../../src/config/schema.js';
-import type { Miner } from '../../src/daemon/miner.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
 
 export interface SimConfigOptions {
   /** A board id from boards/registry.ts (a sim-* board). */

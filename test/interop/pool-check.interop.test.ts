@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../src/cli/commands/pool-check.js';
-import type { PoolCheckReport } from '../../src/pool-check/check.js';
+import type { PoolCheckReport } from '../../src/roles/pool-check/check.js';
 import { type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
 
 const peer = sriPeer();

@@ -1,5 +1,5 @@
 /**
- * Interop 1 (issue 8, SRI half): sv2miner's mining client (src/pool/session.ts) against a pool
+ * Interop 1 (issue 8, SRI half): sv2miner's mining client (src/upstream/session.ts) against a pool
  * whose Noise responder, certificate and standard-channel logic are SRI's own crates (sri-peer).
  * Shares are found by a CPU search in the test; every verdict is channels_sv2's validate_share.
  * Spec: sv2.md §3 (Noise), §4-§6 (SetupConnection, channel, jobs, prev hash, submits).
@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
+import { emptyCounters, type ShareCounters } from '../../src/channels/client/counters.js';
 import { silentLog } from '../../src/log.js';
 import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
-import { emptyCounters, type ShareCounters } from '../../src/pool/counters.js';
-import { DEVICE_SETUP_FLAGS } from '../../src/pool/requests.js';
-import { Session } from '../../src/pool/session.js';
-import { systemClock } from '../../src/work/clock.js';
+import { systemClock } from '../../src/time/clock.js';
+import { DEVICE_SETUP_FLAGS } from '../../src/upstream/requests.js';
+import { Session } from '../../src/upstream/session.js';
 import type { Job } from '../../src/work/job.js';
 import { readVectorJson } from '../helpers/vectors.js';
 import { rootOf, search, shareOf, until } from './helpers/cpu-search.js';

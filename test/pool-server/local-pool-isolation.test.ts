@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bigIntToLeBytes, leBytesToBigInt } from '../../src/bitcoin/target.js';
 import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
 import { encodeFrame } from '../../src/sv2/frame.js';
-import { FakeClock } from '../pool/helpers/fake-clock.js';
+import { FakeClock } from '../upstream/helpers/fake-clock.js';
 import { cleanupTestPools, miner, pool } from './fixture.js';
 import { findNonce } from './miner.js';
 

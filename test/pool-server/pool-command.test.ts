@@ -10,7 +10,7 @@ import { runPool } from '../../src/cli/commands/pool.js';
 import { silentLog } from '../../src/log.js';
 import { encodeAuthorityPublicKey, encodeAuthoritySecretKey } from '../../src/noise/authority-key.js';
 import { xonlyPublicKey } from '../../src/noise/ellswift.js';
-import { runPoolCheck } from '../../src/pool-check/check.js';
+import { runPoolCheck } from '../../src/roles/pool-check/check.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => 40 + i);
 

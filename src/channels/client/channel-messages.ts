@@ -6,8 +6,8 @@
  * and close, Reconnect) and hands everything else to this module.
  */
 import type { Logger } from '../../log.js';
-import type { ViolationKind } from '../../pool/pool-health.js';
 import type { AnyMessage } from '../../sv2/messages/registry.js';
+import type { ViolationKind } from '../../upstream/pool-health.js';
 import type { Job } from '../../work/job.js';
 import type { ChannelUpdate } from './channel-core.js';
 import type { ChannelSet } from './channel-set.js';

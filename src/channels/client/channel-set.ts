@@ -8,10 +8,10 @@
 
 import { bigIntToLeBytes, targetToDifficulty } from '../../bitcoin/target.js';
 import type { Logger } from '../../log.js';
-import { countReason, type ShareCounters } from '../../pool/counters.js';
 import type { MessageFields } from '../../sv2/messages/registry.js';
-import type { Clock } from '../../work/clock.js';
+import type { Clock } from '../../time/clock.js';
 import type { Share } from '../../work/job.js';
+import { countReason, type ShareCounters } from './counters.js';
 import { ExtendedChannel } from './extended.js';
 import { GroupMembership } from './group.js';
 import { type PendingShare, ShareLedger } from './share-ledger.js';

@@ -61,7 +61,7 @@ type MessageFieldsMap = {
 };
 export type Outgoing = Sent<keyof MessageFieldsMap>;
 
-export type SubmitOutcome =
+export type ServerShareVerdict =
   | {
       readonly kind: 'accepted';
       readonly hash: Uint8Array;
@@ -191,7 +191,7 @@ export abstract class ServerChannelBase {
   }
 
   /** The job a share names, or the rejection (stale or unknown id). */
-  protected lookupJob(share: SubmittedShare): { job: ServerJob; tip: ChainTip } | SubmitOutcome {
+  protected lookupJob(share: SubmittedShare): { job: ServerJob; tip: ChainTip } | ServerShareVerdict {
     const jobId = share.job_id >>> 0;
     const job = this.jobs.get(jobId);
     const tip = this.tip;
@@ -210,7 +210,7 @@ export abstract class ServerChannelBase {
     tip: ChainTip,
     merkleRoot: Uint8Array,
     nowSec: number,
-  ): SubmitOutcome {
+  ): ServerShareVerdict {
     const check = checkShare(share, {
       version: job.version,
       prevHash: tip.prevHash,
@@ -241,7 +241,7 @@ export abstract class ServerChannelBase {
     };
   }
 
-  protected rejected(share: SubmittedShare, code: ShareErrorCode, detail: string): SubmitOutcome {
+  protected rejected(share: SubmittedShare, code: ShareErrorCode, detail: string): ServerShareVerdict {
     return {
       kind: 'rejected',
       code,

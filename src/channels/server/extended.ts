@@ -18,7 +18,7 @@ import {
   ServerChannelBase,
   type ServerChannelInit,
   type ServerJob,
-  type SubmitOutcome,
+  type ServerShareVerdict,
   type SubmittedShare,
 } from './channel.js';
 import { templateMerkleRoot } from './job-template.js';
@@ -41,7 +41,7 @@ export type CustomJobOutcome =
       readonly reply: Outgoing;
     };
 
-export interface ExtendedChannelInit extends ServerChannelInit {
+export interface ExtendedServerChannelInit extends ServerChannelInit {
   /** Bytes the downstream rolls (OpenExtendedMiningChannel.Success.extranonce_size). */
   readonly extranonceSize: number;
   /** The pool's whole extranonce space: prefix plus extranonceSize always fill it. */
@@ -57,7 +57,7 @@ export class ExtendedServerChannel extends ServerChannelBase {
   readonly extranonceSize: number;
   private readonly extranonceSpace: number;
 
-  constructor(init: ExtendedChannelInit) {
+  constructor(init: ExtendedServerChannelInit) {
     if (init.extranoncePrefix.length + init.extranonceSize !== init.extranonceSpace)
       throw new RangeError(
         `extranonce prefix (${init.extranoncePrefix.length}) + size (${init.extranonceSize}) must fill the pool's ${init.extranonceSpace} bytes`,
@@ -67,7 +67,7 @@ export class ExtendedServerChannel extends ServerChannelBase {
     this.extranonceSpace = init.extranonceSpace;
   }
 
-  submit(share: ExtendedShare, nowSec: number): SubmitOutcome {
+  submit(share: ExtendedShare, nowSec: number): ServerShareVerdict {
     const found = this.lookupJob(share);
     if ('kind' in found) return found;
     if (share.extranonce.length !== this.extranonceSize)

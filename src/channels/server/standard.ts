@@ -8,7 +8,7 @@ import {
   type Outgoing,
   ServerChannelBase,
   type ServerJob,
-  type SubmitOutcome,
+  type ServerShareVerdict,
   type SubmittedShare,
 } from './channel.js';
 import { type JobTemplate, templateMerkleRoot } from './job-template.js';
@@ -16,7 +16,7 @@ import { type JobTemplate, templateMerkleRoot } from './job-template.js';
 export class StandardServerChannel extends ServerChannelBase {
   readonly kind = 'standard';
 
-  submit(share: SubmittedShare, nowSec: number): SubmitOutcome {
+  submit(share: SubmittedShare, nowSec: number): ServerShareVerdict {
     const found = this.lookupJob(share);
     if ('kind' in found) return found;
     return this.judge(share, found.job, found.tip, rootOf(found.job), nowSec);

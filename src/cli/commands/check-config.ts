@@ -5,9 +5,9 @@
  * It never connects: each configured pool gets a line saying it was not tried.
  */
 import { parseArgs } from 'node:util';
+import { localConfigPath } from '../../app/settings.js';
 import { checkConfig } from '../../config/load.js';
 import { noPoolsError } from '../../config/no-pools.js';
-import { localConfigPath } from '../../daemon/settings.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner check-config [--config-dir DIR]

@@ -1,11 +1,15 @@
 /**
  * `sv2miner pool-check <url>`: connects to an SV2 pool as a miner would and reports TCP, Noise
  * (certificate window, sv2.md §3.5), SetupConnection, OpenStandardMiningChannel and the first job
- * (§6.1). Exit code 0 only when every step succeeded. Logic in src/pool-check/check.ts.
+ * (§6.1). Exit code 0 only when every step succeeded. Logic in src/roles/pool-check/check.ts.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CHECK_TIMEOUT_MS, type PoolCheckOptions, runPoolCheck } from '../../pool-check/check.js';
-import { formatPoolCheck } from '../../pool-check/format.js';
+import {
+  DEFAULT_CHECK_TIMEOUT_MS,
+  type PoolCheckOptions,
+  runPoolCheck,
+} from '../../roles/pool-check/check.js';
+import { formatPoolCheck } from '../../roles/pool-check/format.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner pool-check <url> [--user U] [--timeout S] [--json] [--insecure]

@@ -9,10 +9,10 @@ import { boardById } from '../../../boards/registry.js';
 import type { BoardDefinition } from '../../../boards/types.js';
 import { pllProblem } from '../../../drivers/bm13xx/probe.js';
 import { loadConfig } from '../../config/load.js';
-import { openChainIo } from '../../daemon/board-io.js';
-import { createChain, SIM_TIMING } from '../../daemon/rig.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { childLog, configureRootLogger } from '../../log.js';
+import { openChainIo } from '../../roles/miner/board-io.js';
+import { createChain, SIM_TIMING } from '../../roles/miner/rig.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner probe --board <id> [--config-dir DIR] [--log-level L]

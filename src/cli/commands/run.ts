@@ -1,22 +1,21 @@
 /**
- * `sv2miner run`: the miner daemon (src/daemon/). Loads and validates the config (command-line
+ * `sv2miner run`: the miner daemon (src/roles/miner/). Loads and validates the config (command-line
  * overrides validated the same way; a bad value is one line and exit 2), logs pino JSON to stderr,
  * keeps stdout for the status line and, with `--for N`, the final one-line JSON summary. Starts
  * the monitoring APIs (src/api/server.ts) unless --no-api. Exit codes: 0 ok, 1 failed, 2 usage/config.
  */
+
 import { parseArgs } from 'node:util';
 import { boardById } from '../../../boards/registry.js';
+import type { RigSnapshot } from '../../api/snapshot.js';
+import { type LifecycleResult, runLifecycle } from '../../app/lifecycle.js';
+import { LogTap } from '../../app/log-tap.js';
+import { systemdNotifier } from '../../app/sd-notify.js';
+import { localConfigPath } from '../../app/settings.js';
 import { loadConfig } from '../../config/load.js';
 import { noPoolsError } from '../../config/no-pools.js';
 import type { Config } from '../../config/schema.js';
 import { validateConfig } from '../../config/schema.js';
-import { type LifecycleResult, runLifecycle } from '../../daemon/lifecycle.js';
-import { LogTap } from '../../daemon/log-tap.js';
-import { Miner, type MinerOptions } from '../../daemon/miner.js';
-import { whyNotMined } from '../../daemon/run-verdict.js';
-import { systemdNotifier } from '../../daemon/sd-notify.js';
-import { localConfigPath } from '../../daemon/settings.js';
-import { runSummary } from '../../daemon/status-line.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { childLog, configureRootLogger, type Logger, rootLog } from '../../log.js';
 import {
@@ -26,6 +25,9 @@ import {
   prettyLineFormatter,
   resolveLogFormat,
 } from '../../log-format.js';
+import { Miner, type MinerOptions } from '../../roles/miner/miner.js';
+import { whyNotMined } from '../../roles/miner/run-verdict.js';
+import { runSummary } from '../../roles/miner/status-line.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner run [options]
@@ -133,7 +135,7 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
   });
   deps.onMiner?.(miner);
   const notifier = systemdNotifier(deps.env ?? process.env);
-  let result: LifecycleResult;
+  let result: LifecycleResult<RigSnapshot>;
   try {
     result = await runLifecycle({
       daemon: miner,

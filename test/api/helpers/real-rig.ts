@@ -1,6 +1,6 @@
 /**
  * Test plumbing for issue 7's "every endpoint against a running simulated rig": a real Miner
- * (src/daemon/miner.ts) on the sim-bm1370-1 board with the embedded local SV2 pool, wired to the
+ * (src/roles/miner/miner.ts) on the sim-bm1370-1 board with the embedded local SV2 pool, wired to the
  * monitoring APIs by startApi (src/api/server.ts) exactly as `sv2miner run` does, on ephemeral
  * ports with a temp config dir (settings land in its local.json) and a temp stateDir.
  */
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boardById } from '../../../boards/registry.js';
 import { startApi } from '../../../src/api/server.js';
-import { LogTap } from '../../../src/daemon/log-tap.js';
-import { Miner } from '../../../src/daemon/miner.js';
+import { LogTap } from '../../../src/app/log-tap.js';
 import { configureRootLogger } from '../../../src/log.js';
+import { Miner } from '../../../src/roles/miner/miner.js';
 import { isJobFrame, simConfig, stopMiner } from '../../helpers/sim-rig.js';
 import { until } from '../../helpers/wait.js';
 

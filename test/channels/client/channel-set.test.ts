@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { bigIntToLeBytes, difficultyToTarget, MAX_TARGET } from '../../../src/bitcoin/target.js';
 import { ChannelSet, type SubmitMessage } from '../../../src/channels/client/channel-set.js';
+import { emptyCounters } from '../../../src/channels/client/counters.js';
 import { silentLog } from '../../../src/log.js';
-import { emptyCounters } from '../../../src/pool/counters.js';
 import type { Share } from '../../../src/work/job.js';
-import { FakeClock } from '../../pool/helpers/fake-clock.js';
+import { FakeClock } from '../../upstream/helpers/fake-clock.js';
 
 const success = (channel_id: number, group: number) => ({
   request_id: 1,

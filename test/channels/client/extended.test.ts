@@ -10,14 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TARGET } from '../../../src/bitcoin/target.js';
 import { bytesToHex } from '../../../src/bytes/hex.js';
 import { ChannelSet } from '../../../src/channels/client/channel-set.js';
+import { emptyCounters } from '../../../src/channels/client/counters.js';
 import { customJobCoinbase } from '../../../src/channels/client/custom-job.js';
 import { ExtendedChannel } from '../../../src/channels/client/extended.js';
 import { StandardChannel } from '../../../src/channels/client/standard.js';
 import { silentLog } from '../../../src/log.js';
-import { emptyCounters } from '../../../src/pool/counters.js';
 import { coinbaseFor } from '../../../src/work/extranonce.js';
 import type { Job } from '../../../src/work/job.js';
-import { FakeClock } from '../../pool/helpers/fake-clock.js';
+import { FakeClock } from '../../upstream/helpers/fake-clock.js';
 
 const dsha = (b: Uint8Array): Uint8Array =>
   new Uint8Array(createHash('sha256').update(createHash('sha256').update(b).digest()).digest());

@@ -14,14 +14,14 @@ import {
   PAGE,
   ResponseReader,
 } from '../../../drivers/bridge/control-protocol.js';
+import { BridgeGpio, BridgeI2cBus } from '../../../drivers/peripherals/bridge.js';
+import { FakeI2cBus } from '../../../drivers/peripherals/i2c.js';
+import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
 import { SimBridge } from '../../../drivers/sim/sim-bridge.js';
 import { type PtyServer, servePty } from '../../../drivers/sim/sim-pty.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 import { bytesToHex, hexToBytes } from '../../../src/bytes/hex.js';
 import { TransportError } from '../../../src/errors.js';
-import { BridgeGpio, BridgeI2cBus } from '../../../src/hw/bridge.js';
-import { FakeI2cBus } from '../../../src/hw/i2c.js';
-import { I2cTemperatureReader } from '../../../src/hw/i2c-sensors.js';
 
 describe('control packets', () => {
   it('a GPIO write is length(whole packet, LE) | id | bus 0 | page 6 | pin | level', () => {

@@ -11,7 +11,7 @@ import type {
   NonceListener,
   NonceResult,
 } from '../../../drivers/types.js';
-import type { Clock, TimerHandle } from '../../../src/work/clock.js';
+import type { Clock, TimerHandle } from '../../../src/time/clock.js';
 
 export class ManualClock implements Clock {
   private time = 0;

@@ -1,0 +1,223 @@
+/**
+ * Turns one chain of a BoardDefinition into the things a Bm13xxChain is built from (architecture.md
+ * seams A and D): a ByteLink (UartLink over SimBinding or the hardware binding), the reset/stop
+ * functions behind the board's control lines, and the temperature readers. Simulated boards get a
+ * FakeGpio whose reset edge calls SimChain.reset(); hardware gets OnoffGpio lines (bm13xx.md §10.1).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  BoardDefinition,
+  ChainDefinition,
+  ControlLine,
+  SensorDefinition,
+} from '../../../boards/types.js';
+import { BridgeControlPort } from '../../../drivers/bridge/control-port.js';
+import { BridgeGpio, BridgeI2cBus } from '../../../drivers/peripherals/bridge.js';
+import {
+  FakeGpio,
+  type Gpio,
+  OnoffGpio,
+  pulseReset,
+  sysfsGpioNumber,
+} from '../../../drivers/peripherals/gpio.js';
+import { type I2cBus, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
+import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
+import { SysfsThermalReader, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
+import { SimBinding } from '../../../drivers/sim/sim-binding.js';
+import type { SimChain } from '../../../drivers/sim/sim-chain.js';
+import { bindingByName } from '../../../drivers/transport/bindings.js';
+import { type ByteLink, UartLink } from '../../../drivers/transport/uart-link.js';
+import type { Logger } from '../../log.js';
+
+export interface ChainIo {
+  readonly link: ByteLink;
+  /** The NRST pulse before bring-up (power enable asserted first where the board has one). */
+  readonly reset: () => Promise<void>;
+  /** Hold the chips in reset (they stop hashing and draw little power). */
+  readonly stop: () => Promise<void>;
+  /** The simulated chain behind the link, for tests and the sim's own figures. */
+  readonly sim: SimChain | undefined;
+  /** Releases the GPIO lines. */
+  readonly release: () => Promise<void>;
+}
+
+export interface ChainIoOptions {
+  readonly board: BoardDefinition;
+  readonly index: number;
+  readonly log: Logger;
+  /** Reset pulse lengths; ESP-Miner holds 100 ms and settles 100 ms (bm13xx.md §10.1). */
+  readonly resetHoldMs?: number;
+  readonly resetSettleMs?: number;
+}
+
+/** The path a simulated chain is served at: `sim:<board>:<chain>`. */
+export function simChainPath(chain: ChainDefinition, index: number): string {
+  return `${chain.uartPath}:${index}`;
+}
+
+export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
+  const { board, index, log } = options;
+  const def = board.chains[index];
+  if (def === undefined) throw new RangeError(`board ${board.id} has no chain ${index}`);
+  const hold = options.resetHoldMs ?? 100;
+  const settle = options.resetSettleMs ?? 100;
+  if (board.simulated) {
+    const path = simChainPath(def, index);
+    const sim = SimBinding.createChain(path, {
+      model: board.chip,
+      chipCount: def.chipCount,
+      // The board's speed is for the whole board; chains share it by chip count.
+      hashrate: (board.sim.hashrate * def.chipCount) / totalChips(board),
+      simTargetShift: board.sim.simTargetShift,
+    });
+    const gpio = new FakeGpio({
+      activeLow: board.reset?.activeLow ?? true,
+      // Asserting NRST puts every chip back in its power-on state, as on silicon.
+      onEdge: (edge) => {
+        if (edge.level === 1) sim.reset();
+      },
+    });
+    const link = new UartLink({ binding: SimBinding, path, logger: log });
+    return {
+      link,
+      sim,
+      reset: () => pulseReset(gpio, (ms) => sleep(ms), hold, settle),
+      stop: () => gpio.write(1),
+      release: () => gpio.close(),
+    };
+  }
+  const binding = await bindingByName('hw');
+  const link = new UartLink({ binding, path: def.uartPath, logger: log });
+  const reset = await openLine(board.reset, 1, log);
+  // Power stays off until the first bring-up asserts it.
+  const power = await openLine(board.powerEnable, 0, log);
+  return {
+    link,
+    sim: undefined,
+    reset: async () => {
+      if (power !== undefined && (await power.read()) === 0) {
+        await power.write(1);
+        await sleep(settle);
+      }
+      if (reset === undefined) return;
+      await pulseReset(reset, (ms) => sleep(ms), hold, settle);
+    },
+    stop: async () => {
+      await reset?.write(1);
+    },
+    release: async () => {
+      await power?.write(0);
+      await reset?.close();
+      await power?.close();
+    },
+  };
+}
+
+function totalChips(board: BoardDefinition): number {
+  return board.chains.reduce((n, c) => n + c.chipCount, 0);
+}
+
+/** A hardware control line, opened at `initial`: a Linux GPIO line or a USB bridge's pin. */
+async function openLine(
+  line: ControlLine | undefined,
+  initial: 0 | 1,
+  log: Logger,
+): Promise<Gpio | undefined> {
+  if (line === undefined) return undefined;
+  switch (line.kind) {
+    case 'gpiochip': {
+      const number = await sysfsGpioNumber(line.chip, line.line);
+      return OnoffGpio.open(number, { activeLow: line.activeLow, initial });
+    }
+    case 'bridge':
+      return BridgeGpio.open(bridgePort(line.controlPort, log), line.pin, {
+        activeLow: line.activeLow,
+        initial,
+      });
+    case 'sim':
+      return new FakeGpio({ activeLow: line.activeLow, initial });
+  }
+}
+
+// One control port per bridge, shared by its pins and its I2C sensors (requests are serialised
+// per port) and kept for the life of the process: a pause or restart reopens lines, not ports.
+const bridgePorts = new Map<string, BridgeControlPort>();
+
+export function bridgePort(path: string, log: Logger): BridgeControlPort {
+  let port = bridgePorts.get(path);
+  if (port === undefined) {
+    port = new BridgeControlPort({
+      path,
+      link: async () => new UartLink({ binding: await bindingByName('hw'), path, logger: log }),
+      logger: log,
+    });
+    bridgePorts.set(path, port);
+  }
+  return port;
+}
+
+/** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
+export function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
+  if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));
+  if (path.startsWith('/dev/i2c-')) return new LinuxI2cBus(path);
+  return undefined;
+}
+
+/**
+ * Readers for the board's sensors. The simulator reports its configured temperature with a small
+ * drift, so throttling logic sees a live value. I2C sensors share one bus object per bus, on Linux
+ * (/dev/i2c-N) or behind a USB bridge's control port; a bus of no known form is skipped with a
+ * warning rather than read as failures (which would shut the rig down).
+ */
+export function thermalReaders(
+  board: BoardDefinition,
+  log: Logger,
+  openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
+): ThermalReader[] {
+  const readers: ThermalReader[] = [];
+  const buses = new Map<string, I2cBus | undefined>();
+  const busFor = (path: string): I2cBus | undefined => {
+    if (!buses.has(path)) buses.set(path, openBus(path));
+    return buses.get(path);
+  };
+  for (const sensor of board.sensors) {
+    const reader = readerFor(sensor, busFor, log);
+    if (reader === undefined)
+      log.warn({ sensor: sensor.label, kind: sensor.kind }, 'no driver for this sensor; not monitored');
+    else readers.push(reader);
+  }
+  return readers;
+}
+
+function readerFor(
+  sensor: SensorDefinition,
+  busFor: (path: string) => I2cBus | undefined,
+  log: Logger,
+): ThermalReader | undefined {
+  switch (sensor.kind) {
+    case 'sim': {
+      const startedAt = performance.now();
+      return {
+        label: sensor.label,
+        read: async () => sensor.celsius + Math.sin((performance.now() - startedAt) / 30_000),
+      };
+    }
+    case 'sysfs':
+      return new SysfsThermalReader(sensor.label, sensor.path);
+    case 'emc2101':
+    case 'tmp1075':
+    case 'tmp451': {
+      const bus = busFor(sensor.bus);
+      if (bus === undefined) return undefined;
+      return new I2cTemperatureReader(bus, {
+        kind: sensor.kind,
+        label: sensor.label,
+        address: sensor.address,
+        ...(sensor.offsetC === undefined ? {} : { offsetC: sensor.offsetC }),
+        ...(sensor.ideality === undefined ? {} : { ideality: sensor.ideality }),
+        ...(sensor.beta === undefined ? {} : { beta: sensor.beta }),
+        onError: (message) => log.warn({ sensor: sensor.label }, `temperature sensor unreadable: ${message}`),
+      });
+    }
+  }
+}

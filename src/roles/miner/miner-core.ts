@@ -1,0 +1,334 @@
+/**
+ * The core of the miner daemon (architecture.md "composition root" and data flow): pool client
+ * jobs go to the Dispatcher, dispatcher shares go back to the client, counters and meters feed the
+ * RigSnapshot, progress feeds the watchdog health (progress-watch.ts). With no pools configured it
+ * starts the embedded local SV2 pool and mines on it over real TCP and Noise. Never exits the
+ * process (lifecycle.ts does). Its options are in miner-options.ts; miner.ts adds the controls.
+ */
+import type { BoardDefinition } from '../../../boards/types.js';
+import type { RigSnapshot } from '../../api/snapshot.js';
+import { VERSION } from '../../app/version.js';
+import type { Config, PoolConfig } from '../../config/schema.js';
+import { ChipError, ConfigError } from '../../errors.js';
+import { type Logger, silentLog } from '../../log.js';
+import type { LocalPool } from '../../pool-server/local-pool.js';
+import { type Clock, systemClock, type TimerHandle } from '../../time/clock.js';
+import type { Job, Share } from '../../work/job.js';
+import { thermalReaders } from './board-io.js';
+import { deviceIdentity } from './device-identity.js';
+import { startEmbeddedPool } from './embedded-pool.js';
+import { HashrateReportSchedule } from './hashrate-report.js';
+import type { MinerOptions } from './miner-options.js';
+import { PoolSet } from './pool-set.js';
+import { chainWork, type Health, ProgressWatch } from './progress-watch.js';
+import { Rig } from './rig.js';
+import { buildRigSnapshot, expectedHashrate, type RetiredCounters, retiredCounters } from './rig-snapshot.js';
+import { statusLine } from './status-line.js';
+import { ThermalGuard } from './thermal-guard.js';
+
+const MAX_LATENCIES = 32;
+
+export abstract class MinerCore {
+  readonly board: BoardDefinition;
+  protected config: Readonly<Config>;
+  protected readonly o: MinerOptions;
+  /** The logger given (root); components get their own child of it, the daemon's own lines 'daemon'. */
+  protected readonly baseLog: Logger;
+  protected readonly log: Logger;
+  protected readonly clock: Clock;
+  protected readonly startedAtMono: number;
+  protected readonly startedAtWall = Date.now();
+  protected rig: Rig | undefined;
+  protected pools: PoolSet | undefined;
+  protected embedded: LocalPool | undefined;
+  protected embeddedUrl: string | undefined;
+  protected thermal: ThermalGuard | undefined;
+  protected lastJob: Job | undefined;
+  /**
+   * Jobs reach the dispatcher only once the chains are up, one setJob at a time, newest first:
+   * a job flood (during bring-up or after) costs one dispatch, not one queued UART write per job.
+   */
+  private chainsUp = false;
+  private pendingJob: Job | undefined;
+  private draining: Promise<void> | undefined;
+  protected paused = false;
+  protected throttled = false;
+  protected readonly latencies: number[] = [];
+  protected localStale = 0;
+  protected retired: RetiredCounters | undefined;
+  protected ops: Promise<void> = Promise.resolve();
+  protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
+  protected pollTimer: TimerHandle | undefined;
+  private readonly progress: ProgressWatch;
+  private readonly hashrateReports: HashrateReportSchedule;
+  protected readyResolve: (() => void) | undefined;
+  /** Resolves once chains are initialised and the first pool job has reached them. */
+  readonly ready: Promise<void>;
+
+  constructor(options: MinerOptions) {
+    this.o = options;
+    this.config = options.config;
+    this.board = options.board;
+    this.baseLog = options.log ?? silentLog;
+    this.log = this.baseLog.child({ component: 'daemon' });
+    this.clock = options.clock ?? systemClock;
+    this.startedAtMono = this.clock.now();
+    this.progress = new ProgressWatch(this.startedAtMono, options);
+    this.hashrateReports = new HashrateReportSchedule(this.startedAtMono, options.hashrateReportMs);
+    this.ready = new Promise((resolve) => {
+      this.readyResolve = resolve;
+    });
+  }
+
+  /** The embedded pool, when the daemon runs one (tests force blocks through it). */
+  get localPool(): LocalPool | undefined {
+    return this.embedded;
+  }
+
+  get currentRig(): Rig | undefined {
+    return this.rig;
+  }
+
+  async start(): Promise<void> {
+    const expected = expectedHashrate(this.board, this.frequencyMhz());
+    let pools: readonly PoolConfig[] = this.config.pools;
+    if (pools.length === 0) {
+      // run refuses earlier with the file to edit; this keeps any other caller honest too.
+      if (!this.config.localPool.useWhenNoPools)
+        throw new ConfigError('pools', 'at least one pool', '[] (localPool.useWhenNoPools is false)');
+      const embedded = await startEmbeddedPool(
+        this.config,
+        this.baseLog.child({ component: 'local-pool' }),
+        this.o.localPool,
+      );
+      this.embedded = embedded.pool;
+      this.embeddedUrl = embedded.poolConfig.url;
+      pools = [embedded.poolConfig];
+      this.log.info({ url: embedded.pool.url }, 'no pools configured: mining on the embedded local pool');
+    }
+    this.pools = new PoolSet({
+      pools,
+      client: {
+        nominalHashrate: expected,
+        device: deviceIdentity(this.board),
+        certificateLeewaySec: this.config.certificateLeewaySec,
+        clock: this.clock,
+        log: this.baseLog.child({ component: 'pool' }),
+        ...(this.o.socketFactory === undefined ? {} : { socketFactory: this.o.socketFactory }),
+        ...(this.o.hashrateUpdate === undefined ? {} : { hashrateUpdate: this.o.hashrateUpdate }),
+        ...this.o.poolLimits,
+      },
+      onJob: (job) => this.onJob(job),
+      onProgress: () => this.progress.poolMoved(this.clock.now()),
+      log: this.baseLog.child({ component: 'pools' }),
+    });
+    // Connect while the chains come up: the handshake and the bring-up overlap.
+    this.pools.start();
+    await this.startRig();
+    this.thermal = new ThermalGuard({
+      readers: thermalReaders(this.board, this.baseLog.child({ component: 'thermal' })),
+      limits: this.config.thermal,
+      clock: this.clock,
+      log: this.baseLog.child({ component: 'thermal' }),
+      actions: {
+        throttle: (on) => this.throttle(on),
+        shutdown: async () => {
+          await this.pause();
+        },
+      },
+    });
+    this.thermal.start();
+    this.schedulePoll();
+  }
+
+  /** Ordered stop: CloseChannel, chips held in reset and ports closed, pool closed, best saved. */
+  async stop(): Promise<void> {
+    if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
+    this.pollTimer = undefined;
+    this.thermal?.stop();
+    await this.ops.catch(() => {});
+    await this.pools?.close();
+    await this.rig?.close();
+    await this.embedded?.close();
+  }
+
+  /** Healthy = paused on purpose, or the chains and the pool loop both made progress in time. */
+  health(): Health {
+    return this.progress.health(this.clock.now(), this.paused);
+  }
+
+  statusLine(): string {
+    return statusLine(this.snapshot());
+  }
+
+  snapshot(): RigSnapshot {
+    return buildRigSnapshot({
+      version: VERSION,
+      board: this.board,
+      rig: this.rig,
+      chipDifficulty: this.config.chipDifficulty,
+      frequencyMhz: this.frequencyMhz(),
+      now: this.clock.now(),
+      startedAtMono: this.startedAtMono,
+      startedAtWall: this.startedAtWall,
+      paused: this.paused,
+      pools: this.pools?.snapshot() ?? [],
+      activePoolIndex: this.pools?.activeIndex() ?? null,
+      tempC: this.thermal?.hottest() ?? null,
+      // No supported board has a tachometer yet.
+      fan: { ...this.config.fan, rpm: null },
+      jobSwitchLatencyMs: this.latencies,
+      nbits: this.lastJob?.nbits ?? null,
+      localStale: this.localStale,
+      retired: this.retired,
+    });
+  }
+
+  protected frequencyMhz(): number {
+    const base = this.config.frequencyMhz ?? this.board.defaultFrequencyMhz;
+    // Thermal throttling runs the chips at 80 %, rounded to the 6.25 MHz PLL grid (bm13xx.md §5).
+    return this.throttled ? Math.round((base * 0.8) / 6.25) * 6.25 : base;
+  }
+
+  protected async startRig(): Promise<void> {
+    this.chainsUp = false;
+    const rig = await Rig.build({
+      config: this.config,
+      board: this.board,
+      clock: this.clock,
+      log: this.baseLog.child({ component: 'rig' }),
+      frequencyMhz: this.frequencyMhz(),
+      onShare: (share) => this.onShare(share),
+      ...(this.rig === undefined ? {} : { hashrate: this.rig.hashrate, best: this.rig.best }),
+      ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
+      ...(this.o.onLinkWrite === undefined ? {} : { onLinkWrite: this.o.onLinkWrite }),
+    });
+    // The replaced rig's totals carry over, so served counters never fall (rig-snapshot.ts).
+    if (this.rig !== undefined) this.retired = retiredCounters(this.snapshot());
+    this.rig = rig;
+    const mining = await rig.start();
+    if (mining === 0) {
+      const reasons = rig.chains.map((c) => `chain ${c.index}: ${c.error ?? 'not started'}`).join('; ');
+      throw new ChipError(`no chain of board ${this.board.id} initialised (${reasons})`);
+    }
+    const now = this.clock.now();
+    this.progress.chainsStarted(now);
+    this.hashrateReports.miningStarted(now);
+    this.chainsUp = true;
+    // Jobs that arrived during bring-up were only remembered: the newest goes to the chips now.
+    if (this.lastJob !== undefined) {
+      this.queueJob(this.lastJob);
+      await this.draining;
+    }
+  }
+
+  protected onJob(job: Job): void {
+    this.lastJob = job;
+    if (this.paused || !this.chainsUp || this.rig === undefined) return;
+    this.queueJob(job);
+  }
+
+  /** Newest wins while a dispatch is in flight; a skipped clean job still flushes the chips. */
+  private queueJob(job: Job): void {
+    const skipped = this.pendingJob;
+    this.pendingJob = skipped?.clean === true && !job.clean ? { ...job, clean: true } : job;
+    this.draining ??= this.drainJobs();
+  }
+
+  private async drainJobs(): Promise<void> {
+    try {
+      for (let job = this.pendingJob; job !== undefined; job = this.pendingJob) {
+        this.pendingJob = undefined;
+        try {
+          await this.dispatch(job);
+        } catch (err) {
+          // A failed dispatch must not become an unhandled rejection (that exits the daemon).
+          this.log.error({ err, jobId: job.jobId }, 'job dispatch failed');
+        }
+      }
+    } finally {
+      // Cleared in the same step that found nothing pending, so no job queued after it is stranded.
+      this.draining = undefined;
+    }
+  }
+
+  protected async dispatch(job: Job): Promise<void> {
+    const rig = this.rig;
+    if (rig === undefined) return;
+    const t0 = this.clock.now();
+    await rig.dispatcher.setJob(job);
+    if (job.clean) {
+      this.latencies.push(this.clock.now() - t0);
+      if (this.latencies.length > MAX_LATENCIES) this.latencies.shift();
+    }
+    if (rig.dispatcher.stats().workSent > 0 && rig.miningChains() > 0) {
+      this.readyResolve?.();
+      this.readyResolve = undefined;
+    }
+  }
+
+  protected onShare(share: Share): void {
+    const outcome = this.pools?.submit(share) ?? { kind: 'stale' as const, reason: 'no-pool' };
+    if (outcome.kind === 'stale' && this.pools?.status() === undefined) this.localStale++;
+    if (outcome.kind === 'stale')
+      this.log.debug({ jobId: share.jobId, reason: outcome.reason }, 'share stale');
+  }
+
+  protected async throttle(on: boolean): Promise<void> {
+    if (this.throttled === on) return;
+    this.throttled = on;
+    await this.serial(() => this.applyFrequency());
+  }
+
+  protected async applyFrequency(): Promise<void> {
+    const mhz = this.frequencyMhz();
+    for (const c of this.rig?.chains ?? []) {
+      if (c.state !== 'mining') continue;
+      const reached = await c.chain.setFrequency(mhz);
+      this.log.info({ chain: c.index, mhz: reached }, 'frequency changed');
+    }
+  }
+
+  /** Every second: pool state changes, chain progress, hashrate to the pool, status listeners. */
+  protected schedulePoll(): void {
+    const tick = (): void => {
+      this.pollTimer = this.clock.setTimer(() => {
+        this.pools?.poll();
+        this.progress.observeChainWork(chainWork(this.rig?.chains ?? []), this.clock.now());
+        this.reportHashrate();
+        this.emitStatus();
+        tick();
+      }, 1_000);
+    };
+    tick();
+  }
+
+  /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */
+  protected reportHashrate(): void {
+    if (this.rig === undefined) return;
+    const rate = this.hashrateReports.due(this.rig.hashrate, this.clock.now(), this.paused);
+    if (rate !== undefined) this.pools?.reportHashrate(rate);
+  }
+
+  protected emitStatus(): void {
+    if (this.statusListeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.statusListeners) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        this.log.warn({ err }, 'status listener failed');
+      }
+    }
+  }
+
+  /** Control operations run one at a time; a failed one does not block the next. */
+  protected serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.ops.then(fn, fn);
+    this.ops = run.catch(() => {});
+    return run;
+  }
+
+  /** Chips into reset, no work (thermal shutdown and the pause control). */
+  abstract pause(): Promise<void>;
+}

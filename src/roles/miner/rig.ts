@@ -1,0 +1,263 @@
+/**
+ * The chip side of the daemon (architecture.md "composition root", data flow steps 4-6 and
+ * upstream 1-3): for every chain of a board its I/O (board-io.ts) and a Bm13xxChain, one
+ * Dispatcher over all of them, hashrate meters fed by chip nonces and the best difficulty. Chains
+ * init in parallel; one that fails is marked 'failed' with its reason and the others mine. Where
+ * a chain's nonces do not name their chip, the chips' own nonce counters are read every second
+ * for per-chip rates (bm13xx.md §12.7).
+ */
+import { join } from 'node:path';
+import type { BoardDefinition } from '../../../boards/types.js';
+import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
+import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
+import type { ByteLink } from '../../../drivers/transport/uart-link.js';
+import type { HashChain } from '../../../drivers/types.js';
+import type { Config } from '../../config/schema.js';
+import { type Logger, silentLog } from '../../log.js';
+import { type Clock, systemClock, type TimerHandle } from '../../time/clock.js';
+import { BestDifficulty } from '../../work/best-difficulty.js';
+import { NonceCounterDeltas } from '../../work/chip-counters.js';
+import { Dispatcher, type DispatcherOptions } from '../../work/dispatcher.js';
+import { HashrateTracker } from '../../work/hashrate.js';
+import { type ChainIo, openChainIo } from './board-io.js';
+
+export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
+
+export interface RigChain {
+  readonly index: number;
+  readonly chain: HashChain;
+  readonly io: ChainIo;
+  state: ChainState;
+  /** Why init failed (state 'failed'). */
+  error: string | undefined;
+}
+
+export interface RigOptions {
+  readonly config: Readonly<Config>;
+  readonly board: BoardDefinition;
+  readonly onShare: DispatcherOptions['onShare'];
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Carried over an in-process restart so rates and bests do not start from zero. */
+  readonly hashrate?: HashrateTracker;
+  readonly best?: BestDifficulty;
+  /** Overrides the chain timing (tests); sim boards otherwise use SIM_TIMING. */
+  readonly timing?: Partial<ChainTiming>;
+  /** Sees every write to a chain's link before it goes out (job-switch latency bench). */
+  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
+  /** Overrides config.frequencyMhz (a patch applied at run time). */
+  readonly frequencyMhz?: number;
+}
+
+/**
+ * The simulator's PLL locks at once and its replies come without line delay worth waiting for, so
+ * the ESP-Miner pacing (100 ms per 6.25 MHz step: ~8 s to 525 MHz) only slows demos and tests.
+ */
+export const SIM_TIMING: Partial<ChainTiming> = {
+  enumerateIdleMs: 150,
+  rampStepMs: 2,
+  pllWriteGapMs: 0,
+  perChipPauseMs: 0,
+  readIdleMs: 60,
+};
+
+/** How often chip nonce counters are read where they are needed (ESP-Miner reads about once a second). */
+export const COUNTER_READ_MS = 1_000;
+
+export class Rig {
+  readonly board: BoardDefinition;
+  readonly chains: readonly RigChain[];
+  readonly dispatcher: Dispatcher;
+  readonly hashrate: HashrateTracker;
+  readonly best: BestDifficulty;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly counterDeltas: NonceCounterDeltas;
+  private counterTimer: TimerHandle | undefined;
+  private closed = false;
+
+  private constructor(
+    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best'> & { log: Logger; clock: Clock },
+  ) {
+    this.board = init.board;
+    this.chains = init.chains;
+    this.dispatcher = init.dispatcher;
+    this.hashrate = init.hashrate;
+    this.best = init.best;
+    this.log = init.log;
+    this.clock = init.clock;
+    this.counterDeltas = new NonceCounterDeltas(init.board.simulated ? init.board.sim.simTargetShift : 0);
+  }
+
+  static async build(options: RigOptions): Promise<Rig> {
+    const { board, config } = options;
+    const log = options.log ?? silentLog;
+    const clock = options.clock ?? systemClock;
+    const frequencyMhz = options.frequencyMhz ?? config.frequencyMhz ?? board.defaultFrequencyMhz;
+    const timing = options.timing ?? (board.simulated ? SIM_TIMING : undefined);
+    const chains: RigChain[] = [];
+    for (let index = 0; index < board.chains.length; index++) {
+      const def = board.chains[index];
+      if (def === undefined) continue;
+      const chainLog = log.child({ chain: index });
+      const io = await openChainIo({ board, index, log: chainLog });
+      const link = tapLink(io.link, index, options.onLinkWrite);
+      const chain = createChain(board, index, link, io, {
+        frequencyMhz,
+        chipDifficulty: config.chipDifficulty,
+        log: chainLog,
+        now: () => clock.now(),
+        timing,
+      });
+      chains.push({ index, chain, io, state: 'stopped', error: undefined });
+    }
+    const hashrate = options.hashrate ?? new HashrateTracker(clock.now());
+    const best =
+      options.best ?? (await BestDifficulty.load(join(config.stateDir, 'best-difficulty.json'), log));
+    const dispatcher = new Dispatcher({
+      chains: chains.map((c) => c.chain),
+      clock,
+      onShare: options.onShare,
+      onChipNonce: (event) => {
+        hashrate.record(event);
+        best.record(event.difficulty);
+      },
+      simTargetShift: board.simulated ? board.sim.simTargetShift : 0,
+      // No rolling override: the dispatcher splits version bits itself when chains outnumber the
+      // job's host space (dispatcher.ts splitLanes).
+      log: log.child({ component: 'dispatcher' }),
+    });
+    return new Rig({ board, chains, dispatcher, hashrate, best, log, clock });
+  }
+
+  /** Initialise every chain at once; resolves with how many are mining (0 = nothing to mine with). */
+  async start(): Promise<number> {
+    await Promise.all(
+      this.chains.map(async (c) => {
+        c.state = 'initialising';
+        c.error = undefined;
+        try {
+          await c.chain.init();
+          c.state = 'mining';
+        } catch (error) {
+          c.state = 'failed';
+          c.error = error instanceof Error ? error.message : String(error);
+          this.log.error({ chain: c.index, err: error }, `chain ${c.index} failed to initialise: ${c.error}`);
+          // Leave the chips in reset and the port closed; a restart tries again.
+          await c.chain.close().catch(() => {});
+        }
+      }),
+    );
+    // The baseline reading before any work, so the first second of hashing counts too.
+    await this.readAllCounters();
+    this.scheduleCounterReads();
+    return this.miningChains();
+  }
+
+  /** Chains that need the chips' counters for per-chip rates: their nonces do not name the chip. */
+  private counterChains(): RigChain[] {
+    return this.chains.filter((c) => c.state === 'mining' && c.chain.needsCounterReads);
+  }
+
+  private scheduleCounterReads(): void {
+    if (this.closed || this.counterChains().length === 0) return;
+    this.counterTimer = this.clock.setTimer(() => {
+      // One read per chain at a time: the next is scheduled only once every answer is in.
+      void this.readAllCounters().then(() => this.scheduleCounterReads());
+    }, COUNTER_READ_MS);
+  }
+
+  private async readAllCounters(): Promise<void> {
+    await Promise.all(this.counterChains().map((c) => this.readCounters(c)));
+  }
+
+  private async readCounters(c: RigChain): Promise<void> {
+    try {
+      const readings = await c.chain.readNonceCounters();
+      const at = this.clock.now();
+      for (const w of this.counterDeltas.update(c.index, readings))
+        this.hashrate.recordChip({ chain: c.index, chipIndex: w.chipIndex, weight: w.weight, at });
+    } catch (err) {
+      this.log.debug({ chain: c.index, err }, 'nonce counter read failed');
+    }
+  }
+
+  miningChains(): number {
+    return this.chains.filter((c) => c.state === 'mining').length;
+  }
+
+  /** Stop work, hold the chips in reset, close the ports; saves the best difficulty. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.counterTimer !== undefined) this.clock.clearTimer(this.counterTimer);
+    this.dispatcher.stop();
+    await Promise.all(
+      this.chains.map(async (c) => {
+        if (c.state !== 'failed') {
+          await c.chain
+            .close()
+            .catch((err: unknown) => this.log.warn({ chain: c.index, err }, 'close failed'));
+          c.state = 'stopped';
+        }
+        await c.io.release().catch(() => {});
+      }),
+    );
+    await this.best.save();
+  }
+}
+
+export interface ChainSettings {
+  readonly frequencyMhz: number;
+  readonly chipDifficulty: number;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly timing: Partial<ChainTiming> | undefined;
+}
+
+/** A Bm13xxChain for chain `index` of `board` on the given link and control lines. */
+export function createChain(
+  board: BoardDefinition,
+  index: number,
+  link: ByteLink,
+  io: Pick<ChainIo, 'reset' | 'stop'>,
+  settings: ChainSettings,
+): Bm13xxChain {
+  return new Bm13xxChain({
+    index,
+    model: board.chip,
+    expectedChipCount: board.chains[index]?.chipCount ?? 0,
+    link,
+    reset: io.reset,
+    stop: io.stop,
+    frequencyMhz: settings.frequencyMhz,
+    chipDifficulty: settings.chipDifficulty,
+    workingBaud: board.baud.working,
+    logger: settings.log,
+    ...(settings.now === undefined ? {} : { now: settings.now }),
+    ...(settings.timing === undefined ? {} : { timing: settings.timing }),
+  });
+}
+
+/** The link with a write hook; the identity when there is no hook (no cost on the hot path). */
+function tapLink(
+  link: ByteLink,
+  chain: number,
+  onWrite: ((chain: number, bytes: Uint8Array) => void) | undefined,
+): ByteLink {
+  if (onWrite === undefined) return link;
+  return {
+    path: link.path,
+    get baud() {
+      return link.baud;
+    },
+    open: (baud) => link.open(baud),
+    write: (bytes) => {
+      onWrite(chain, bytes);
+      return link.write(bytes);
+    },
+    setBaud: (baud) => link.setBaud(baud),
+    flushInput: () => link.flushInput(),
+    onBytes: (listener) => link.onBytes(listener),
+    close: () => link.close(),
+  };
+}
