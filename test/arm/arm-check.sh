@@ -7,7 +7,8 @@
 #   sv2miner probe --board sim-bm1370-chain   enumerates the simulated chain,
 #   sv2miner run --for 60         on the simulated board mines on a pool (`sv2miner pool` in the
 #                                 same root, real TCP + Noise on loopback) and gets shares accepted,
-# then that remove keeps the rig's config and purge removes user, config and state. Prints how
+# then that an upgrade keeps the edited config and the state, remove keeps the rig's config, and
+# purge removes user, config and state. Prints how
 # long each step took. Needs root. `--deb FILE` installs FILE instead of building one.
 set -euo pipefail
 
@@ -132,6 +133,19 @@ node -e '
 [ "$code" -eq 0 ] || fail "run --for exited $code"
 kill "$pool_pid" 2>/dev/null; wait "$pool_pid" 2>/dev/null || true; pool_pid=""
 done_step "run --for $run_for mines, shares accepted"
+
+begin "upgrade keeps the rig's config and state"
+# The same package with a higher version: dpkg must keep the edited conffile without asking.
+rm -rf "$root/tmp/up" && dpkg-deb -R "$deb" "$root/tmp/up"
+sed -i "s/^Version: .*/Version: ${version}+upgradecheck/" "$root/tmp/up/DEBIAN/control"
+dpkg-deb --root-owner-group -Zgzip --build "$root/tmp/up" "$root/tmp/sv2miner-up.deb" >/dev/null
+[ -f "$root/var/lib/sv2miner/api-token" ] || fail "run left no API token in /var/lib/sv2miner"
+in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/sv2miner-up.deb </dev/null' >&2 \
+  || fail "the upgrade did not install"
+[ "$(in_root dpkg-query -W -f='${Version}' sv2miner)" = "${version}+upgradecheck" ] || fail "the upgrade is not installed"
+grep -q '"arm-check"' "$root/etc/sv2miner/local.json" || fail "the upgrade replaced the rig's local.json"
+[ -f "$root/var/lib/sv2miner/api-token" ] || fail "the upgrade lost /var/lib/sv2miner/api-token"
+done_step "upgrade keeps local.json and state"
 
 begin "remove keeps the rig's config, purge removes user, config and state"
 in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq sv2miner' >&2

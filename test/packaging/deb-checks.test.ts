@@ -106,6 +106,19 @@ describe('maintainer scripts and launcher', () => {
     });
   }
 
+  it('install.sh (install from a clone) passes bash -n and checks the config the unit will read', () => {
+    const script = join(REPO, 'systemd', 'install.sh');
+    const r = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(script, 'utf8')).toContain(
+      'NODE_CONFIG_DIR=/opt/sv2miner/config:/etc/sv2miner node /opt/sv2miner/dist/src/cli/main.js check-config',
+    );
+    expect(readFileSync(join(REPO, 'systemd', 'sv2miner.service'), 'utf8')).toContain(
+      'Environment=NODE_CONFIG_DIR=/opt/sv2miner/config:/etc/sv2miner',
+    );
+  });
+
   it('purge removes the user, config and state; remove keeps them', () => {
     const postrm = readFileSync(join(DEBIAN, 'postrm'), 'utf8');
     const purge = postrm.slice(postrm.indexOf('if [ "$1" = purge ]'));
