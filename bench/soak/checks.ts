@@ -26,9 +26,9 @@ export interface Observations {
   readonly uptimeWentBack: boolean;
   readonly rssBaselineMb: number;
   readonly rssEndMb: number;
-  /** V8 heap in use after the same collections (context for the RSS row). */
-  readonly heapBaselineMb?: number;
-  readonly heapEndMb?: number;
+  /** V8 heap used and committed after the same collections (context for the RSS row), MB. */
+  readonly heapBaseline?: { readonly used: number; readonly total: number };
+  readonly heapEnd?: { readonly used: number; readonly total: number };
   readonly lagP99Ms: number | undefined;
   /** The same figure from an idle Node process on the same host over the same window. */
   readonly hostLagP99Ms: number | undefined;
@@ -125,7 +125,7 @@ export function evaluate(o: Observations): Row[] {
   const growth = o.rssEndMb - o.rssBaselineMb;
   row(
     'RSS growth after warm-up',
-    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)}; V8 heap ${(o.heapBaselineMb ?? Number.NaN).toFixed(1)} -> ${(o.heapEndMb ?? Number.NaN).toFixed(1)})`,
+    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)}; V8 heap used ${mb(o.heapBaseline?.used)} -> ${mb(o.heapEnd?.used)}, committed ${mb(o.heapBaseline?.total)} -> ${mb(o.heapEnd?.total)})`,
     `< ${RSS_GROWTH_MB} MB`,
     growth < RSS_GROWTH_MB,
   );
@@ -165,6 +165,10 @@ export function evaluate(o: Observations): Row[] {
     );
   }
   return rows;
+}
+
+function mb(v: number | undefined): string {
+  return v === undefined ? '?' : v.toFixed(1);
 }
 
 /** The table as fixed-width text (also pasted into the README). */

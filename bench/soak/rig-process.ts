@@ -54,7 +54,14 @@ process.on('message', (raw) => {
       return;
     case 'gc':
       globalThis.gc?.();
-      process.send?.({ type: 'gc-done', heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 });
+      {
+        const m = process.memoryUsage();
+        process.send?.({
+          type: 'gc-done',
+          heapUsedMb: m.heapUsed / 2 ** 20,
+          heapTotalMb: m.heapTotal / 2 ** 20,
+        });
+      }
       return;
   }
 });

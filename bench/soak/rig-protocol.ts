@@ -62,4 +62,4 @@ export interface RigLedger {
 export type RigMessage =
   | { readonly type: 'sample'; readonly sample: RigSample }
   | { readonly type: 'ledger'; readonly ledger: RigLedger }
-  | { readonly type: 'gc-done'; readonly heapUsedMb: number };
+  | { readonly type: 'gc-done'; readonly heapUsedMb: number; readonly heapTotalMb: number };
