@@ -47,6 +47,8 @@ export class FakeI2cBus implements I2cBus {
   readonly transactions: I2cTransaction[] = [];
   /** Sees each answered transaction (the simulated board's I2C trace). */
   onTransaction: ((t: I2cTransaction) => void) | undefined;
+  /** A held-low SDA line: every transaction fails, whoever it is for. */
+  stuck = false;
   private readonly devices = new Map<number, I2cDevice>();
   private readonly failing = new Set<number>();
 
@@ -86,6 +88,7 @@ export class FakeI2cBus implements I2cBus {
   /** One raw transaction; throws as a NACK does when nothing answers at `address`. */
   transfer(address: number, write: Uint8Array, readLength: number): Uint8Array {
     checkAddress(address);
+    if (this.stuck) throw new Error(`${this.path}: bus stuck (SDA held low)`);
     const device = this.devices.get(address);
     if (device === undefined || this.failing.has(address))
       throw new Error(`no answer from device 0x${address.toString(16)}`);
