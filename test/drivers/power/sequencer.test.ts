@@ -11,8 +11,10 @@ import { allowedCoreMv, regulatorFor } from '../../../drivers/power/board-power.
 import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { Tps546Model } from '../../../drivers/sim/i2c/tps546-model.js';
 import { SimChain } from '../../../drivers/sim/sim-chain.js';
+import { boardSequencer } from '../../../src/daemon/board-io.js';
 import { FakeGpio } from '../../../src/hw/gpio.js';
 import { FakeI2cBus } from '../../../src/hw/i2c.js';
+import { silentLog } from '../../../src/log.js';
 
 const maybePower = bitaxeGammaUsb.power;
 if (maybePower === undefined) throw new Error('bitaxe-gamma-usb has no power section');
@@ -105,5 +107,54 @@ describe('power sequencing (bitaxe-gamma-usb on the simulated board)', () => {
     expect(answers(chain)).toBe(true);
     model.inject('iout_oc_fault');
     expect(answers(chain)).toBe(false);
+  });
+});
+
+describe('the daemon builds the sequencer from the board definition (src/daemon/board-io.ts)', () => {
+  it('bitaxe-gamma-usb: regulator at 0x24 on the board s bus, default core voltage, steps logged', async () => {
+    const model = new Tps546Model();
+    const bus = new FakeI2cBus('bridge:/dev/ttyACM0').attach(0x24, model);
+    const opened: string[] = [];
+    const reset = new FakeGpio({ activeLow: true, initial: 1 });
+    const waits: number[] = [];
+    const sequencer = boardSequencer(
+      bitaxeGammaUsb,
+      power,
+      reset,
+      undefined,
+      silentLog,
+      100,
+      100,
+      (path) => {
+        opened.push(path);
+        return bus;
+      },
+      async (ms) => {
+        waits.push(ms);
+      },
+    );
+    await sequencer.powerUp(power.coreVoltageMv.default);
+    expect(opened).toEqual(['bridge:/dev/ttyACM0']);
+    expect(waits).toEqual([500, 100, 100]);
+    expect(model.on).toBe(true);
+    expect(model.voutV).toBeCloseTo(588 / 512, 9);
+    expect(await reset.read()).toBe(0);
+    await sequencer.powerDown();
+    expect(model.on).toBe(false);
+    expect(await reset.read()).toBe(1);
+  });
+
+  it('a regulator bus of no known form is refused with the board and the path', () => {
+    expect(() =>
+      boardSequencer(
+        bitaxeGammaUsb,
+        { ...power, regulator: { ...power.regulator, bus: 'usb:3' } as typeof power.regulator },
+        undefined,
+        undefined,
+        silentLog,
+        0,
+        0,
+      ),
+    ).toThrow('board bitaxe-gamma-usb: regulator bus "usb:3" is neither /dev/i2c-N nor bridge:<port>');
   });
 });
