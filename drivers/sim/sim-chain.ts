@@ -81,6 +81,8 @@ export class SimChain {
   private closed = false;
   /** Core rail present: without it no chip hears or answers anything. */
   private powered = true;
+  /** NRST held low by the board: chips sit in reset, hear nothing and hash nothing. */
+  private held = false;
   private readonly counters: SimChainStats = {
     hashes: 0,
     busyMs: 0,
@@ -137,7 +139,7 @@ export class SimChain {
   /** Bytes from the host. Bytes at a rate chip 0 does not run at are lost (it hears noise). */
   write(bytes: Uint8Array): void {
     if (this.closed) return;
-    if (!this.powered) {
+    if (!this.powered || this.held) {
       this.counters.lostBytes += bytes.length;
       return;
     }
@@ -179,6 +181,12 @@ export class SimChain {
   setPowered(on: boolean): void {
     if (!on) this.reset();
     this.powered = on;
+  }
+
+  /** The reset line as a level: held keeps every chip in its power-on state until released. */
+  setResetHeld(held: boolean): void {
+    if (held) this.reset();
+    this.held = held;
   }
 
   get isPowered(): boolean {

@@ -15,8 +15,9 @@ export class Emc2101Model implements I2cDevice {
   readonly map = new RegisterMapDevice();
   maxRpm = 6000;
   stalled = false;
-  /** The ASIC diode as the thermal model sets it. */
+  /** The ASIC diode as the thermal model sets it (or `thermal`, when given, from the duty). */
   temperatureC = 35;
+  thermal: ((duty: number) => number) | undefined;
   /** An injected diode reading: 'open' (code 0x3F8) or a raw °C value however absurd. */
   diode: 'open' | number | undefined;
 
@@ -43,7 +44,8 @@ export class Emc2101Model implements I2cDevice {
     const count = this.rpm === 0 ? 0xffff : Math.min(0xfffe, Math.round(5_400_000 / this.rpm));
     if (register === EMC2101.TACH_LSB) return count & 0xff;
     if (register === EMC2101.TACH_MSB) return count >> 8;
-    const code = this.diode === 'open' ? 0x3f8 : Math.round((this.diode ?? this.temperatureC) * 8) & 0x7ff;
+    const celsius = this.diode ?? this.thermal?.(this.duty) ?? this.temperatureC;
+    const code = celsius === 'open' ? 0x3f8 : Math.round(celsius * 8) & 0x7ff;
     if (register === EMC2101_EXT_HIGH) return (code << 5) >> 8;
     if (register === EMC2101_EXT_LOW) return (code << 5) & 0xe0;
     return undefined;
