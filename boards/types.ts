@@ -65,6 +65,46 @@ export interface SimParams {
   readonly simTargetShift: number;
 }
 
+/** The TPS546 configurations in drivers/power/tps546-profiles.ts, by name. */
+export type Tps546ProfileName = '5v-single' | '12v-three-domains' | '12v-two-phase';
+
+/** The core regulator; `bus` is /dev/i2c-N or `bridge:<control port>` as for sensors. */
+export type RegulatorDefinition =
+  | {
+      readonly kind: 'tps546';
+      readonly bus: string;
+      readonly address: number;
+      readonly profile: Tps546ProfileName;
+    }
+  /** DS4432U+ trimming a TPS40305 buck switched by the board's power enable; INA260 beside it. */
+  | {
+      readonly kind: 'ds4432u';
+      readonly bus: string;
+      readonly address: number;
+      readonly monitorAddress: number | undefined;
+    };
+
+export interface FanDefinition {
+  readonly kind: 'emc2101' | 'emc2302';
+  readonly label: string;
+  readonly bus: string;
+  readonly address: number;
+}
+
+/**
+ * How the board's core is powered and in what order (bm13xx.md §10.1): up = power enable (if
+ * any), regulator configured and on at the core voltage, `settleMs`, reset released, chip init;
+ * down = chips held in reset, regulator off, power enable released.
+ */
+export interface PowerDefinition {
+  readonly regulator: RegulatorDefinition;
+  readonly fan: FanDefinition | undefined;
+  /** Per chip, millivolts: what config and the AxeOS PATCH may ask for. */
+  readonly coreVoltageMv: { readonly min: number; readonly max: number; readonly default: number };
+  /** After the rail is up, before reset is released. */
+  readonly settleMs: number;
+}
+
 interface BoardCommon {
   readonly id: string;
   readonly description: string;
@@ -83,6 +123,8 @@ interface BoardCommon {
   readonly voltageDomains: number;
   readonly coreVoltage: number | undefined;
   readonly sensors: readonly SensorDefinition[];
+  /** Core regulator, fan and power-up order, where sv2miner powers the board itself. */
+  readonly power?: PowerDefinition;
   /** What is known to be unverified on real hardware; printed by `sv2miner boards`. */
   readonly notes: string | undefined;
 }

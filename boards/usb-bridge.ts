@@ -31,8 +31,17 @@ export const bitaxeGammaUsb: BoardDefinition = {
   sensors: [
     { kind: 'emc2101', label: 'asic', bus: `bridge:${CONTROL}`, address: 0x4c, ideality: 0x24, beta: 0x00 },
   ],
+  power: {
+    // TPS546D24A at 0x24, ESP-Miner's 5 V single-phase profile (VOUT 1.0-2.0 V); EMC2101 fan.
+    regulator: { kind: 'tps546', bus: `bridge:${CONTROL}`, address: 0x24, profile: '5v-single' },
+    fan: { kind: 'emc2101', label: 'fan', bus: `bridge:${CONTROL}`, address: 0x4c },
+    // ESP-Miner offers the BM1370 1000-1250 mV, default 1150 (device_config.h).
+    coreVoltageMv: { min: 1000, max: 1250, default: 1150 },
+    // mujina holds reset 500 ms while configuring power, then releases it (§10.1).
+    settleMs: 500,
+  },
   notes:
-    'reset pin and EMC2101 go through the bitaxe-raw control port; the TPS546 core regulator is not configured by sv2miner yet, so the chip must already be powered',
+    'reset pin, TPS546 and EMC2101 go through the bitaxe-raw control port; the power sequence is checked against the simulated board only',
   simulated: false,
   sim: undefined,
 };

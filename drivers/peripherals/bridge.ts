@@ -4,8 +4,9 @@
  * and its I2C page as an I2cBus (the boards' temperature sensors).
  */
 import type { BridgeControlPort } from '../bridge/control-port.js';
+import { MAX_RESPONSE_DATA } from '../bridge/control-protocol.js';
 import type { Gpio, Level } from './gpio.js';
-import type { I2cBus } from './i2c.js';
+import { blockPayload, checkAddress, checkBlockLength, checkByte, checkWord, type I2cBus } from './i2c.js';
 
 export class BridgeGpio implements Gpio {
   private readonly port: BridgeControlPort;
@@ -45,6 +46,7 @@ export class BridgeGpio implements Gpio {
   }
 }
 
+/** SMBus operations as the bridge's raw I2C write and write-read requests (bytes as in i2c.ts). */
 export class BridgeI2cBus implements I2cBus {
   readonly path: string;
   private readonly port: BridgeControlPort;
@@ -55,17 +57,63 @@ export class BridgeI2cBus implements I2cBus {
   }
 
   async readByte(address: number, register: number): Promise<number> {
-    const [value = 0] = await this.port.i2cWriteRead(address, Uint8Array.of(register), 1);
+    checkByte('register', register);
+    const [value = 0] = await this.writeRead(address, Uint8Array.of(register), 1);
     return value;
   }
 
-  writeByte(address: number, register: number, value: number): Promise<void> {
-    return this.port.i2cWrite(address, Uint8Array.of(register, value));
+  async writeByte(address: number, register: number, value: number): Promise<void> {
+    checkByte('register', register);
+    checkByte('value', value);
+    await this.write(address, Uint8Array.of(register, value));
   }
 
-  readBlock(address: number, register: number, length: number): Promise<Uint8Array> {
-    return this.port.i2cWriteRead(address, Uint8Array.of(register), length);
+  async readBlock(address: number, register: number, length: number): Promise<Uint8Array> {
+    checkByte('register', register);
+    if (!Number.isInteger(length) || length < 1 || length > MAX_RESPONSE_DATA)
+      throw new RangeError(`I2C read of ${length} bytes: the bridge returns 1..${MAX_RESPONSE_DATA}`);
+    return this.writeRead(address, Uint8Array.of(register), length);
+  }
+
+  async sendByte(address: number, command: number): Promise<void> {
+    checkByte('command', command);
+    await this.write(address, Uint8Array.of(command));
+  }
+
+  async readWord(address: number, command: number): Promise<number> {
+    checkByte('command', command);
+    const [low = 0, high = 0] = await this.writeRead(address, Uint8Array.of(command), 2);
+    return low | (high << 8);
+  }
+
+  async writeWord(address: number, command: number, value: number): Promise<void> {
+    checkByte('command', command);
+    checkWord('word', value);
+    await this.write(address, Uint8Array.of(command, value & 0xff, value >> 8));
+  }
+
+  async readBlockData(address: number, command: number, length: number): Promise<Uint8Array> {
+    checkByte('command', command);
+    checkBlockLength(length);
+    const raw = await this.writeRead(address, Uint8Array.of(command), length + 1);
+    return blockPayload(address, command, raw, length);
+  }
+
+  async writeBlockData(address: number, command: number, data: Uint8Array): Promise<void> {
+    checkByte('command', command);
+    checkBlockLength(data.length);
+    await this.write(address, Uint8Array.of(command, data.length, ...data));
   }
 
   async close(): Promise<void> {}
+
+  private write(address: number, bytes: Uint8Array): Promise<void> {
+    checkAddress(address);
+    return this.port.i2cWrite(address, bytes);
+  }
+
+  private writeRead(address: number, bytes: Uint8Array, length: number): Promise<Uint8Array> {
+    checkAddress(address);
+    return this.port.i2cWriteRead(address, bytes, length);
+  }
 }

@@ -1,29 +1,92 @@
 /**
- * Register access on an I2C/SMBus bus, behind one interface so sensor drivers run the same on
- * a Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened), on a
- * USB bridge's I2C page (bridge.ts) and on a fake that holds device registers for tests.
+ * Register access on an I2C/SMBus bus, behind one interface so device drivers run the same on a
+ * Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened), on a
+ * USB bridge's I2C page (bridge.ts) and on a fake that hosts device models for tests
+ * (fake-i2c.ts). Every operation is one SMBus transaction; what it puts on the wire is written
+ * next to it, because the bridge and the fake build those bytes themselves.
  */
+
+/** The SMBus limit on a block transfer's data (its length byte counts 1..32). */
+export const SMBUS_BLOCK_MAX = 32;
 
 export interface I2cBus {
   /** The bus as the board names it (`/dev/i2c-1`), for log lines. */
   readonly path: string;
+  /** Wire: write `register`, read 1 byte. */
   readByte(address: number, register: number): Promise<number>;
+  /** Wire: write `register value`. */
   writeByte(address: number, register: number, value: number): Promise<void>;
   /** `length` bytes starting at `register` in one transfer (multi-byte registers stay coherent). */
   readBlock(address: number, register: number, length: number): Promise<Uint8Array>;
+  /** SMBus send byte, a command with no data (PMBus CLEAR_FAULTS). Wire: write `command`. */
+  sendByte(address: number, command: number): Promise<void>;
+  /** SMBus read word. Wire: write `command`, read `low high`. */
+  readWord(address: number, command: number): Promise<number>;
+  /** SMBus write word. Wire: write `command low high`. */
+  writeWord(address: number, command: number, value: number): Promise<void>;
+  /**
+   * SMBus block read of exactly `length` data bytes. Wire: write `command`, read `length data…`;
+   * a device whose length byte says otherwise is an error (a fixed-length read is all a USB
+   * bridge and Linux's I2C block read can do).
+   */
+  readBlockData(address: number, command: number, length: number): Promise<Uint8Array>;
+  /** SMBus block write. Wire: write `command length data…`. */
+  writeBlockData(address: number, command: number, data: Uint8Array): Promise<void>;
   close(): Promise<void>;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+
+/** A 7-bit address outside the reserved ranges (0x00-0x02, 0x78-0x7F). */
+export function checkAddress(address: number): void {
+  if (!Number.isInteger(address) || address < 0x03 || address > 0x77)
+    throw new RangeError(`I2C address ${address}: expected a 7-bit address 0x03..0x77`);
+}
+
+export function checkByte(what: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xff)
+    throw new RangeError(`I2C ${what} ${value}: expected an integer 0..255`);
+}
+
+export function checkWord(what: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+    throw new RangeError(`I2C ${what} ${value}: expected an integer 0..65535`);
+}
+
+export function checkBlockLength(length: number): void {
+  if (!Number.isInteger(length) || length < 1 || length > SMBUS_BLOCK_MAX)
+    throw new RangeError(`SMBus block of ${length} bytes: expected 1..${SMBUS_BLOCK_MAX}`);
+}
+
+/** The data of an SMBus block read whose raw bytes are `length byte` + data. */
+export function blockPayload(address: number, command: number, raw: Uint8Array, length: number): Uint8Array {
+  const count = raw[0];
+  if (count !== length)
+    throw new Error(
+      `device ${hex(address)} command ${hex(command)}: block length byte ${count ?? 'missing'}, expected ${length}`,
+    );
+  return raw.slice(1, 1 + length);
 }
 
 /** What i2c-bus's promisified bus offers that we use. */
 interface NativeBus {
   readByte(address: number, command: number): Promise<number>;
   writeByte(address: number, command: number, byte: number): Promise<void>;
+  readWord(address: number, command: number): Promise<number>;
+  writeWord(address: number, command: number, word: number): Promise<void>;
+  sendByte(address: number, byte: number): Promise<void>;
   readI2cBlock(
     address: number,
     command: number,
     length: number,
     buffer: Buffer,
   ): Promise<{ bytesRead: number; buffer: Buffer }>;
+  writeI2cBlock(
+    address: number,
+    command: number,
+    length: number,
+    buffer: Buffer,
+  ): Promise<{ bytesWritten: number; buffer: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -46,19 +109,61 @@ export class LinuxI2cBus implements I2cBus {
   }
 
   async readByte(address: number, register: number): Promise<number> {
+    checkAddress(address);
+    checkByte('register', register);
     return (await this.bus()).readByte(address, register);
   }
 
   async writeByte(address: number, register: number, value: number): Promise<void> {
+    checkAddress(address);
+    checkByte('register', register);
+    checkByte('value', value);
     await (await this.bus()).writeByte(address, register, value);
   }
 
   async readBlock(address: number, register: number, length: number): Promise<Uint8Array> {
+    checkAddress(address);
+    checkByte('register', register);
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await (await this.bus()).readI2cBlock(address, register, length, buffer);
-    if (bytesRead !== length)
-      throw new Error(`device 0x${address.toString(16)} gave ${bytesRead} of ${length} bytes`);
+    if (bytesRead !== length) throw new Error(`device ${hex(address)} gave ${bytesRead} of ${length} bytes`);
     return new Uint8Array(buffer);
+  }
+
+  async sendByte(address: number, command: number): Promise<void> {
+    checkAddress(address);
+    checkByte('command', command);
+    await (await this.bus()).sendByte(address, command);
+  }
+
+  async readWord(address: number, command: number): Promise<number> {
+    checkAddress(address);
+    checkByte('command', command);
+    return (await this.bus()).readWord(address, command);
+  }
+
+  async writeWord(address: number, command: number, value: number): Promise<void> {
+    checkAddress(address);
+    checkByte('command', command);
+    checkWord('word', value);
+    await (await this.bus()).writeWord(address, command, value);
+  }
+
+  async readBlockData(address: number, command: number, length: number): Promise<Uint8Array> {
+    checkBlockLength(length);
+    if (length + 1 > SMBUS_BLOCK_MAX)
+      throw new RangeError(`SMBus block of ${length} bytes: at most ${SMBUS_BLOCK_MAX - 1} on Linux`);
+    // Linux's SMBus block read needs I2C_FUNC_SMBUS_READ_BLOCK_DATA, which many adapters lack;
+    // an I2C block read of length+1 gets the same bytes on every adapter.
+    return blockPayload(address, command, await this.readBlock(address, command, length + 1), length);
+  }
+
+  async writeBlockData(address: number, command: number, data: Uint8Array): Promise<void> {
+    checkAddress(address);
+    checkByte('command', command);
+    checkBlockLength(data.length);
+    const buffer = Buffer.from([data.length, ...data]);
+    await (await this.bus()).writeI2cBlock(address, command, buffer.length, buffer);
   }
 
   async close(): Promise<void> {
@@ -80,57 +185,4 @@ export class LinuxI2cBus implements I2cBus {
   }
 }
 
-/**
- * Devices as register maps (address -> register -> byte) for tests; a device can be made to fail
- * (NACK) to exercise the error paths. Writes are recorded in order.
- */
-export class FakeI2cBus implements I2cBus {
-  readonly path: string;
-  readonly writes: { address: number; register: number; value: number }[] = [];
-  private readonly devices = new Map<number, Map<number, number>>();
-  private readonly failing = new Set<number>();
-
-  constructor(path = '/dev/i2c-fake') {
-    this.path = path;
-  }
-
-  set(address: number, register: number, value: number): this {
-    let regs = this.devices.get(address);
-    if (regs === undefined) {
-      regs = new Map();
-      this.devices.set(address, regs);
-    }
-    regs.set(register, value & 0xff);
-    return this;
-  }
-
-  /** From now on the device does not answer (or answers again with `false`). */
-  fail(address: number, failing = true): void {
-    if (failing) this.failing.add(address);
-    else this.failing.delete(address);
-  }
-
-  async readByte(address: number, register: number): Promise<number> {
-    return this.regs(address).get(register) ?? 0;
-  }
-
-  async writeByte(address: number, register: number, value: number): Promise<void> {
-    this.regs(address);
-    this.writes.push({ address, register, value });
-    this.set(address, register, value);
-  }
-
-  async readBlock(address: number, register: number, length: number): Promise<Uint8Array> {
-    const regs = this.regs(address);
-    return Uint8Array.from({ length }, (_, i) => regs.get(register + i) ?? 0);
-  }
-
-  async close(): Promise<void> {}
-
-  private regs(address: number): Map<number, number> {
-    const regs = this.devices.get(address);
-    if (regs === undefined || this.failing.has(address))
-      throw new Error(`no answer from device 0x${address.toString(16)}`);
-    return regs;
-  }
-}
+export { FakeI2cBus, type I2cDevice, type I2cTransaction, RegisterMapDevice } from './fake-i2c.js';

@@ -83,15 +83,13 @@ export class SimBridge {
       return Uint8Array.of(value);
     }
     if (page === PAGE.i2c) {
-      const [address = 0, register = 0] = data;
+      const address = data[0] ?? 0;
       try {
-        if (command === I2C_COMMAND.write) {
-          for (let i = 2; i < data.length; i++)
-            await this.i2c.writeByte(address, register + i - 2, data[i] ?? 0);
-          return new Uint8Array(0);
-        }
+        if (command === I2C_COMMAND.write) return this.i2c.transfer(address, data.subarray(1), 0);
+        if (command === I2C_COMMAND.read && data.length === 2)
+          return this.i2c.transfer(address, new Uint8Array(0), data[1] ?? 0);
         if (command === I2C_COMMAND.writeRead && data.length >= 3)
-          return await this.i2c.readBlock(address, register, data[data.length - 1] ?? 0);
+          return this.i2c.transfer(address, data.subarray(1, data.length - 1), data[data.length - 1] ?? 0);
       } catch {
         return Uint8Array.of(
           0xff,

@@ -79,6 +79,10 @@ export class SimChain {
   private carry = 0;
   private rotate = 0;
   private closed = false;
+  /** Core rail present: without it no chip hears or answers anything. */
+  private powered = true;
+  /** NRST held low by the board: chips sit in reset, hear nothing and hash nothing. */
+  private held = false;
   private readonly counters: SimChainStats = {
     hashes: 0,
     busyMs: 0,
@@ -135,6 +139,10 @@ export class SimChain {
   /** Bytes from the host. Bytes at a rate chip 0 does not run at are lost (it hears noise). */
   write(bytes: Uint8Array): void {
     if (this.closed) return;
+    if (!this.powered || this.held) {
+      this.counters.lostBytes += bytes.length;
+      return;
+    }
     const first = this.chips[0];
     if (first === undefined || !this.hostMatches(first.baud)) {
       this.counters.lostBytes += bytes.length;
@@ -167,6 +175,22 @@ export class SimChain {
     this.nonceCount.clear();
     this.rx = new Uint8Array(0);
     this.stopTicking();
+  }
+
+  /** The core rail (the simulated regulator's output): losing it is a full reset, then silence. */
+  setPowered(on: boolean): void {
+    if (!on) this.reset();
+    this.powered = on;
+  }
+
+  /** The reset line as a level: held keeps every chip in its power-on state until released. */
+  setResetHeld(held: boolean): void {
+    if (held) this.reset();
+    this.held = held;
+  }
+
+  get isPowered(): boolean {
+    return this.powered;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * PATCH /api/system body (ESP-Miner openapi Settings, monitoring.md §3a/§3b) -> SettingsPatch.
  * Accepts AxeOS keys (stratumURL/Port/User/Password for pool 0, fallbackStratum* for pool 1,
- * frequency, fanspeed, autofanspeed and pyasic's autoFanspeed) and our own `pools` list. Unknown
+ * frequency, coreVoltage, fanspeed, autofanspeed and pyasic's autoFanspeed) and our own `pools` list. Unknown
  * keys are ignored, as AxeOS does. Error messages name the key but never echo a password.
  */
 import { fitsStr0_255, STR0_255_EXPECTED, str0_255Got } from '../config/wire-bounds.js';
@@ -23,6 +23,7 @@ export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsP
   const patch: {
     pools?: PoolInput[];
     frequencyMhz?: number;
+    coreVoltage?: number;
     fan?: { auto?: boolean; speedPercent?: number };
   } = {};
 
@@ -36,6 +37,8 @@ export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsP
     if (changed.some(Boolean)) patch.pools = pools;
   }
   if (b['frequency'] !== undefined) patch.frequencyMhz = positiveNumber(b['frequency'], 'frequency');
+  // Millivolts; the board's range is checked with the config, before anything is written.
+  if (b['coreVoltage'] !== undefined) patch.coreVoltage = positiveNumber(b['coreVoltage'], 'coreVoltage');
   const auto = b['autofanspeed'] ?? b['autoFanspeed'];
   const fan: { auto?: boolean; speedPercent?: number } = {};
   if (auto !== undefined)
@@ -43,10 +46,15 @@ export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsP
   if (b['fanspeed'] !== undefined) fan.speedPercent = percent(b['fanspeed'], 'fanspeed');
   if (fan.auto !== undefined || fan.speedPercent !== undefined) patch.fan = fan;
 
-  if (patch.pools === undefined && patch.frequencyMhz === undefined && patch.fan === undefined)
+  if (
+    patch.pools === undefined &&
+    patch.frequencyMhz === undefined &&
+    patch.coreVoltage === undefined &&
+    patch.fan === undefined
+  )
     throw new ConfigError(
       'body',
-      'at least one of stratumURL, stratumPort, stratumUser, stratumPassword, fallbackStratum*, pools, frequency, fanspeed, autofanspeed',
+      'at least one of stratumURL, stratumPort, stratumUser, stratumPassword, fallbackStratum*, pools, frequency, coreVoltage, fanspeed, autofanspeed',
       `keys ${Object.keys(b).join(', ') || '(none)'}`,
     );
   return patch;

@@ -139,6 +139,8 @@ export interface SettingsPatch {
     readonly insecure?: boolean;
   }[];
   readonly frequencyMhz?: number;
+  /** Millivolts per chip (AxeOS `coreVoltage`). */
+  readonly coreVoltage?: number;
   readonly fan?: { readonly auto?: boolean; readonly speedPercent?: number };
 }
 

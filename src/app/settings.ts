@@ -21,13 +21,14 @@ export function localConfigPath(configDir: string | undefined, env: NodeJS.Proce
 }
 
 /** The patch applied to `config`, validated; throws the first ConfigError. */
-export type SettingsKey = 'pools' | 'frequencyMhz' | 'fan';
+export type SettingsKey = 'pools' | 'frequencyMhz' | 'coreVoltage' | 'fan';
 
 export function patchedConfig(config: Readonly<Config>, patch: Partial<Pick<Config, SettingsKey>>): Config {
   const merged: Record<string, unknown> = JSON.parse(JSON.stringify(config));
   if (patch.pools !== undefined)
     merged['pools'] = patch.pools.map((p) => keepPassword(cleanPool(p), config.pools));
   if (patch.frequencyMhz !== undefined) merged['frequencyMhz'] = patch.frequencyMhz;
+  if (patch.coreVoltage !== undefined) merged['coreVoltage'] = patch.coreVoltage;
   if (patch.fan !== undefined) merged['fan'] = patch.fan;
   const result = validateConfig(merged);
   if (!result.ok) throw result.errors[0] ?? new ConfigError('config', 'valid settings', 'nothing');
@@ -42,6 +43,7 @@ export function configPatch(
   return {
     ...(patch.pools === undefined ? {} : { pools: patch.pools.map(cleanPool) }),
     ...(patch.frequencyMhz === undefined ? {} : { frequencyMhz: patch.frequencyMhz }),
+    ...(patch.coreVoltage === undefined ? {} : { coreVoltage: patch.coreVoltage }),
     ...(patch.fan === undefined ? {} : { fan: { ...config.fan, ...patch.fan } }),
   };
 }

@@ -10,6 +10,7 @@ import { pllForFrequency } from '../../drivers/bm13xx/pll.js';
 import { ConfigError } from '../errors.js';
 import { parseAllowList } from '../net/cidr.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
+import { coreVoltageExpectation } from './core-voltage.js';
 import { fitsStr0_255, STR0_255_EXPECTED } from './wire-bounds.js';
 
 export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
@@ -97,6 +98,8 @@ export const configSchema = z
         .refine((id) => BOARDS.has(id), expect(`one of ${boardIds().join(', ')}`)),
       pools: z.array(poolSchema, expect('a list of pools ([] = the embedded local pool)')),
       frequencyMhz: z.number(expect('a frequency in MHz')).positive(expect('a frequency in MHz')).optional(),
+      // Millivolts per chip, as AxeOS names it; the board's range is checked below.
+      coreVoltage: z.number(expect('millivolts')).optional(),
       chipDifficulty: z
         .number(expect(CHIP_DIFFICULTY))
         .refine((d) => Number.isInteger(Math.log2(d)) && d >= 1 && d <= 2 ** 32, expect(CHIP_DIFFICULTY)),
@@ -189,6 +192,17 @@ export const configSchema = z
         input: config.frequencyMhz,
       });
     }
+    const voltageProblem =
+      board !== undefined && config.coreVoltage !== undefined
+        ? coreVoltageExpectation(board, config.coreVoltage)
+        : undefined;
+    if (voltageProblem !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coreVoltage'],
+        message: voltageProblem,
+        input: config.coreVoltage,
+      });
     if (config.thermal.throttleC >= config.thermal.shutdownC) {
       ctx.addIssue({
         code: 'custom',

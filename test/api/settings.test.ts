@@ -17,6 +17,12 @@ describe('PATCH body -> SettingsPatch', () => {
     });
   });
 
+  it('maps AxeOS coreVoltage (millivolts); a non-number is refused naming the key', () => {
+    expect(settingsFromBody({ coreVoltage: 1150 }, snap)).toEqual({ coreVoltage: 1150 });
+    expect(settingsFromBody({ coreVoltage: '1200' }, snap)).toEqual({ coreVoltage: 1200 });
+    expect(() => settingsFromBody({ coreVoltage: 'high' }, snap)).toThrow(/coreVoltage/);
+  });
+
   it('a bare host keeps the port and, for the same host, the authority key', () => {
     expect(settingsFromBody({ stratumURL: 'pool.example.org', stratumPassword: 'x' }, snap).pools).toEqual([
       { url: primary, user: 'bc1qworker.rig0', insecure: false, password: 'x' },

@@ -45,3 +45,14 @@ describe('run-time settings', () => {
     );
   });
 });
+
+describe('coreVoltage from the API is checked against the board before it is kept', () => {
+  it('inside the board range it is merged; outside it throws and the config is unchanged', () => {
+    const gamma = { ...base(), board: 'bitaxe-gamma-usb' };
+    expect(patchedConfig(gamma, { coreVoltage: 1200 }).coreVoltage).toBe(1200);
+    expect(() => patchedConfig(gamma, { coreVoltage: 1400 })).toThrow(
+      'coreVoltage: expected whole millivolts from 1000 to 1250 for board bitaxe-gamma-usb, got 1400',
+    );
+    expect(gamma.coreVoltage).toBeUndefined();
+  });
+});

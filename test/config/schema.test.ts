@@ -277,3 +277,19 @@ describe('the API token goes into an HTTP header', () => {
     expect(messages(withToken('ünïcödé-0123456789'))).toEqual([`${expected}, got 18 characters`]);
   });
 });
+
+describe('coreVoltage (millivolts) is checked against the board', () => {
+  it('bitaxe-gamma-usb takes 1000..1250 mV; outside, fractions and boards without a regulator are refused', () => {
+    const gamma = (coreVoltage: unknown) => ({ ...valid(), board: 'bitaxe-gamma-usb', coreVoltage });
+    expect(messages(gamma(1150))).toEqual([]);
+    expect(messages(gamma(1000))).toEqual([]);
+    expect(messages(gamma(1250))).toEqual([]);
+    const range = 'coreVoltage: expected whole millivolts from 1000 to 1250 for board bitaxe-gamma-usb';
+    expect(messages(gamma(1300))).toEqual([`${range}, got 1300`]);
+    expect(messages(gamma(1.15))).toEqual([`${range}, got 1.15`]);
+    expect(messages(gamma('1150'))).toEqual(['coreVoltage: expected millivolts, got "1150"']);
+    expect(messages({ ...valid(), coreVoltage: 1150 })).toEqual([
+      'coreVoltage: expected no coreVoltage: board sim-bm1370-1 has no core regulator sv2miner drives, got 1150',
+    ]);
+  });
+});

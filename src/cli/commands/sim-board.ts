@@ -4,13 +4,16 @@
  * The board comes from boards/ (--board) or from --model/--chips. SIGHUP pulses the chips' reset;
  * SIGINT/SIGTERM stop. Baud on a pty is not modelled (see drivers/sim/sim-pty.ts).
  */
+import { appendFileSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { boardById } from '../../../boards/registry.js';
+import type { BoardDefinition } from '../../../boards/types.js';
 import { type ChipModel, isChipModel } from '../../../drivers/bm13xx/chips.js';
 import type { ChainFaults } from '../../../drivers/sim/faults.js';
 import { SIM_DEFAULTS, type SimChainOptions } from '../../../drivers/sim/sim-chain.js';
-import { type PtyRelay, serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
+import { type PtyRelay, type PtyServer, servePty, serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
+import { createSimUsbBoard } from '../../../drivers/sim/sim-usb-board.js';
 import { SvMinerError, UsageError } from '../../errors.js';
 import type { CliCommand, CliIo } from '../command.js';
 
@@ -31,10 +34,18 @@ Options:
   --chips <n>           chips on the chain (overrides the board)
   --hashrate <h/s>      real hashes per second for the whole chain (default ${SIM_DEFAULTS.hashrate})
   --shift <k>           ticket relaxation in bits (default ${SIM_DEFAULTS.simTargetShift})
+  --sim-target-shift <k>  the same as --shift
+  --trace-i2c <file>    USB-bridged boards: append one JSON line per I2C transaction
+                        {"t_ms":…,"addr":36,"write":"<hex>","read":"<hex>"}
   --faults <json>       per-position faults, e.g. '{"1":{"silent":true},"2":{"badCrcRate":0.1}}'
   --link <path>         where to put the pty symlink (default in a fresh temp dir)
   --relay <name>        auto | socat | python3 (default auto)
   -h, --help            show this text
+
+A USB-bridged board with a power section (bitaxe-gamma-usb) is served whole: its bridge control
+port (GPIO, I2C with the regulator, fan and sensors at register level) and its data port, each on
+a pty, printed as the lines "control: <path>", "data: <path>", then "sim-target-shift: <k>". The
+chips answer only while the simulated regulator's output is on and reset is released.
 
 Baud: a pty has no real line rate, so the host rate "follows" the chips; baud mismatches are
 only modelled on the in-process sim binding. Send SIGHUP to reset the chips (NRST pulse).`;
@@ -66,6 +77,8 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
   let chainOptions: SimChainOptions;
   let link: string | undefined;
   let relay: PtyRelay | 'auto';
+  let board: BoardDefinition | undefined;
+  let traceFile: string | undefined;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -77,6 +90,8 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
         chips: { type: 'string' },
         hashrate: { type: 'string' },
         shift: { type: 'string' },
+        'sim-target-shift': { type: 'string' },
+        'trace-i2c': { type: 'string' },
         faults: { type: 'string' },
         link: { type: 'string' },
         relay: { type: 'string' },
@@ -89,7 +104,14 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     if (values.pty !== true) throw new UsageError('sim-board: --pty is required (the only serving mode)');
-    chainOptions = chainFromArgs(values);
+    if (values.shift !== undefined && values['sim-target-shift'] !== undefined)
+      throw new UsageError('sim-board: give --shift or --sim-target-shift, not both');
+    const shift = values.shift ?? values['sim-target-shift'];
+    chainOptions = chainFromArgs({ ...values, ...(shift === undefined ? {} : { shift }) });
+    board = values.board === undefined ? undefined : boardById(values.board, '--board');
+    traceFile = values['trace-i2c'];
+    if (traceFile !== undefined && !servesBridge(board))
+      throw new UsageError('sim-board: --trace-i2c needs a USB-bridged board with a power section (--board)');
     link = values.link;
     const r = values.relay ?? 'auto';
     if (r !== 'auto' && r !== 'socat' && r !== 'python3') {
@@ -100,6 +122,7 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
     io.err(`${error instanceof Error ? error.message : String(error)} (see sv2miner sim-board --help)`);
     return 2;
   }
+  if (servesBridge(board)) return serveBridgedBoard(board, chainOptions, relay, traceFile, io);
   try {
     const server = await serveSimBoardOnPty({
       chain: chainOptions,
@@ -125,6 +148,53 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
     io.err(`sim-board: ${error.message}`);
     return 1;
   }
+}
+
+/** Boards whose control port is simulated too: a bridge reset pin and a power section. */
+function servesBridge(board: BoardDefinition | undefined): board is BoardDefinition {
+  return board !== undefined && board.power !== undefined && board.reset?.kind === 'bridge';
+}
+
+async function serveBridgedBoard(
+  board: BoardDefinition,
+  chain: SimChainOptions,
+  relay: PtyRelay | 'auto',
+  traceFile: string | undefined,
+  io: CliIo,
+): Promise<number> {
+  let trace: ((line: string) => void) | undefined;
+  if (traceFile !== undefined) {
+    // Appended synchronously so a line is on disk before the host sees the reply it describes.
+    const fd = openSync(traceFile, 'a');
+    trace = (line) => appendFileSync(fd, `${line}\n`);
+  }
+  const sim = createSimUsbBoard({ board, chain, ...(trace === undefined ? {} : { trace }) });
+  let control: PtyServer | undefined;
+  let data: PtyServer | undefined;
+  try {
+    control = await servePty(sim.bridge, { relay });
+    data = await servePty(sim.chain, { relay });
+  } catch (error) {
+    await control?.close();
+    sim.chain.close();
+    if (!(error instanceof SvMinerError)) throw error;
+    io.err(`sim-board: ${error.message}`);
+    return 1;
+  }
+  const shift = chain.simTargetShift ?? SIM_DEFAULTS.simTargetShift;
+  io.out(`control: ${control.path}`);
+  io.out(`data: ${data.path}`);
+  io.out(`sim-target-shift: ${shift}`);
+  io.err(
+    `sim-board: ${board.id} (${chain.model} x${chain.chipCount}) simulated with its regulator and fan; chips are powered by the simulated ${board.power?.regulator.kind}; Ctrl-C to stop`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await data.close();
+  await control.close();
+  return 0;
 }
 
 /** The chain a command line asks for (exported for tests). */

@@ -9,6 +9,7 @@ import type {
   BoardDefinition,
   ChainDefinition,
   ControlLine,
+  PowerDefinition,
   SensorDefinition,
 } from '../../../boards/types.js';
 import { BridgeControlPort } from '../../../drivers/bridge/control-port.js';
@@ -23,6 +24,8 @@ import {
 import { type I2cBus, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
 import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
 import { SysfsThermalReader, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
+import { regulatorFor } from '../../../drivers/power/board-power.js';
+import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
 import type { SimChain } from '../../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../../drivers/transport/bindings.js';
@@ -48,6 +51,8 @@ export interface ChainIoOptions {
   /** Reset pulse lengths; ESP-Miner holds 100 ms and settles 100 ms (bm13xx.md §10.1). */
   readonly resetHoldMs?: number;
   readonly resetSettleMs?: number;
+  /** Core voltage per chip (config `coreVoltage`); default the board's. Boards with `power` only. */
+  readonly coreVoltageMv?: number;
 }
 
 /** The path a simulated chain is served at: `sim:<board>:<chain>`. */
@@ -91,6 +96,24 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
   const reset = await openLine(board.reset, 1, log);
   // Power stays off until the first bring-up asserts it.
   const power = await openLine(board.powerEnable, 0, log);
+  if (board.power !== undefined) {
+    // The board's regulator is ours: the sequencer runs up and down (drivers/power/sequencer.ts).
+    const sequencer = boardSequencer(board, board.power, reset, power, log, hold, settle);
+    const coreMv = options.coreVoltageMv ?? board.power.coreVoltageMv.default;
+    return {
+      link,
+      sim: undefined,
+      reset: () => sequencer.powerUp(coreMv),
+      stop: () => sequencer.powerDown(),
+      release: async () => {
+        await sequencer
+          .powerDown()
+          .catch((err: unknown) => log.warn({ err }, 'power-down at release failed'));
+        await reset?.close();
+        await power?.close();
+      },
+    };
+  }
   return {
     link,
     sim: undefined,
@@ -111,6 +134,35 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
       await power?.close();
     },
   };
+}
+
+/** The power sequencer of a board whose core regulator sv2miner drives, on the bus the board names. */
+export function boardSequencer(
+  board: BoardDefinition,
+  def: PowerDefinition,
+  reset: Gpio | undefined,
+  powerEnable: Gpio | undefined,
+  log: Logger,
+  resetHoldMs: number,
+  resetSettleMs: number,
+  openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
+  wait: (ms: number) => Promise<void> = (ms) => sleep(ms),
+): PowerSequencer {
+  const bus = openBus(def.regulator.bus);
+  if (bus === undefined)
+    throw new RangeError(
+      `board ${board.id}: regulator bus "${def.regulator.bus}" is neither /dev/i2c-N nor bridge:<port>`,
+    );
+  return new PowerSequencer({
+    regulator: regulatorFor(def.regulator, bus, board.voltageDomains),
+    reset,
+    powerEnable,
+    settleMs: def.settleMs,
+    resetHoldMs,
+    resetSettleMs,
+    sleep: wait,
+    onStep: (step) => log.info({ regulator: def.regulator.kind }, `power: ${step}`),
+  });
 }
 
 function totalChips(board: BoardDefinition): number {

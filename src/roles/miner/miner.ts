@@ -65,6 +65,16 @@ export class Miner extends MinerCore implements RigControl {
         this.config = next;
         await this.applyFrequency();
       }
+      if (change.coreVoltage !== undefined) {
+        // Validated against the board above (patchedConfig); the regulator takes it at the
+        // next power-up, which a restart performs.
+        keys.push('coreVoltage');
+        this.config = next;
+        this.log.info(
+          { coreVoltage: change.coreVoltage },
+          'core voltage stored; applied at the next power-up',
+        );
+      }
       if (change.pools !== undefined) {
         keys.push('pools');
         this.config = next;

@@ -100,7 +100,12 @@ export class Rig {
       const def = board.chains[index];
       if (def === undefined) continue;
       const chainLog = log.child({ chain: index });
-      const io = await openChainIo({ board, index, log: chainLog });
+      const io = await openChainIo({
+        board,
+        index,
+        log: chainLog,
+        ...(config.coreVoltage === undefined ? {} : { coreVoltageMv: config.coreVoltage }),
+      });
       const link = tapLink(io.link, index, options.onLinkWrite);
       const chain = createChain(board, index, link, io, {
         frequencyMhz,

@@ -1,0 +1,72 @@
+/**
+ * A board definition's power section turned into drivers: its core regulator on the board's I2C
+ * bus (TPS546 with the named profile and the board's series voltage domains, or the DS4432U
+ * adapter), its fan controller, and the allowed core-voltage range, which is the board's range
+ * narrowed to what the regulator can reach.
+ */
+import type {
+  FanDefinition,
+  PowerDefinition,
+  RegulatorDefinition,
+  Tps546ProfileName,
+} from '../../boards/types.js';
+import { Emc2101Fan } from '../fans/emc2101.js';
+import { Emc2302Fans } from '../fans/emc2302.js';
+import type { FanController } from '../fans/fan.js';
+import type { I2cBus } from '../peripherals/i2c.js';
+import { Ds4432u, ds4432uRangeMv } from './ds4432u.js';
+import { Ds4432uRegulator } from './ds4432u-regulator.js';
+import type { CoreRegulator } from './sequencer.js';
+import { Tps546 } from './tps546.js';
+import {
+  TPS546_5V_SINGLE,
+  TPS546_12V_THREE_DOMAINS,
+  TPS546_12V_TWO_PHASE,
+  type Tps546Profile,
+} from './tps546-profiles.js';
+
+export const TPS546_PROFILES: Readonly<Record<Tps546ProfileName, Tps546Profile>> = {
+  '5v-single': TPS546_5V_SINGLE,
+  '12v-three-domains': TPS546_12V_THREE_DOMAINS,
+  '12v-two-phase': TPS546_12V_TWO_PHASE,
+};
+
+export function regulatorFor(
+  def: RegulatorDefinition,
+  bus: I2cBus,
+  voltageDomains: number,
+  sleep?: (ms: number) => Promise<void>,
+): CoreRegulator {
+  if (def.kind === 'tps546')
+    return new Tps546(bus, {
+      address: def.address,
+      profile: TPS546_PROFILES[def.profile],
+      voltageDomains,
+      ...(sleep === undefined ? {} : { sleep }),
+    });
+  return new Ds4432uRegulator(new Ds4432u(bus, def.address));
+}
+
+export function fanFor(def: FanDefinition, bus: I2cBus): FanController {
+  return def.kind === 'emc2101'
+    ? new Emc2101Fan(bus, { label: def.label, address: def.address })
+    : new Emc2302Fans(bus, { label: def.label, address: def.address });
+}
+
+/** The core voltages (mV per chip) the board allows and its regulator reaches. */
+export function allowedCoreMv(power: PowerDefinition, voltageDomains: number): { min: number; max: number } {
+  const reach =
+    power.regulator.kind === 'tps546'
+      ? (() => {
+          const { minV, maxV } = TPS546_PROFILES[power.regulator.profile].vout;
+          return {
+            min: Math.ceil((minV * 1000) / voltageDomains),
+            max: Math.floor((maxV * 1000) / voltageDomains),
+          };
+        })()
+      : ds4432uRangeMv();
+  return {
+    min: Math.max(power.coreVoltageMv.min, reach.min),
+    max: Math.min(power.coreVoltageMv.max, reach.max),
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The older boards' core supply at register level: a DS4432U+ whose OUT0 code sets the buck's
+ * output through the boards' resistor network (the inverse of drivers/power/ds4432u.ts), and an
+ * INA260 that reports the input the board draws.
+ */
+import { type I2cDevice, RegisterMapDevice } from '../../peripherals/fake-i2c.js';
+import { DS4432U_OUT0 } from '../../power/ds4432u.js';
+import { INA260 } from '../../power/ina260.js';
+
+export class Ds4432uModel implements I2cDevice {
+  readonly map = new RegisterMapDevice();
+
+  /** The trimmed buck output (V) for the current code. */
+  get voutV(): number {
+    const code = this.map.registers.get(DS4432U_OUT0) ?? 0;
+    const current = ((code & 0x7f) / 127) * 0.000098921;
+    const sign = code & 0x80 ? -1 : 1;
+    return 0.6 + 4750 * (0.6 / 3320 + sign * current);
+  }
+
+  transfer(write: Uint8Array, readLength: number): Uint8Array {
+    return this.map.transfer(write, readLength);
+  }
+}
+
+export class Ina260Model implements I2cDevice {
+  voltageMv = 5000;
+  currentMa = 0;
+  /** Absurd-reading injection: every register answers this word. */
+  absurd: number | undefined;
+
+  transfer(write: Uint8Array, readLength: number): Uint8Array {
+    const register = write[0];
+    const word = (value: number): number => this.absurd ?? Math.max(0, Math.min(0xffff, Math.round(value)));
+    let raw = 0;
+    if (register === INA260.CURRENT) raw = word(this.currentMa / 1.25);
+    else if (register === INA260.BUS_VOLTAGE) raw = word(this.voltageMv / 1.25);
+    else if (register === INA260.POWER) raw = word((this.voltageMv * this.currentMa) / 1000 / 10);
+    return Uint8Array.from([raw >> 8, raw & 0xff].slice(0, readLength));
+  }
+}
