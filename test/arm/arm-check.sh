@@ -3,7 +3,7 @@
 # (npm run package arm64), installs it with apt into a cached arm64 Debian trixie root
 # (arm-root.sh; nodejs from Debian), and under qemu user-mode emulation checks that
 #   sv2miner --version           prints the package version,
-#   sv2miner check-config         on the untouched install says there is no pool (exit 1),
+#   sv2miner check-config         on the untouched install says there is no pool (exit 2),
 #   sv2miner probe --board sim-bm1370-chain   enumerates the simulated chain,
 #   sv2miner run --for 60         on the simulated board mines on a pool (`sv2miner pool` in the
 #                                 same root, real TCP + Noise on loopback) and gets shares accepted,
@@ -81,8 +81,8 @@ out=$(in_root sh -c 'cd / && sv2miner check-config' 2>&1)
 code=$?
 set -e
 echo "$out" >&2
-[ "$code" -eq 1 ] && grep -q '^pools: expected at least one pool in /etc/sv2miner/local.json' <<<"$out" \
-  || fail "check-config on an install without pools: exit $code, expected 1 and the no-pool line"
+[ "$code" -eq 2 ] && grep -q '^pools: expected at least one pool in /etc/sv2miner/local.json' <<<"$out" \
+  || fail "check-config on an install without pools: exit $code, expected 2 and the no-pool line"
 done_step "check-config says there is no pool"
 
 begin "sv2miner probe --board sim-bm1370-chain"
