@@ -12,7 +12,7 @@ export interface CommandEntry {
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: {
     summary: 'mine (the default): embedded local pool + simulated board unless the config names others',
-    load: async () => (await import('./commands/run.js')).command,
+    load: async () => (await import('../roles/miner/main.js')).command,
   },
   probe: {
     summary: "reset and enumerate a board's chains and print the chips and a register dump as JSON",
@@ -28,11 +28,11 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   pool: {
     summary: 'run the local SV2 pool standalone and print its URL with the authority key',
-    load: async () => (await import('./commands/pool.js')).command,
+    load: async () => (await import('../roles/pool/main.js')).command,
   },
   'pool-check': {
     summary: 'connect to a pool as a miner would and report every step (exit 0 only if all succeed)',
-    load: async () => (await import('./commands/pool-check.js')).command,
+    load: async () => (await import('../roles/pool-check/main.js')).command,
   },
   'sim-board': {
     summary: 'serve a simulated hashboard on a pseudo-terminal (--pty) for the real serial binding',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { runMiner } from '../../src/cli/commands/run.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 import type { Miner } from '../../src/roles/miner/miner.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 import { until } from '../helpers/wait.js';

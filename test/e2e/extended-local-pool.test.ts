@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMiner } from '../../src/cli/commands/run.js';
 import { startLocalPool } from '../../src/pool-server/local-pool.js';
 import type { LocalPool, PoolShareEvent } from '../../src/pool-server/pool-options.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 
 const RUN_SECONDS = 4;
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
-import { runMiner } from '../../src/cli/commands/run.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 import { openRawWs } from '../api/helpers/ws-client.js';
 import { stubbornPeer } from '../helpers/hostile-peer.js';
 import { simConfigInput } from '../helpers/sim-rig.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMiner } from '../../src/cli/commands/run.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 import { type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
 
 const peer = sriPeer();

@@ -5,8 +5,8 @@
  * Runs the command module in-process (same code path as the CLI entry, which only dispatches).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command } from '../../src/cli/commands/pool-check.js';
 import type { PoolCheckReport } from '../../src/roles/pool-check/check.js';
+import { command } from '../../src/roles/pool-check/main.js';
 import { type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
 
 const peer = sriPeer();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runMiner } from '../../src/cli/commands/run.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const VENV = join(here, '.venv');

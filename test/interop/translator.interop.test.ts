@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runPool } from '../../src/cli/commands/pool.js';
 import { parsePoolUrl } from '../../src/noise/pool-url.js';
+import { runPool } from '../../src/roles/pool/main.js';
 import { Sv1Miner } from './helpers/sv1-miner.js';
 
 const translator = inject('translator');

@@ -6,10 +6,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPool } from '../../src/cli/commands/pool.js';
 import { silentLog } from '../../src/log.js';
 import { encodeAuthorityPublicKey, encodeAuthoritySecretKey } from '../../src/noise/authority-key.js';
 import { xonlyPublicKey } from '../../src/noise/ellswift.js';
+import { runPool } from '../../src/roles/pool/main.js';
 import { runPoolCheck } from '../../src/roles/pool-check/check.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => 40 + i);

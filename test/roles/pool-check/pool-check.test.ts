@@ -7,11 +7,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { difficultyToTarget, targetToDifficulty } from '../../../src/bitcoin/target.js';
-import { runPoolCheckCommand } from '../../../src/cli/commands/pool-check.js';
 import { encodeAuthorityPublicKey } from '../../../src/noise/authority-key.js';
 import { xonlyPublicKey } from '../../../src/noise/ellswift.js';
 import { type LocalPool, startLocalPool } from '../../../src/pool-server/local-pool.js';
 import { runPoolCheck } from '../../../src/roles/pool-check/check.js';
+import { runPoolCheckCommand } from '../../../src/roles/pool-check/main.js';
 
 let pool: LocalPool;
 const NOW = 1_800_000_000;

@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { CliCommand, CliIo } from '../../cli/command.js';
 import { ConfigError } from '../../errors.js';
 import { childLog, type Logger } from '../../log.js';
 import { decodeAuthoritySecretKey } from '../../noise/authority-key.js';
 import { LOCAL_POOL_DEFAULTS, type LocalPoolOptions, startLocalPool } from '../../pool-server/local-pool.js';
-import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner pool [options]
 

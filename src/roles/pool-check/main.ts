@@ -4,13 +4,9 @@
  * (§6.1). Exit code 0 only when every step succeeded. Logic in src/roles/pool-check/check.ts.
  */
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_CHECK_TIMEOUT_MS,
-  type PoolCheckOptions,
-  runPoolCheck,
-} from '../../roles/pool-check/check.js';
-import { formatPoolCheck } from '../../roles/pool-check/format.js';
-import type { CliCommand, CliIo } from '../command.js';
+import type { CliCommand, CliIo } from '../../cli/command.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, type PoolCheckOptions, runPoolCheck } from './check.js';
+import { formatPoolCheck } from './format.js';
 
 const HELP = `Usage: sv2miner pool-check <url> [--user U] [--timeout S] [--json] [--insecure]
 

@@ -12,6 +12,7 @@ import { type LifecycleResult, runLifecycle } from '../../app/lifecycle.js';
 import { LogTap } from '../../app/log-tap.js';
 import { systemdNotifier } from '../../app/sd-notify.js';
 import { localConfigPath } from '../../app/settings.js';
+import type { CliCommand, CliIo } from '../../cli/command.js';
 import { loadConfig } from '../../config/load.js';
 import { noPoolsError } from '../../config/no-pools.js';
 import type { Config } from '../../config/schema.js';
@@ -25,10 +26,9 @@ import {
   prettyLineFormatter,
   resolveLogFormat,
 } from '../../log-format.js';
-import { Miner, type MinerOptions } from '../../roles/miner/miner.js';
-import { whyNotMined } from '../../roles/miner/run-verdict.js';
-import { runSummary } from '../../roles/miner/status-line.js';
-import type { CliCommand, CliIo } from '../command.js';
+import { Miner, type MinerOptions } from './miner.js';
+import { whyNotMined } from './run-verdict.js';
+import { runSummary } from './status-line.js';
 
 const HELP = `Usage: sv2miner run [options]
 
