@@ -88,7 +88,12 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
   };
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
+    if (url === undefined) {
+      json(res, 400, { error: 'bad request target: expected a path starting with /' });
+      req.resume();
+      return;
+    }
     const method = req.method ?? 'GET';
     const run = async () => {
       const write = writes[`${method} ${url.pathname}`];
@@ -203,4 +208,19 @@ function bodyPending(req: IncomingMessage): boolean {
 
 function uptimeMs(ctx: RestContext): number {
   return Math.round(ctx.control.snapshot().uptimeS * 1000);
+}
+
+/**
+ * The request target as a URL. Only origin-form targets (`/path?query`) are served; a target the
+ * URL parser refuses (`//`, `*`, a bare authority) is a 400 answer, never an exception thrown out
+ * of the handler.
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  const path = target ?? '/';
+  if (!path.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${path}`);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,5 +245,35 @@ describe('metrics endpoints', () => {
       expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
       expect(r.text).toContain('espminer_hashrate_hashes_per_second 4220000000000\n');
     }
+  });
+});
+
+describe('request targets the URL parser refuses', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h.close());
+
+  /** One raw request over TCP; resolves with the status line. */
+  const raw = (target: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const { port, hostname } = new URL(h.base);
+      const socket = connect({ port: Number(port), host: hostname }, () =>
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text.split('\r\n')[0] ?? ''));
+    });
+
+  it('answers `//` (found by the soak campaign: it used to throw out of the handler) and `*`, and keeps serving', async () => {
+    expect(await raw('//')).toBe('HTTP/1.1 404 Not Found');
+    expect(await raw('//api/system/info')).toBe('HTTP/1.1 404 Not Found');
+    expect(await raw('*')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await h.http('/api/system/info')).status).toBe(200);
   });
 });
