@@ -33,11 +33,12 @@ import type { SessionEnd, SessionOptions, SessionState } from './session-types.j
 import { WarnLimiter } from './warn-limiter.js';
 
 /**
- * No channel with a minable job (a job plus its prev hash) for this long fails the pool. A pool
- * sends the first job right after OpenStandardMiningChannel.Success; 30 s covers a slow template
- * provider and keeps a rig on a useless pool for at most that long.
+ * No channel with a minable job (a job plus its prev hash) for this long fails the pool. The spec
+ * has the pool send a job and its prev hash right after the channel opens, and a SetNewPrevHash
+ * may only name a job already sent, so a working pool is never without one for more than a round
+ * trip; every second past that is a second the chips idle while other pools could feed them.
  */
-export const DEFAULT_WORK_DEADLINE_MS = 30_000;
+export const DEFAULT_WORK_DEADLINE_MS = 10_000;
 /**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
