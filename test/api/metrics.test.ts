@@ -110,6 +110,9 @@ describe('renderMetrics', () => {
 describe('event-loop lag', () => {
   it('reports the delay of a blocked loop from the first scrape on, by quantile', async () => {
     renderMetrics(sampleSnapshot());
+    // Node's histogram measures each timer tick against the previous one: let it tick once so the
+    // block below lands inside a measured interval (a freshly enabled one skips its first).
+    await new Promise((resolve) => setTimeout(resolve, 30));
     // Block the loop for 60 ms, then let the histogram's timer fire to record it.
     const until = performance.now() + 60;
     while (performance.now() < until) {}
