@@ -3,9 +3,11 @@
  * counters, hashrate meters, pool rows, thermal readings. Everything is copied into plain data so
  * an API holding a snapshot can never reach back into drivers or sockets.
  */
+
 import { hostname } from 'node:os';
 import type { BoardDefinition } from '../../boards/types.js';
 import { CHIPS } from '../../drivers/bm13xx/chips.js';
+import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import type {
   ChainSnapshot,
   ChipSnapshot,
@@ -171,10 +173,14 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
 
 /**
  * What the board should do: a simulated board's configured speed (what the sim really hashes),
+ * a board served by sim-board the simulator's default speed,
  * or frequency x small cores x chips for silicon (bm13xx.md §8.1).
  */
 export function expectedHashrate(board: BoardDefinition, frequencyMhz: number): number {
   if (board.simulated) return board.sim.hashrate;
+  // Hardware served by `sim-board` (run --sim-target-shift): its chips hash at the simulator's
+  // default speed, not the silicon's, and the pool's first target must fit that.
+  if (board.hostTargetShift !== undefined && board.hostTargetShift > 0) return SIM_DEFAULTS.hashrate;
   const chips = board.chains.reduce((n, c) => n + c.chipCount, 0);
   return frequencyMhz * 1e6 * CHIPS[board.chip].smallCores * chips;
 }
