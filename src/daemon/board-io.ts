@@ -202,6 +202,13 @@ export function bridgePort(path: string, log: Logger): BridgeControlPort {
   return port;
 }
 
+/** Closes every bridge control port the process opened (at exit: an open tty keeps Node alive). */
+export async function closeBridgePorts(): Promise<void> {
+  const ports = [...bridgePorts.values()];
+  bridgePorts.clear();
+  await Promise.all(ports.map((p) => p.close().catch(() => {})));
+}
+
 /** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
 export function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
   if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));

@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/load.js';
 import { noPoolsError } from '../../config/no-pools.js';
 import type { Config } from '../../config/schema.js';
 import { validateConfig } from '../../config/schema.js';
+import { closeBridgePorts } from '../../daemon/board-io.js';
 import { type LifecycleResult, runLifecycle } from '../../daemon/lifecycle.js';
 import { LogTap } from '../../daemon/log-tap.js';
 import { Miner, type MinerOptions } from '../../daemon/miner.js';
@@ -168,6 +169,7 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
     });
   } finally {
     notifier.close();
+    await closeBridgePorts();
   }
   if (result.startError !== undefined) io.err(`sv2miner run: cannot start: ${result.startError}`);
   if (args.forSeconds === undefined) return result.code;
