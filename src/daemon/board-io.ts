@@ -15,6 +15,7 @@ import type {
 import { BridgeControlPort } from '../../drivers/bridge/control-port.js';
 import { regulatorFor } from '../../drivers/power/board-power.js';
 import { PowerSequencer } from '../../drivers/power/sequencer.js';
+import { Tps546 } from '../../drivers/power/tps546.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import type { SimChain } from '../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../drivers/transport/bindings.js';
@@ -36,6 +37,8 @@ export interface ChainIo {
   readonly sim: SimChain | undefined;
   /** Releases the GPIO lines. */
   readonly release: () => Promise<void>;
+  /** The core regulator's readings, where it reports them (TPS546). */
+  readonly power?: Pick<Tps546, 'telemetry'> | undefined;
 }
 
 export interface ChainIoOptions {
@@ -97,6 +100,7 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
     return {
       link,
       sim: undefined,
+      power: sequencer.regulator instanceof Tps546 ? sequencer.regulator : undefined,
       reset: () => sequencer.powerUp(coreMv),
       stop: () => sequencer.powerDown(),
       release: async () => {

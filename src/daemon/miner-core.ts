@@ -26,6 +26,8 @@ import { ThermalGuard } from './thermal-guard.js';
 import { VERSION } from './version.js';
 
 const MAX_LATENCIES = 32;
+/** Regulator telemetry every this many 1 s polls. */
+const POWER_READ_S = 5;
 
 export abstract class MinerCore {
   readonly board: BoardDefinition;
@@ -58,6 +60,9 @@ export abstract class MinerCore {
   protected ops: Promise<void> = Promise.resolve();
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
+  private powerPolls = 0;
+  private powerInFlight = false;
+  private power: RigSnapshot['power'] | undefined;
   private readonly progress: ProgressWatch;
   private readonly hashrateReports: HashrateReportSchedule;
   protected readyResolve: (() => void) | undefined;
@@ -172,6 +177,10 @@ export abstract class MinerCore {
       tempC: this.thermal?.hottest() ?? null,
       // No supported board has a tachometer yet.
       fan: { ...this.config.fan, rpm: null },
+      ...(this.rig?.chains[0]?.io.power === undefined ? {} : { power: this.power ?? null }),
+      ...(this.board.power === undefined
+        ? {}
+        : { coreVoltageMv: this.config.coreVoltage ?? this.board.power.coreVoltageMv.default }),
       jobSwitchLatencyMs: this.latencies,
       nbits: this.lastJob?.nbits ?? null,
       localStale: this.localStale,
@@ -291,11 +300,41 @@ export abstract class MinerCore {
         this.pools?.poll();
         this.progress.observeChainWork(chainWork(this.rig?.chains ?? []), this.clock.now());
         this.reportHashrate();
+        this.readPower();
         this.emitStatus();
         tick();
       }, 1_000);
     };
     tick();
+  }
+
+  /**
+   * The regulator's readings every POWER_READ_S polls, one read at a time (they share the bridge's
+   * control port with the sensors); a failed read shows as null, not as the last good figure.
+   */
+  private readPower(): void {
+    const source = this.rig?.chains[0]?.io.power;
+    this.powerPolls = (this.powerPolls + 1) % POWER_READ_S;
+    if (source === undefined || this.powerInFlight || this.powerPolls !== 1) return;
+    this.powerInFlight = true;
+    source
+      .telemetry()
+      .then((t) => {
+        this.power = {
+          inputV: t.vinV,
+          outputA: t.ioutA,
+          outputV: t.voutV,
+          coreMv: t.coreMv,
+          regulatorC: t.temperatureC,
+        };
+      })
+      .catch((err: unknown) => {
+        if (this.power !== null) this.log.warn({ err }, 'regulator telemetry unreadable');
+        this.power = null;
+      })
+      .finally(() => {
+        this.powerInFlight = false;
+      });
   }
 
   /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */

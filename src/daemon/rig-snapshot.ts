@@ -33,6 +33,8 @@ export interface SnapshotInputs {
   readonly activePoolIndex: number | null;
   readonly tempC: number | null;
   readonly fan: RigSnapshot['fan'];
+  readonly power?: RigSnapshot['power'];
+  readonly coreVoltageMv?: number;
   readonly jobSwitchLatencyMs: readonly number[];
   readonly nbits: number | null;
   /** Shares counted stale in the pipeline before reaching a pool (not in any pool's counters). */
@@ -166,6 +168,8 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     bestDifficulty: rig?.best.state ?? { session: 0, allTime: 0 },
     temperatures: { chipC: i.tempC, boardC: i.tempC },
     fan: i.fan,
+    ...(i.power === undefined ? {} : { power: i.power }),
+    ...(i.coreVoltageMv === undefined ? {} : { coreVoltageMv: i.coreVoltageMv }),
     jobSwitchLatencyMs: [...i.jobSwitchLatencyMs],
     network: { blockHeight: null, nbits: i.nbits },
   };

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import { type PtyServer, servePty } from '../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../drivers/sim/sim-usb-board.js';
+import { systemInfo } from '../../src/api/axeos.js';
 import { runMiner } from '../../src/cli/commands/run.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
@@ -55,6 +56,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     const err: string[] = [];
     const logs: string[] = [];
     let accepted = 0;
+    let info: Record<string, unknown> | undefined;
     let timedOut = false;
     const code = await runMiner(
       [
@@ -78,8 +80,10 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
         onMiner: (miner) => {
           const deadline = performance.now() + 20_000;
           const poll = setInterval(() => {
-            accepted = miner.snapshot().shares.accepted;
-            if (accepted === 0 && performance.now() < deadline) return;
+            const snap = miner.snapshot();
+            accepted = snap.shares.accepted;
+            if ((accepted === 0 || !snap.power) && performance.now() < deadline) return;
+            info = systemInfo(snap, { macAddr: '00:00:00:00:00:00', ipv4: '127.0.0.1' });
             clearInterval(poll);
             timedOut = accepted === 0;
             process.emit('SIGINT', 'SIGINT');
@@ -89,6 +93,10 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     );
     expect(timedOut).toBe(false);
     expect(accepted).toBeGreaterThan(0);
+    // /api/system/info from the simulated TPS546's telemetry: 5 V in, 1.148 V out at ~15 A.
+    expect(info).toMatchObject({ coreVoltage: 1150, coreVoltageActual: 1148, voltage: 5000, vrTemp: 40 });
+    expect(info?.['current']).toBeGreaterThan(14_000);
+    expect(info?.['power']).toBeGreaterThan(15);
     const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
     expect(summary['board']).toBe('bitaxe-gamma-usb');
     expect(summary['shares_rejected']).toBe(0);
