@@ -38,7 +38,7 @@ export interface ChainIo {
   /** Releases the GPIO lines. */
   readonly release: () => Promise<void>;
   /** The core regulator's readings, where it reports them (TPS546). */
-  readonly power?: Pick<Tps546, 'telemetry'> | undefined;
+  readonly power?: Pick<Tps546, 'telemetry' | 'status'> | undefined;
 }
 
 export interface ChainIoOptions {

@@ -26,6 +26,8 @@ import { ThermalGuard } from './thermal-guard.js';
 import { VERSION } from './version.js';
 
 const MAX_LATENCIES = 32;
+/** How often the regulator's STATUS_WORD is read while mining: a fault stops hashing within 1 s. */
+const REGULATOR_WATCH_MS = 250;
 /** Regulator telemetry every this many 1 s polls. */
 const POWER_READ_S = 5;
 
@@ -61,6 +63,10 @@ export abstract class MinerCore {
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
   private powerPolls = 0;
+  private regulatorTimer: TimerHandle | undefined;
+  private regulatorInFlight = false;
+  /** The named regulator faults that stopped hashing, until the rig is resumed. */
+  protected regulatorFault: readonly string[] | undefined;
   private powerInFlight = false;
   private power: RigSnapshot['power'] | undefined;
   private readonly progress: ProgressWatch;
@@ -143,12 +149,15 @@ export abstract class MinerCore {
     });
     this.thermal.start();
     this.schedulePoll();
+    this.watchRegulator();
   }
 
   /** Ordered stop: CloseChannel, chips held in reset and ports closed, pool closed, best saved. */
   async stop(): Promise<void> {
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     this.pollTimer = undefined;
+    if (this.regulatorTimer !== undefined) this.clock.clearTimer(this.regulatorTimer);
+    this.regulatorTimer = undefined;
     this.thermal?.stop();
     await this.ops.catch(() => {});
     await this.pools?.close();
@@ -334,6 +343,40 @@ export abstract class MinerCore {
       })
       .finally(() => {
         this.powerInFlight = false;
+      });
+  }
+
+  /**
+   * STATUS_WORD every REGULATOR_WATCH_MS while mining: a regulator fault (off, OV, OC, UV,
+   * temperature, a latched output fault) stops hashing at once, chips in reset and the rail off
+   * (pause), with the faults named in the log. An unreadable status is logged, not a stop: the
+   * thermal guard covers a dead bus.
+   */
+  private watchRegulator(): void {
+    this.regulatorTimer = this.clock.setTimer(() => {
+      this.checkRegulator();
+      this.watchRegulator();
+    }, REGULATOR_WATCH_MS);
+  }
+
+  private checkRegulator(): void {
+    const source = this.rig?.chains[0]?.io.power;
+    if (source === undefined || this.paused || !this.chainsUp || this.regulatorInFlight) return;
+    this.regulatorInFlight = true;
+    source
+      .status()
+      .then(async (status) => {
+        if (!status.fault || this.paused || !this.chainsUp) return;
+        this.regulatorFault = status.flags;
+        this.log.error(
+          { statusWord: status.word, faults: status.flags },
+          `regulator fault (${status.flags.join(', ')}): hashing stopped, chips in reset and core power off`,
+        );
+        await this.pause();
+      })
+      .catch((err: unknown) => this.log.warn({ err }, 'regulator status unreadable'))
+      .finally(() => {
+        this.regulatorInFlight = false;
       });
   }
 

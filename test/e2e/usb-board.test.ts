@@ -111,4 +111,69 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     // And after the run the board was powered down: the rail is off.
     expect(sim.regulator?.on).toBe(false);
   }, 90_000);
+
+  it('a regulator over-current fault stops hashing within one second: chips in reset, rail off, the fault named', async () => {
+    const sim = createSimUsbBoard({
+      board: (await import('../../boards/usb-bridge.js')).bitaxeGammaUsb,
+      chain: { model: 'BM1370', chipCount: 1, hashrate: SIM_DEFAULTS.hashrate, simTargetShift: 24 },
+    });
+    const control: PtyServer = await servePty(sim.bridge);
+    cleanups.push(() => control.close());
+    const data: PtyServer = await servePty(sim.chain);
+    cleanups.push(() => data.close());
+    const dir = mkdtempSync(join(tmpdir(), 'sv2miner-usb-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'default.json'),
+      JSON.stringify(
+        simConfigInput({ board: 'bitaxe-gamma-usb', stateDir: join(dir, 'state'), logLevel: 'info' }),
+      ),
+    );
+    const logs: string[] = [];
+    let injectedAt = 0;
+    let pausedAfterMs: number | undefined;
+    let railOnWhenPaused: boolean | undefined;
+    const code = await runMiner(
+      [
+        '--config-dir',
+        dir,
+        '--for',
+        '600',
+        '--no-api',
+        '--control-port',
+        control.path,
+        '--data-port',
+        data.path,
+      ],
+      { out: () => {}, err: () => {} },
+      {
+        processHooks: true,
+        logSink: (line) => logs.push(line),
+        onMiner: (miner) => {
+          const deadline = performance.now() + 30_000;
+          const poll = setInterval(() => {
+            const snap = miner.snapshot();
+            if (injectedAt === 0 && snap.shares.accepted + snap.nonces > 0) {
+              injectedAt = performance.now();
+              sim.regulator?.inject('iout_oc_fault');
+            }
+            if (injectedAt > 0 && snap.paused) {
+              pausedAfterMs = performance.now() - injectedAt;
+              railOnWhenPaused = sim.regulator?.on;
+            }
+            if (pausedAfterMs === undefined && performance.now() < deadline) return;
+            clearInterval(poll);
+            process.emit('SIGINT', 'SIGINT');
+          }, 10);
+        },
+      },
+    );
+    expect(code).not.toBe(2);
+    expect(pausedAfterMs).toBeDefined();
+    expect(pausedAfterMs).toBeLessThan(1000);
+    expect(railOnWhenPaused).toBe(false);
+    expect(sim.chain.isPowered).toBe(false);
+    const fault = logs.find((l) => l.includes('regulator fault'));
+    expect(fault).toContain('regulator fault (iout, power_not_good, off, iout_oc_fault): hashing stopped');
+  }, 90_000);
 });
