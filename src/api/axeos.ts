@@ -79,6 +79,8 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     activePoolIndex: s.activePoolIndex ?? -1,
     miningPaused: s.paused,
     overheat_mode: 0,
+    // Our extension: the regulator faults that stopped hashing, by name ([] when none).
+    powerFaults: [...(s.powerFaults ?? [])],
     hashrateMonitor: {
       asics: s.chips.map((c) => ({
         total: gh(c.hashrate.h1m),

@@ -187,6 +187,7 @@ export abstract class MinerCore {
       // No supported board has a tachometer yet.
       fan: { ...this.config.fan, rpm: null },
       ...(this.rig?.chains[0]?.io.power === undefined ? {} : { power: this.power ?? null }),
+      ...(this.regulatorFault === undefined ? {} : { powerFaults: this.regulatorFault }),
       ...(this.board.power === undefined
         ? {}
         : { coreVoltageMv: this.config.coreVoltage ?? this.board.power.coreVoltageMv.default }),

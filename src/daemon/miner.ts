@@ -32,6 +32,7 @@ export class Miner extends MinerCore implements RigControl {
     return this.serial(async () => {
       if (!this.paused) return;
       this.paused = false;
+      this.regulatorFault = undefined;
       await this.startRig();
       this.log.info('resumed');
       this.emitStatus();

@@ -35,6 +35,7 @@ export interface SnapshotInputs {
   readonly fan: RigSnapshot['fan'];
   readonly power?: RigSnapshot['power'];
   readonly coreVoltageMv?: number;
+  readonly powerFaults?: readonly string[];
   readonly jobSwitchLatencyMs: readonly number[];
   readonly nbits: number | null;
   /** Shares counted stale in the pipeline before reaching a pool (not in any pool's counters). */
@@ -170,6 +171,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     fan: i.fan,
     ...(i.power === undefined ? {} : { power: i.power }),
     ...(i.coreVoltageMv === undefined ? {} : { coreVoltageMv: i.coreVoltageMv }),
+    ...(i.powerFaults === undefined ? {} : { powerFaults: [...i.powerFaults] }),
     jobSwitchLatencyMs: [...i.jobSwitchLatencyMs],
     network: { blockHeight: null, nbits: i.nbits },
   };

@@ -133,6 +133,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     let injectedAt = 0;
     let pausedAfterMs: number | undefined;
     let railOnWhenPaused: boolean | undefined;
+    let reported: unknown;
     const code = await runMiner(
       [
         '--config-dir',
@@ -157,9 +158,10 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
               injectedAt = performance.now();
               sim.regulator?.inject('iout_oc_fault');
             }
-            if (injectedAt > 0 && snap.paused) {
+            if (injectedAt > 0 && snap.paused && pausedAfterMs === undefined) {
               pausedAfterMs = performance.now() - injectedAt;
               railOnWhenPaused = sim.regulator?.on;
+              reported = systemInfo(snap, { macAddr: '00:00:00:00:00:00', ipv4: '127.0.0.1' })['powerFaults'];
             }
             if (pausedAfterMs === undefined && performance.now() < deadline) return;
             clearInterval(poll);
@@ -172,6 +174,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     expect(pausedAfterMs).toBeDefined();
     expect(pausedAfterMs).toBeLessThan(1000);
     expect(railOnWhenPaused).toBe(false);
+    expect(reported).toEqual(['iout', 'power_not_good', 'off', 'iout_oc_fault']);
     expect(sim.chain.isPowered).toBe(false);
     const fault = logs.find((l) => l.includes('regulator fault'));
     expect(fault).toContain('regulator fault (iout, power_not_good, off, iout_oc_fault): hashing stopped');
