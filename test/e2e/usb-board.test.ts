@@ -14,6 +14,7 @@ import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import { type PtyServer, servePty } from '../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../drivers/sim/sim-usb-board.js';
 import { systemInfo } from '../../src/api/axeos.js';
+import { renderMetrics } from '../../src/api/metrics.js';
 import { runMiner } from '../../src/cli/commands/run.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
@@ -57,6 +58,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     const logs: string[] = [];
     let accepted = 0;
     let info: Record<string, unknown> | undefined;
+    let metrics = '';
     let timedOut = false;
     const code = await runMiner(
       [
@@ -84,6 +86,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
             accepted = snap.shares.accepted;
             if ((accepted === 0 || !snap.power) && performance.now() < deadline) return;
             info = systemInfo(snap, { macAddr: '00:00:00:00:00:00', ipv4: '127.0.0.1' });
+            metrics = renderMetrics(snap);
             clearInterval(poll);
             timedOut = accepted === 0;
             process.emit('SIGINT', 'SIGINT');
@@ -97,6 +100,9 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     expect(info).toMatchObject({ coreVoltage: 1150, coreVoltageActual: 1148, voltage: 5000, vrTemp: 40 });
     expect(info?.['current']).toBeGreaterThan(14_000);
     expect(info?.['power']).toBeGreaterThan(15);
+    expect(metrics).toMatch(/^sv2miner_core_voltage_volts 1\.148$/m);
+    expect(metrics).toMatch(/^sv2miner_regulator_input_volts 5$/m);
+    expect(metrics).toMatch(/^sv2miner_regulator_temp_celsius 40$/m);
     const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
     expect(summary['board']).toBe('bitaxe-gamma-usb');
     expect(summary['shares_rejected']).toBe(0);
