@@ -13,7 +13,8 @@ import type {
   SensorDefinition,
 } from '../../boards/types.js';
 import { BridgeControlPort } from '../../drivers/bridge/control-port.js';
-import { regulatorFor } from '../../drivers/power/board-power.js';
+import type { FanController } from '../../drivers/fans/fan.js';
+import { fanFor, regulatorFor } from '../../drivers/power/board-power.js';
 import { PowerSequencer } from '../../drivers/power/sequencer.js';
 import { Tps546 } from '../../drivers/power/tps546.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
@@ -39,6 +40,8 @@ export interface ChainIo {
   readonly release: () => Promise<void>;
   /** The core regulator's readings, where it reports them (TPS546). */
   readonly power?: Pick<Tps546, 'telemetry' | 'status'> | undefined;
+  /** The board's fan controller, where sv2miner drives it. */
+  readonly fan?: FanController | undefined;
 }
 
 export interface ChainIoOptions {
@@ -101,6 +104,7 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
       link,
       sim: undefined,
       power: sequencer.regulator instanceof Tps546 ? sequencer.regulator : undefined,
+      fan: boardFan(board.power, log),
       reset: () => sequencer.powerUp(coreMv),
       stop: () => sequencer.powerDown(),
       release: async () => {
@@ -132,6 +136,13 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
       await power?.close();
     },
   };
+}
+
+/** The board's fan controller on the bus it names, or undefined (none, or a bus of no known form). */
+function boardFan(def: PowerDefinition, log: Logger): FanController | undefined {
+  if (def.fan === undefined) return undefined;
+  const bus = i2cBusFor(def.fan.bus, log);
+  return bus === undefined ? undefined : fanFor(def.fan, bus);
 }
 
 /** The power sequencer of a board whose core regulator sv2miner drives, on the bus the board names. */

@@ -63,6 +63,7 @@ export abstract class MinerCore {
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
   private powerPolls = 0;
+  private fanRpm: number | undefined;
   private regulatorTimer: TimerHandle | undefined;
   private regulatorInFlight = false;
   /** The named regulator faults that stopped hashing, until the rig is resumed. */
@@ -185,7 +186,7 @@ export abstract class MinerCore {
       activePoolIndex: this.pools?.activeIndex() ?? null,
       tempC: this.thermal?.hottest() ?? null,
       // No supported board has a tachometer yet.
-      fan: { ...this.config.fan, rpm: null },
+      fan: { ...this.config.fan, rpm: this.fanRpm ?? null },
       ...(this.rig?.chains[0]?.io.power === undefined ? {} : { power: this.power ?? null }),
       ...(this.regulatorFault === undefined ? {} : { powerFaults: this.regulatorFault }),
       ...(this.board.power === undefined
@@ -229,6 +230,7 @@ export abstract class MinerCore {
     this.progress.chainsStarted(now);
     this.hashrateReports.miningStarted(now);
     this.chainsUp = true;
+    await this.applyFan();
     // Jobs that arrived during bring-up were only remembered: the newest goes to the chips now.
     if (this.lastJob !== undefined) {
       this.queueJob(this.lastJob);
@@ -327,6 +329,16 @@ export abstract class MinerCore {
     this.powerPolls = (this.powerPolls + 1) % POWER_READ_S;
     if (source === undefined || this.powerInFlight || this.powerPolls !== 1) return;
     this.powerInFlight = true;
+    const fan = this.rig?.chains[0]?.io.fan;
+    if (fan !== undefined)
+      void fan
+        .readRpm()
+        .then((rpm) => {
+          this.fanRpm = rpm;
+        })
+        .catch(() => {
+          this.fanRpm = undefined;
+        });
     source
       .telemetry()
       .then((t) => {
@@ -367,8 +379,10 @@ export abstract class MinerCore {
     source
       .status()
       .then(async (status) => {
-        if (!status.fault || this.paused || !this.chainsUp) return;
+        // A status read that lands after stop() began sees the rail going down on purpose.
+        if (!status.fault || this.paused || !this.chainsUp || this.regulatorTimer === undefined) return;
         this.regulatorFault = status.flags;
+        await this.setFan(100, 'regulator fault');
         this.log.error(
           { statusWord: status.word, faults: status.flags },
           `regulator fault (${status.flags.join(', ')}): hashing stopped, chips in reset and core power off`,
@@ -379,6 +393,28 @@ export abstract class MinerCore {
       .finally(() => {
         this.regulatorInFlight = false;
       });
+  }
+
+  /**
+   * The fan duty the operator asked for (config `fan`): a fixed percent, or 100 % under `auto`
+   * until a temperature loop drives it; 100 % whatever was asked on a fault.
+   */
+  protected async applyFan(): Promise<void> {
+    if (this.regulatorFault !== undefined) return this.setFan(100, 'regulator fault');
+    const { auto, speedPercent } = this.config.fan;
+    await this.setFan(
+      auto ? 100 : speedPercent,
+      auto ? 'auto: full speed (no temperature loop yet)' : 'fixed',
+    );
+  }
+
+  private async setFan(percent: number, why: string): Promise<void> {
+    const fan = this.rig?.chains[0]?.io.fan;
+    if (fan === undefined) return;
+    await fan
+      .setDutyPercent(percent)
+      .then(() => this.log.info({ fan: fan.label, percent }, `fan at ${percent} % (${why})`))
+      .catch((err: unknown) => this.log.warn({ err, fan: fan.label }, 'fan duty not written'));
   }
 
   /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */

@@ -49,8 +49,9 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     writeFileSync(
       join(dir, 'default.json'),
       JSON.stringify({
-        ...simConfigInput({ board: 'bitaxe-gamma-usb', stateDir: join(dir, 'state') }),
+        ...simConfigInput({ board: 'bitaxe-gamma-usb', stateDir: join(dir, 'state'), logLevel: 'info' }),
         coreVoltage: 1150,
+        fan: { auto: false, speedPercent: 60 },
       }),
     );
     const out: string[] = [];
@@ -84,7 +85,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
           const poll = setInterval(() => {
             const snap = miner.snapshot();
             accepted = snap.shares.accepted;
-            if ((accepted === 0 || !snap.power) && performance.now() < deadline) return;
+            if ((accepted === 0 || !snap.power || snap.fan.rpm === null) && performance.now() < deadline)
+              return;
             info = systemInfo(snap, { macAddr: '00:00:00:00:00:00', ipv4: '127.0.0.1' });
             metrics = renderMetrics(snap);
             clearInterval(poll);
@@ -98,6 +100,9 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     expect(accepted).toBeGreaterThan(0);
     // /api/system/info from the simulated TPS546's telemetry: 5 V in, 1.148 V out at ~15 A.
     expect(info).toMatchObject({ coreVoltage: 1150, coreVoltageActual: 1148, voltage: 5000, vrTemp: 40 });
+    // The fixed 60 % duty went to the EMC2101 as 37/63; its tach reads back through the bridge.
+    expect(sim.fan?.map.registers.get(0x4c)).toBe(37);
+    expect(info).toMatchObject({ fanspeed: 60, fanrpm: 3524 });
     expect(info?.['current']).toBeGreaterThan(14_000);
     expect(info?.['power']).toBeGreaterThan(15);
     expect(metrics).toMatch(/^sv2miner_core_voltage_volts 1\.148$/m);
@@ -131,15 +136,18 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(
       join(dir, 'default.json'),
-      JSON.stringify(
-        simConfigInput({ board: 'bitaxe-gamma-usb', stateDir: join(dir, 'state'), logLevel: 'info' }),
-      ),
+      JSON.stringify({
+        ...simConfigInput({ board: 'bitaxe-gamma-usb', stateDir: join(dir, 'state'), logLevel: 'info' }),
+        // A fixed 40 % while mining, so the 100 % on the fault is the fault's doing.
+        fan: { auto: false, speedPercent: 40 },
+      }),
     );
     const logs: string[] = [];
     let injectedAt = 0;
     let pausedAfterMs: number | undefined;
     let railOnWhenPaused: boolean | undefined;
     let reported: unknown;
+    let dutyBefore: number | undefined;
     const code = await runMiner(
       [
         '--config-dir',
@@ -161,6 +169,7 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
           const poll = setInterval(() => {
             const snap = miner.snapshot();
             if (injectedAt === 0 && snap.shares.accepted + snap.nonces > 0) {
+              dutyBefore = sim.fan?.duty;
               injectedAt = performance.now();
               sim.regulator?.inject('iout_oc_fault');
             }
@@ -180,9 +189,11 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
     expect(pausedAfterMs).toBeDefined();
     expect(pausedAfterMs).toBeLessThan(1000);
     expect(railOnWhenPaused).toBe(false);
+    expect(dutyBefore).toBe(25 / 63); // 40 % as the EMC2101's 6-bit duty
+    expect(sim.fan?.duty).toBe(1); // fans at 100 % on the fault
     expect(reported).toEqual(['iout', 'power_not_good', 'off', 'iout_oc_fault']);
     expect(sim.chain.isPowered).toBe(false);
-    const fault = logs.find((l) => l.includes('regulator fault'));
+    const fault = logs.find((l) => l.includes('hashing stopped'));
     expect(fault).toContain('regulator fault (iout, power_not_good, off, iout_oc_fault): hashing stopped');
   }, 90_000);
 });
