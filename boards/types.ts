@@ -123,6 +123,11 @@ interface BoardCommon {
   readonly voltageDomains: number;
   readonly coreVoltage: number | undefined;
   readonly sensors: readonly SensorDefinition[];
+  /**
+   * Hardware boards only, set by `run --sim-target-shift k` for a simulated board served on ptys:
+   * the host checks nonces against the chip target relaxed by 2^k, as its simulated chips report.
+   */
+  readonly hostTargetShift?: number;
   /** Core regulator, fan and power-up order, where sv2miner powers the board itself. */
   readonly power?: PowerDefinition;
   /** What is known to be unverified on real hardware; printed by `sv2miner boards`. */

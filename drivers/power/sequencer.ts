@@ -40,6 +40,10 @@ export class PowerSequencer {
     this.o = options;
   }
 
+  get regulator(): CoreRegulator {
+    return this.o.regulator;
+  }
+
   async powerUp(coreMv: number): Promise<void> {
     const { o } = this;
     try {

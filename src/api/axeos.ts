@@ -23,7 +23,7 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     smallCoreCount: s.smallCoreCount,
     frequency: s.frequencyMhz,
     coreVoltage: s.coreVoltageMv ?? 0,
-    coreVoltageActual: s.coreVoltageMv ?? 0,
+    coreVoltageActual: s.power?.coreMv ?? s.coreVoltageMv ?? 0,
     // ESP-Miner's "current" hashrate is smoothed; our 1 min window is the nearest steady figure.
     hashRate: gh(s.hashrate.h1m > 0 ? s.hashrate.h1m : s.hashrate.h5s),
     hashRate_1m: gh(s.hashrate.h1m),
@@ -31,13 +31,14 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     hashRate_1h: gh(s.hashrate.h1h),
     expectedHashrate: gh(s.expectedHashrate),
     errorPercentage: attempts === 0 ? 0 : round((100 * s.hardwareErrors) / attempts, 3),
-    // No power sensing on the supported boards: 0 rather than an invented figure.
-    power: 0,
-    voltage: 0,
-    current: 0,
+    // From the core regulator where it reports (TPS546: core power, its input in mV, its output
+    // in mA, as ESP-Miner fills them); 0 rather than an invented figure elsewhere.
+    power: s.power ? round(s.power.outputV * s.power.outputA, 2) : 0,
+    voltage: s.power ? round(s.power.inputV * 1000, 0) : 0,
+    current: s.power ? round(s.power.outputA * 1000, 0) : 0,
     temp: s.temperatures.chipC ?? 0,
     temp2: 0,
-    vrTemp: s.temperatures.boardC ?? 0,
+    vrTemp: s.power ? s.power.regulatorC : (s.temperatures.boardC ?? 0),
     fanspeed: s.fan.speedPercent,
     manualFanSpeed: s.fan.speedPercent,
     fanrpm: s.fan.rpm ?? 0,
@@ -78,6 +79,8 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     activePoolIndex: s.activePoolIndex ?? -1,
     miningPaused: s.paused,
     overheat_mode: 0,
+    // Our extension: the regulator faults that stopped hashing, by name ([] when none).
+    powerFaults: [...(s.powerFaults ?? [])],
     hashrateMonitor: {
       asics: s.chips.map((c) => ({
         total: gh(c.hashrate.h1m),

@@ -73,6 +73,36 @@ export function renderMetrics(s: RigSnapshot): string {
   family('espminer_frequency_hz', 'gauge', 'ASIC frequency', one(s.frequencyMhz * 1e6));
   if (s.coreVoltageMv !== undefined && s.coreVoltageMv !== null)
     family('espminer_voltage_volts', 'gauge', 'Configured core voltage', one(s.coreVoltageMv / 1000));
+  // The core regulator's readings (TPS546 boards), absent until read or after a failed read.
+  if (s.power) {
+    family(
+      'sv2miner_core_voltage_volts',
+      'gauge',
+      'Measured core voltage per chip',
+      one(s.power.coreMv / 1000),
+    );
+    family('sv2miner_regulator_input_volts', 'gauge', 'Core regulator input voltage', one(s.power.inputV));
+    family(
+      'sv2miner_regulator_output_amperes',
+      'gauge',
+      'Core regulator output current',
+      one(s.power.outputA),
+    );
+    family(
+      'sv2miner_core_power_watts',
+      'gauge',
+      'Core power (regulator output)',
+      one(s.power.outputV * s.power.outputA),
+    );
+    family('sv2miner_regulator_temp_celsius', 'gauge', 'Core regulator temperature', one(s.power.regulatorC));
+  }
+  if (s.powerFaults !== undefined && s.powerFaults.length > 0)
+    family(
+      'sv2miner_power_faults',
+      'gauge',
+      'Regulator faults that stopped hashing (1 per named fault)',
+      s.powerFaults.map((fault): Sample => [{ fault }, 1]),
+    );
 
   family('sv2miner_hashrate_hashes_per_second', 'gauge', 'Hashrate by averaging window', [
     [{ window: '5s' }, s.hashrate.h5s],

@@ -128,6 +128,16 @@ export interface RigSnapshot {
    * coreVoltage / defaultVoltage). Optional: simulated and fixed-voltage boards leave it out.
    */
   readonly coreVoltageMv?: number | null;
+  /** The regulator faults that stopped hashing (named as drivers/power/pmbus.ts names them), until resumed. */
+  readonly powerFaults?: readonly string[];
+  /** The core regulator's last readings (TPS546 boards), null until the first or after a failure. */
+  readonly power?: {
+    readonly inputV: number;
+    readonly outputA: number;
+    readonly outputV: number;
+    readonly coreMv: number;
+    readonly regulatorC: number;
+  } | null;
 }
 
 /** Settings a client may change at run time (validated like the config file, persisted to local config). */

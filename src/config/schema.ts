@@ -98,6 +98,13 @@ export const configSchema = z
         .refine((id) => BOARDS.has(id), expect(`one of ${boardIds().join(', ')}`)),
       pools: z.array(poolSchema, expect('a list of pools ([] = the embedded local pool)')),
       frequencyMhz: z.number(expect('a frequency in MHz')).positive(expect('a frequency in MHz')).optional(),
+      // A USB-bridged board's control and data ports (udev names); default the board's.
+      ports: z
+        .strictObject(
+          { control: text('a control port path').optional(), data: text('a data port path').optional() },
+          expect('an object {control?, data?}'),
+        )
+        .optional(),
       // Millivolts per chip, as AxeOS names it; the board's range is checked below.
       coreVoltage: z.number(expect('millivolts')).optional(),
       chipDifficulty: z

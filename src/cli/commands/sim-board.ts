@@ -150,6 +150,12 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/**
+ * The default relaxation for a served USB board: its chips run at the real ticket difficulty 256,
+ * so 2^24 gives the few nonces a second the simulated boards in boards/ give (sim-bm1370-1).
+ */
+const BRIDGED_SHIFT = 24;
+
 /** Boards whose control port is simulated too: a bridge reset pin and a power section. */
 function servesBridge(board: BoardDefinition | undefined): board is BoardDefinition {
   return board !== undefined && board.power !== undefined && board.reset?.kind === 'bridge';
@@ -168,7 +174,11 @@ async function serveBridgedBoard(
     const fd = openSync(traceFile, 'a');
     trace = (line) => appendFileSync(fd, `${line}\n`);
   }
-  const sim = createSimUsbBoard({ board, chain, ...(trace === undefined ? {} : { trace }) });
+  const sim = createSimUsbBoard({
+    board,
+    chain: { simTargetShift: BRIDGED_SHIFT, ...chain },
+    ...(trace === undefined ? {} : { trace }),
+  });
   let control: PtyServer | undefined;
   let data: PtyServer | undefined;
   try {
@@ -181,7 +191,7 @@ async function serveBridgedBoard(
     io.err(`sim-board: ${error.message}`);
     return 1;
   }
-  const shift = chain.simTargetShift ?? SIM_DEFAULTS.simTargetShift;
+  const shift = chain.simTargetShift ?? BRIDGED_SHIFT;
   io.out(`control: ${control.path}`);
   io.out(`data: ${data.path}`);
   io.out(`sim-target-shift: ${shift}`);

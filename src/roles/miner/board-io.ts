@@ -13,6 +13,7 @@ import type {
   SensorDefinition,
 } from '../../../boards/types.js';
 import { BridgeControlPort } from '../../../drivers/bridge/control-port.js';
+import type { FanController } from '../../../drivers/fans/fan.js';
 import { BridgeGpio, BridgeI2cBus } from '../../../drivers/peripherals/bridge.js';
 import {
   FakeGpio,
@@ -24,8 +25,9 @@ import {
 import { type I2cBus, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
 import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
 import { SysfsThermalReader, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
-import { regulatorFor } from '../../../drivers/power/board-power.js';
+import { fanFor, regulatorFor } from '../../../drivers/power/board-power.js';
 import { PowerSequencer } from '../../../drivers/power/sequencer.js';
+import { Tps546 } from '../../../drivers/power/tps546.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
 import type { SimChain } from '../../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../../drivers/transport/bindings.js';
@@ -42,6 +44,10 @@ export interface ChainIo {
   readonly sim: SimChain | undefined;
   /** Releases the GPIO lines. */
   readonly release: () => Promise<void>;
+  /** The core regulator's readings, where it reports them (TPS546). */
+  readonly power?: Pick<Tps546, 'telemetry' | 'status'> | undefined;
+  /** The board's fan controller, where sv2miner drives it. */
+  readonly fan?: FanController | undefined;
 }
 
 export interface ChainIoOptions {
@@ -103,6 +109,8 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
     return {
       link,
       sim: undefined,
+      power: sequencer.regulator instanceof Tps546 ? sequencer.regulator : undefined,
+      fan: boardFan(board.power, log),
       reset: () => sequencer.powerUp(coreMv),
       stop: () => sequencer.powerDown(),
       release: async () => {
@@ -134,6 +142,13 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
       await power?.close();
     },
   };
+}
+
+/** The board's fan controller on the bus it names, or undefined (none, or a bus of no known form). */
+function boardFan(def: PowerDefinition, log: Logger): FanController | undefined {
+  if (def.fan === undefined) return undefined;
+  const bus = i2cBusFor(def.fan.bus, log);
+  return bus === undefined ? undefined : fanFor(def.fan, bus);
 }
 
 /** The power sequencer of a board whose core regulator sv2miner drives, on the bus the board names. */
@@ -206,6 +221,13 @@ export function bridgePort(path: string, log: Logger): BridgeControlPort {
     bridgePorts.set(path, port);
   }
   return port;
+}
+
+/** Closes every bridge control port the process opened (at exit: an open tty keeps Node alive). */
+export async function closeBridgePorts(): Promise<void> {
+  const ports = [...bridgePorts.values()];
+  bridgePorts.clear();
+  await Promise.all(ports.map((p) => p.close().catch(() => {})));
 }
 
 /** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { withPorts } from '../../../boards/ports.js';
 import { boardById } from '../../../boards/registry.js';
 import type { RigSnapshot } from '../../api/snapshot.js';
 import { type LifecycleResult, runLifecycle } from '../../app/lifecycle.js';
@@ -26,6 +27,7 @@ import {
   prettyLineFormatter,
   resolveLogFormat,
 } from '../../log-format.js';
+import { closeBridgePorts } from './board-io.js';
 import { Miner, type MinerOptions } from './miner.js';
 import { whyNotMined } from './run-verdict.js';
 import { runSummary } from './status-line.js';
@@ -41,6 +43,9 @@ in reset).
 Options:
   --config-dir <dir>    read the configuration from this directory instead of NODE_CONFIG_DIR
   --board <id>          override the configured board (see sv2miner boards)
+  --control-port <path> a USB-bridged board's control port (config ports.control)
+  --data-port <path>    its data port (config ports.data)
+  --sim-target-shift <k>  relax the chip target by 2^k, for a board served by sim-board only
   --for <seconds>       mine this long, stop, and print a JSON summary as the last stdout line:
                         {"uptime_s","hashrate_ghs","shares_accepted","shares_rejected",
                          "shares_stale","hardware_errors","nonces","pool","board","reason"}
@@ -80,6 +85,9 @@ interface RunArgs {
   readonly noApi: boolean;
   readonly logFormat: LogFormat;
   readonly overrides: Record<string, unknown>;
+  readonly controlPort: string | undefined;
+  readonly dataPort: string | undefined;
+  readonly simTargetShift: number | undefined;
 }
 
 export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps = {}): Promise<number> {
@@ -124,7 +132,29 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
   const tap = new LogTap(deps.logSink ?? stderrLogSink(args.logFormat));
   configureRootLogger({ level: config.logLevel, destination: tap });
   const log = childLog('lifecycle');
-  const board = boardById(config.board);
+  let board = boardById(config.board);
+  try {
+    board = withPorts(board, {
+      control: args.controlPort ?? config.ports?.control,
+      data: args.dataPort ?? config.ports?.data,
+    });
+  } catch (error) {
+    io.err(`sv2miner run: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  if (args.simTargetShift !== undefined && args.simTargetShift > 0) {
+    if (board.simulated) {
+      io.err(
+        'sv2miner run: --sim-target-shift is for hardware boards served by sim-board; simulated boards carry their own',
+      );
+      return 2;
+    }
+    board = { ...board, hostTargetShift: args.simTargetShift };
+    log.warn(
+      { simTargetShift: args.simTargetShift },
+      `SIMULATED HARDWARE ONLY: chip target relaxed by 2^${args.simTargetShift}; real chips would flood the host with invalid nonces`,
+    );
+  }
   const miner = new Miner({
     config,
     board,
@@ -148,6 +178,7 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
     });
   } finally {
     notifier.close();
+    await closeBridgePorts();
   }
   if (result.startError !== undefined) io.err(`sv2miner run: cannot start: ${result.startError}`);
   if (args.forSeconds === undefined) return result.code;
@@ -170,6 +201,9 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
       'no-api': { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
+      'control-port': { type: 'string' },
+      'data-port': { type: 'string' },
+      'sim-target-shift': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -185,8 +219,18 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const api: Record<string, unknown> = {};
   if (values['api-port'] !== undefined) api['port'] = numberArg(values['api-port']);
   if (values['cgminer-port'] !== undefined) api['cgminerPort'] = numberArg(values['cgminer-port']);
+  const shiftText = values['sim-target-shift'];
+  const simTargetShift = shiftText === undefined ? undefined : Number(shiftText);
+  if (
+    simTargetShift !== undefined &&
+    !(Number.isInteger(simTargetShift) && simTargetShift >= 0 && simTargetShift <= 32)
+  )
+    throw new UsageError(`--sim-target-shift must be a whole number from 0 to 32, got "${shiftText}"`);
   return {
     configDir: values['config-dir'],
+    controlPort: values['control-port'],
+    dataPort: values['data-port'],
+    simTargetShift,
     forSeconds,
     noApi: values['no-api'] === true,
     logFormat,

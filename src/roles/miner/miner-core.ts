@@ -27,6 +27,10 @@ import { statusLine } from './status-line.js';
 import { ThermalGuard } from './thermal-guard.js';
 
 const MAX_LATENCIES = 32;
+/** How often the regulator's STATUS_WORD is read while mining: a fault stops hashing within 1 s. */
+const REGULATOR_WATCH_MS = 250;
+/** Regulator telemetry every this many 1 s polls. */
+const POWER_READ_S = 5;
 
 export abstract class MinerCore {
   readonly board: BoardDefinition;
@@ -59,6 +63,14 @@ export abstract class MinerCore {
   protected ops: Promise<void> = Promise.resolve();
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
+  private powerPolls = 0;
+  private fanRpm: number | undefined;
+  private regulatorTimer: TimerHandle | undefined;
+  private regulatorInFlight = false;
+  /** The named regulator faults that stopped hashing, until the rig is resumed. */
+  protected regulatorFault: readonly string[] | undefined;
+  private powerInFlight = false;
+  private power: RigSnapshot['power'] | undefined;
   private readonly progress: ProgressWatch;
   private readonly hashrateReports: HashrateReportSchedule;
   protected readyResolve: (() => void) | undefined;
@@ -139,12 +151,15 @@ export abstract class MinerCore {
     });
     this.thermal.start();
     this.schedulePoll();
+    this.watchRegulator();
   }
 
   /** Ordered stop: CloseChannel, chips held in reset and ports closed, pool closed, best saved. */
   async stop(): Promise<void> {
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     this.pollTimer = undefined;
+    if (this.regulatorTimer !== undefined) this.clock.clearTimer(this.regulatorTimer);
+    this.regulatorTimer = undefined;
     this.thermal?.stop();
     await this.ops.catch(() => {});
     await this.pools?.close();
@@ -176,7 +191,12 @@ export abstract class MinerCore {
       activePoolIndex: this.pools?.activeIndex() ?? null,
       tempC: this.thermal?.hottest() ?? null,
       // No supported board has a tachometer yet.
-      fan: { ...this.config.fan, rpm: null },
+      fan: { ...this.config.fan, rpm: this.fanRpm ?? null },
+      ...(this.rig?.chains[0]?.io.power === undefined ? {} : { power: this.power ?? null }),
+      ...(this.regulatorFault === undefined ? {} : { powerFaults: this.regulatorFault }),
+      ...(this.board.power === undefined
+        ? {}
+        : { coreVoltageMv: this.config.coreVoltage ?? this.board.power.coreVoltageMv.default }),
       jobSwitchLatencyMs: this.latencies,
       nbits: this.lastJob?.nbits ?? null,
       localStale: this.localStale,
@@ -215,6 +235,7 @@ export abstract class MinerCore {
     this.progress.chainsStarted(now);
     this.hashrateReports.miningStarted(now);
     this.chainsUp = true;
+    await this.applyFan();
     // Jobs that arrived during bring-up were only remembered: the newest goes to the chips now.
     if (this.lastJob !== undefined) {
       this.queueJob(this.lastJob);
@@ -296,11 +317,109 @@ export abstract class MinerCore {
         this.pools?.poll();
         this.progress.observeChainWork(chainWork(this.rig?.chains ?? []), this.clock.now());
         this.reportHashrate();
+        this.readPower();
         this.emitStatus();
         tick();
       }, 1_000);
     };
     tick();
+  }
+
+  /**
+   * The regulator's readings every POWER_READ_S polls, one read at a time (they share the bridge's
+   * control port with the sensors); a failed read shows as null, not as the last good figure.
+   */
+  private readPower(): void {
+    const source = this.rig?.chains[0]?.io.power;
+    this.powerPolls = (this.powerPolls + 1) % POWER_READ_S;
+    if (source === undefined || this.powerInFlight || this.powerPolls !== 1) return;
+    this.powerInFlight = true;
+    const fan = this.rig?.chains[0]?.io.fan;
+    if (fan !== undefined)
+      void fan
+        .readRpm()
+        .then((rpm) => {
+          this.fanRpm = rpm;
+        })
+        .catch(() => {
+          this.fanRpm = undefined;
+        });
+    source
+      .telemetry()
+      .then((t) => {
+        this.power = {
+          inputV: t.vinV,
+          outputA: t.ioutA,
+          outputV: t.voutV,
+          coreMv: t.coreMv,
+          regulatorC: t.temperatureC,
+        };
+      })
+      .catch((err: unknown) => {
+        if (this.power !== null) this.log.warn({ err }, 'regulator telemetry unreadable');
+        this.power = null;
+      })
+      .finally(() => {
+        this.powerInFlight = false;
+      });
+  }
+
+  /**
+   * STATUS_WORD every REGULATOR_WATCH_MS while mining: a regulator fault (off, OV, OC, UV,
+   * temperature, a latched output fault) stops hashing at once, chips in reset and the rail off
+   * (pause), with the faults named in the log. An unreadable status is logged, not a stop: the
+   * thermal guard covers a dead bus.
+   */
+  private watchRegulator(): void {
+    this.regulatorTimer = this.clock.setTimer(() => {
+      this.checkRegulator();
+      this.watchRegulator();
+    }, REGULATOR_WATCH_MS);
+  }
+
+  private checkRegulator(): void {
+    const source = this.rig?.chains[0]?.io.power;
+    if (source === undefined || this.paused || !this.chainsUp || this.regulatorInFlight) return;
+    this.regulatorInFlight = true;
+    source
+      .status()
+      .then(async (status) => {
+        // A status read that lands after stop() began sees the rail going down on purpose.
+        if (!status.fault || this.paused || !this.chainsUp || this.regulatorTimer === undefined) return;
+        this.regulatorFault = status.flags;
+        await this.setFan(100, 'regulator fault');
+        this.log.error(
+          { statusWord: status.word, faults: status.flags },
+          `regulator fault (${status.flags.join(', ')}): hashing stopped, chips in reset and core power off`,
+        );
+        await this.pause();
+      })
+      .catch((err: unknown) => this.log.warn({ err }, 'regulator status unreadable'))
+      .finally(() => {
+        this.regulatorInFlight = false;
+      });
+  }
+
+  /**
+   * The fan duty the operator asked for (config `fan`): a fixed percent, or 100 % under `auto`
+   * until a temperature loop drives it; 100 % whatever was asked on a fault.
+   */
+  protected async applyFan(): Promise<void> {
+    if (this.regulatorFault !== undefined) return this.setFan(100, 'regulator fault');
+    const { auto, speedPercent } = this.config.fan;
+    await this.setFan(
+      auto ? 100 : speedPercent,
+      auto ? 'auto: full speed (no temperature loop yet)' : 'fixed',
+    );
+  }
+
+  private async setFan(percent: number, why: string): Promise<void> {
+    const fan = this.rig?.chains[0]?.io.fan;
+    if (fan === undefined) return;
+    await fan
+      .setDutyPercent(percent)
+      .then(() => this.log.info({ fan: fan.label, percent }, `fan at ${percent} % (${why})`))
+      .catch((err: unknown) => this.log.warn({ err, fan: fan.label }, 'fan duty not written'));
   }
 
   /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */

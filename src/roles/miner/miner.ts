@@ -32,6 +32,7 @@ export class Miner extends MinerCore implements RigControl {
     return this.serial(async () => {
       if (!this.paused) return;
       this.paused = false;
+      this.regulatorFault = undefined;
       await this.startRig();
       this.log.info('resumed');
       this.emitStatus();
@@ -55,10 +56,12 @@ export class Miner extends MinerCore implements RigControl {
       const next = patchedConfig(this.config, change);
       const keys: SettingsKey[] = [];
       if (change.fan !== undefined) {
-        // No board here has a fan driver yet: keep the wish (config and APIs) for when one has.
         keys.push('fan');
         this.config = patchedConfig(this.config, { fan: change.fan });
-        this.log.warn('fan settings stored but not applied: this board has no fan control');
+        if (this.currentRig?.chains[0]?.io.fan === undefined)
+          // Kept for the APIs and for a board that has a fan driver.
+          this.log.warn('fan settings stored but not applied: this board has no fan control');
+        else await this.applyFan();
       }
       if (change.frequencyMhz !== undefined) {
         keys.push('frequencyMhz');

@@ -3,9 +3,11 @@
  * counters, hashrate meters, pool rows, thermal readings. Everything is copied into plain data so
  * an API holding a snapshot can never reach back into drivers or sockets.
  */
+
 import { hostname } from 'node:os';
 import type { BoardDefinition } from '../../../boards/types.js';
 import { CHIPS } from '../../../drivers/bm13xx/chips.js';
+import { SIM_DEFAULTS } from '../../../drivers/sim/sim-chain.js';
 import type {
   ChainSnapshot,
   ChipSnapshot,
@@ -31,6 +33,9 @@ export interface SnapshotInputs {
   readonly activePoolIndex: number | null;
   readonly tempC: number | null;
   readonly fan: RigSnapshot['fan'];
+  readonly power?: RigSnapshot['power'];
+  readonly coreVoltageMv?: number;
+  readonly powerFaults?: readonly string[];
   readonly jobSwitchLatencyMs: readonly number[];
   readonly nbits: number | null;
   /** Shares counted stale in the pipeline before reaching a pool (not in any pool's counters). */
@@ -164,6 +169,9 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     bestDifficulty: rig?.best.state ?? { session: 0, allTime: 0 },
     temperatures: { chipC: i.tempC, boardC: i.tempC },
     fan: i.fan,
+    ...(i.power === undefined ? {} : { power: i.power }),
+    ...(i.coreVoltageMv === undefined ? {} : { coreVoltageMv: i.coreVoltageMv }),
+    ...(i.powerFaults === undefined ? {} : { powerFaults: [...i.powerFaults] }),
     jobSwitchLatencyMs: [...i.jobSwitchLatencyMs],
     network: { blockHeight: null, nbits: i.nbits },
   };
@@ -171,10 +179,14 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
 
 /**
  * What the board should do: a simulated board's configured speed (what the sim really hashes),
+ * a board served by sim-board the simulator's default speed,
  * or frequency x small cores x chips for silicon (bm13xx.md §8.1).
  */
 export function expectedHashrate(board: BoardDefinition, frequencyMhz: number): number {
   if (board.simulated) return board.sim.hashrate;
+  // Hardware served by `sim-board` (run --sim-target-shift): its chips hash at the simulator's
+  // default speed, not the silicon's, and the pool's first target must fit that.
+  if (board.hostTargetShift !== undefined && board.hostTargetShift > 0) return SIM_DEFAULTS.hashrate;
   const chips = board.chains.reduce((n, c) => n + c.chipCount, 0);
   return frequencyMhz * 1e6 * CHIPS[board.chip].smallCores * chips;
 }

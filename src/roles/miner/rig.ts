@@ -86,7 +86,7 @@ export class Rig {
     this.best = init.best;
     this.log = init.log;
     this.clock = init.clock;
-    this.counterDeltas = new NonceCounterDeltas(init.board.simulated ? init.board.sim.simTargetShift : 0);
+    this.counterDeltas = new NonceCounterDeltas(targetShift(init.board));
   }
 
   static async build(options: RigOptions): Promise<Rig> {
@@ -127,7 +127,7 @@ export class Rig {
         hashrate.record(event);
         best.record(event.difficulty);
       },
-      simTargetShift: board.simulated ? board.sim.simTargetShift : 0,
+      simTargetShift: targetShift(board),
       // No rolling override: the dispatcher splits version bits itself when chains outnumber the
       // job's host space (dispatcher.ts splitLanes).
       log: log.child({ component: 'dispatcher' }),
@@ -217,6 +217,11 @@ export interface ChainSettings {
   readonly log: Logger;
   readonly now?: () => number;
   readonly timing: Partial<ChainTiming> | undefined;
+}
+
+/** The chip-target relaxation the host applies: the simulator's, or one given for simulated hardware. */
+function targetShift(board: BoardDefinition): number {
+  return board.simulated ? board.sim.simTargetShift : (board.hostTargetShift ?? 0);
 }
 
 /** A Bm13xxChain for chain `index` of `board` on the given link and control lines. */
