@@ -55,12 +55,32 @@ function collect(port: SerialPortStream, ms = 50): Promise<string> {
   });
 }
 
+/** The first `n` bytes the port receives (fewer only if `timeoutMs` passes first). */
+function receive(port: SerialPortStream, n: number, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      port.off('data', onData);
+      resolve(bytesToHex(Buffer.concat(chunks)));
+    };
+    const onData = (b: Buffer) => {
+      chunks.push(b);
+      have += b.length;
+      if (have >= n) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    port.on('data', onData);
+  });
+}
+
 describe('SimBinding', () => {
   it('serves a chain at a sim: path and answers discovery through SerialPortStream', async () => {
     SimBinding.createChain('sim:one', { model: 'BM1370', chipCount: 2 });
     expect((await SimBinding.list()).map((p) => p.path)).toEqual(['sim:one']);
     const port = await openPort('sim:one');
-    const heard = collect(port);
+    const heard = receive(port, 18);
     await write(port, READ_CHIP_ID);
     expect(await heard).toBe(CHIP_ID_9 + CHIP_ID_9);
     await close(port);
@@ -72,7 +92,7 @@ describe('SimBinding', () => {
     await write(port, BAUD_1M);
     await update(port, 1_000_000);
     expect(chain.linkOk).toBe(true);
-    const heard = collect(port);
+    const heard = receive(port, 9);
     await write(port, READ_CHIP_ID);
     expect(await heard).toBe(CHIP_ID_9);
     await close(port);
