@@ -25,6 +25,7 @@ import {
   encodeAuthoritySecretKey,
 } from '../../src/noise/authority-key.js';
 import { randomSecret, xonlyPublicKey } from '../../src/noise/ellswift.js';
+import { runMiner } from '../../src/roles/miner/main.js';
 import type { SubmitSolution } from '../../src/sv2/messages/registry.js';
 import { systemClock } from '../../src/time/clock.js';
 import { Session } from '../../src/upstream/session.js';
@@ -84,7 +85,7 @@ async function waitUntilBound(port: number, timeoutMs: number): Promise<void> {
 }
 
 /** pool_sv2 with a TOML written here: loopback only, no monitoring server, one ack per share. */
-async function startPoolSv2(tp: TemplateProvider): Promise<RunningPool> {
+async function startPoolSv2(tp: TemplateProvider, sharesPerMinute: number): Promise<RunningPool> {
   const dir = mkdtempSync(join(tmpdir(), 'sv2miner-pool-sv2-'));
   const port = await freePort();
   const secret = randomSecret();
@@ -97,7 +98,7 @@ async function startPoolSv2(tp: TemplateProvider): Promise<RunningPool> {
     `coinbase_reward_script = "raw(${PAYOUT_SCRIPT})"`,
     'server_id = 1',
     'pool_signature = "sv2miner-interop"',
-    'shares_per_minute = 6.0',
+    `shares_per_minute = ${sharesPerMinute.toFixed(1)}`,
     // Every valid share acknowledged at once, so each gets its SubmitShares.Success.
     'share_batch_size = 1',
     '',
@@ -148,7 +149,7 @@ describe.skipIf(poolSv2.bin === '')(
     let pool: RunningPool;
     beforeAll(async () => {
       tp = await startTemplateProvider({ nbits: NBITS, height: HEIGHT });
-      pool = await startPoolSv2(tp);
+      pool = await startPoolSv2(tp, 6);
     });
     afterAll(async () => {
       await pool?.proc.stop();
@@ -258,6 +259,69 @@ describe.skipIf(poolSv2.bin === '')(
 
       session.close('interop test done');
       expect((await ended).kind).toBe('closed');
+    });
+  },
+);
+
+describe.skipIf(poolSv2.bin === '')(
+  'sv2miner run (sim board) mining into SRI pool_sv2 on an extended channel',
+  () => {
+    const RUN_SECONDS = 15;
+    let tp: TemplateProvider;
+    let pool: RunningPool;
+    let configDir: string;
+    beforeAll(async () => {
+      // Difficulty-1 nbits: no block in the run. shares_per_minute 600 against the sim board's nominal
+      // 250 kH/s gives a channel target of ~25 000 hashes, easier than the sim chips' relaxed
+      // tickets, so every nonce they report is a share for pool_sv2.
+      tp = await startTemplateProvider({ nbits: 0x1d00ffff, height: HEIGHT });
+      pool = await startPoolSv2(tp, 600);
+      configDir = mkdtempSync(join(tmpdir(), 'sv2miner-interop-pool-sv2-'));
+      const config = {
+        board: 'sim-bm1370-1',
+        pools: [{ url: pool.url, user: 'sv2miner-daemon.pool-role', channel: 'extended' }],
+        chipDifficulty: 256,
+        api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
+        thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+        logLevel: 'silent',
+        localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 6 },
+        stateDir: join(configDir, 'state'),
+      };
+      writeFileSync(join(configDir, 'default.json'), JSON.stringify(config, null, 2));
+    });
+    afterAll(async () => {
+      await pool?.proc.stop();
+      await tp?.close();
+    });
+
+    it(`mines for ${RUN_SECONDS} s on pool_sv2's extended jobs and every share is accepted`, async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runMiner(
+        ['--config-dir', configDir, '--for', String(RUN_SECONDS), '--no-api'],
+        { out: (l) => out.push(l), err: (l) => err.push(l) },
+        { logSink: () => {} },
+      );
+      const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
+      const context = `${out.join('\n')}\n${err.join('\n')}\n${pool.proc.dump()}`;
+      expect(code, context).toBe(0);
+      expect(Number(summary['shares_accepted']), context).toBeGreaterThan(3);
+      expect(Number(summary['shares_rejected']), context).toBe(0);
+      expect(tp.received.some((r) => r.message.name === 'SubmitSolution')).toBe(false);
+      // pool_sv2's own log (share_batch_size 1: one SubmitSharesSuccess per valid share) agrees exactly;
+      // its stdout may trail our summary by a pipe read.
+      const successes = (): number =>
+        pool.proc
+          .dump()
+          .split('\n')
+          .filter((l) => /SubmitSharesExtended: SubmitSharesSuccess\(/.test(l)).length;
+      const accepted = Number(summary['shares_accepted']);
+      await until(() => (successes() >= accepted ? true : undefined), 5_000, 'pool_sv2 log lines').catch(
+        () => {},
+      );
+      expect(successes(), context).toBe(accepted);
+      const poolLog = pool.proc.dump().split('\n');
+      expect(poolLog.filter((l) => l.includes('SubmitSharesError'))).toEqual([]);
     });
   },
 );
