@@ -84,8 +84,15 @@ async function waitUntilBound(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** pool_sv2 with a TOML written here: loopback only, no monitoring server, one ack per share. */
-async function startPoolSv2(tp: TemplateProvider, sharesPerMinute: number): Promise<RunningPool> {
+/**
+ * pool_sv2 with a TOML written here: loopback only, no monitoring server, one ack per share.
+ * `tpKey` is the authority key pool_sv2 checks the TP's certificate against (default: the TP's).
+ */
+async function spawnPoolSv2(
+  tp: TemplateProvider,
+  sharesPerMinute: number,
+  tpKey = tp.authorityPublicKey,
+): Promise<{ readonly proc: PeerProcess; readonly port: number; readonly authority: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sv2miner-pool-sv2-'));
   const port = await freePort();
   const secret = randomSecret();
@@ -104,15 +111,24 @@ async function startPoolSv2(tp: TemplateProvider, sharesPerMinute: number): Prom
     '',
     '[template_provider_type.Sv2Tp]',
     `address = "${tp.host}:${tp.port}"`,
-    `public_key = "${tp.authorityPublicKey}"`,
+    `public_key = "${tpKey}"`,
     '',
   ].join('\n');
   const config = join(dir, 'pool.toml');
   writeFileSync(config, toml);
-  const proc = new PeerProcess(poolSv2.bin, ['-c', config]);
+  return { proc: new PeerProcess(poolSv2.bin, ['-c', config]), port, authority };
+}
+
+async function startPoolSv2(tp: TemplateProvider, sharesPerMinute: number): Promise<RunningPool> {
+  const { proc, port, authority } = await spawnPoolSv2(tp, sharesPerMinute);
   // pool_sv2 binds at once but accepts only after the TP's template and prev hash arrived.
-  await tp.waitFor('CoinbaseOutputConstraints', 20_000);
-  await waitUntilBound(port, 20_000);
+  try {
+    await tp.waitFor('CoinbaseOutputConstraints', 20_000);
+    await waitUntilBound(port, 20_000);
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; pool_sv2 said:\n${proc.dump()}`);
+  }
   return { proc, authority, url: `stratum2+tcp://127.0.0.1:${port}/${authority}` };
 }
 
@@ -262,6 +278,30 @@ describe.skipIf(poolSv2.bin === '')(
     });
   },
 );
+
+describe.skipIf(poolSv2.bin === '')('pool_sv2 against a TP whose certificate another key signed', () => {
+  it('refuses the TP after its three connection attempts and exits; our TP never gets a SetupConnection', async () => {
+    const tp = await startTemplateProvider({ nbits: NBITS, height: HEIGHT });
+    try {
+      const stranger = encodeAuthorityPublicKey(xonlyPublicKey(randomSecret()));
+      const { proc } = await spawnPoolSv2(tp, 6, stranger);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        proc.exited,
+        new Promise<'running'>((r) => {
+          timer = setTimeout(() => r('running'), 30_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (code === 'running') await proc.stop();
+      expect(code, proc.dump()).not.toBe('running');
+      expect(proc.dump().match(/Noise handshake failed.*InvalidCertificate/g)).toHaveLength(3);
+      expect(tp.received).toEqual([]);
+    } finally {
+      await tp.close();
+    }
+  });
+});
 
 describe.skipIf(poolSv2.bin === '')(
   'sv2miner run (sim board) mining into SRI pool_sv2 on an extended channel',
