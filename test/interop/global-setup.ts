@@ -1,8 +1,8 @@
 /**
  * Builds test/interop/sri-peer (Rust, SRI's published crates pinned by Cargo.lock) once per run
  * and hands the binary path to the suites via provide('sriPeer'); installs SRI's translator_sv2
- * from crates.io into a cache outside the clone (provide('translator')), so repeats take no
- * build. No cargo on the machine: the SRI suites skip with a loud message; cargo present but a
+ * and pool_sv2 from crates.io into a cache outside the clone (provide('translator'),
+ * provide('poolSv2')), so repeats take no build. No cargo on the machine: the SRI suites skip with a loud message; cargo present but a
  * build fails: the run fails.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,13 +24,16 @@ export interface SriPeerInfo {
 
 /** SRI's role binaries from crates.io, pinned; bump together with README Interoperability. */
 export const TRANSLATOR_CRATE = 'translator_sv2@0.6.0';
+/** Needs Debian's capnproto and libcapnp-dev to build (.ci/run installs them). */
+export const POOL_CRATE = 'pool_sv2@0.7.0';
 /** cargo install --root: the binaries land in <root>/bin, the build in <root>/target. */
 export const SRI_CACHE = resolve(
   process.env['SV2MINER_SRI_CACHE'] ?? join(homedir(), '.cache', 'sv2miner-sri'),
 );
 
-export interface TranslatorInfo {
-  /** Absolute path of translator_sv2, or '' when unavailable. */
+/** An SRI role binary installed from crates.io. */
+export interface SriRoleInfo {
+  /** Absolute path of the binary, or '' when unavailable. */
   readonly bin: string;
   readonly skipReason: string;
 }
@@ -38,7 +41,8 @@ export interface TranslatorInfo {
 declare module 'vitest' {
   export interface ProvidedContext {
     sriPeer: SriPeerInfo;
-    translator: TranslatorInfo;
+    translator: SriRoleInfo;
+    poolSv2: SriRoleInfo;
   }
 }
 
@@ -48,39 +52,34 @@ function hasCargo(): boolean {
 
 export function setup(project: TestProject): void {
   setupSriPeer(project);
-  setupTranslator(project);
+  project.provide('translator', installSriRole(TRANSLATOR_CRATE, 'translator_sv2', '~20 min'));
+  project.provide('poolSv2', installSriRole(POOL_CRATE, 'pool_sv2', '~20 min'));
 }
 
 /**
- * translator_sv2 via `cargo install --locked` (its own Cargo.lock) into SRI_CACHE. An existing
+ * An SRI role binary via `cargo install --locked` (its own Cargo.lock) into SRI_CACHE. An existing
  * binary is reused without running cargo: a second cargo on the same target dir would only wait
  * for the lock, and the installed version is fixed by the crate pin.
  */
-function setupTranslator(project: TestProject): void {
-  const bin = join(SRI_CACHE, 'bin', 'translator_sv2');
-  if (existsSync(bin)) {
-    project.provide('translator', { bin, skipReason: '' });
-    return;
-  }
+function installSriRole(crate: string, binName: string, coldBuild: string): SriRoleInfo {
+  const bin = join(SRI_CACHE, 'bin', binName);
+  if (existsSync(bin)) return { bin, skipReason: '' };
   if (!hasCargo()) {
-    const reason = 'cargo is not installed: the translator_sv2 suite is SKIPPED (install Rust to run it)';
+    const reason = `cargo is not installed: the ${binName} suite is SKIPPED (install Rust to run it)`;
     process.stderr.write(`\n!!!!!!!!!! ${reason} !!!!!!!!!!\n\n`);
-    project.provide('translator', { bin: '', skipReason: reason });
-    return;
+    return { bin: '', skipReason: reason };
   }
-  process.stderr.write(`building ${TRANSLATOR_CRATE} into ${SRI_CACHE} (cold: ~20 min on two cores)\n`);
+  process.stderr.write(`building ${crate} into ${SRI_CACHE} (cold: ${coldBuild} on two cores)\n`);
   const started = performance.now();
   const r = spawnSync(
     'cargo',
-    ['install', '--locked', TRANSLATOR_CRATE, '--root', SRI_CACHE, '--target-dir', join(SRI_CACHE, 'target')],
+    ['install', '--locked', crate, '--root', SRI_CACHE, '--target-dir', join(SRI_CACHE, 'target')],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (r.status !== 0 || !existsSync(bin))
-    throw new Error(`cargo install ${TRANSLATOR_CRATE} failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
-  process.stderr.write(
-    `${TRANSLATOR_CRATE} built in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
-  );
-  project.provide('translator', { bin, skipReason: '' });
+    throw new Error(`cargo install ${crate} failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
+  process.stderr.write(`${crate} built in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  return { bin, skipReason: '' };
 }
 
 function setupSriPeer(project: TestProject): void {

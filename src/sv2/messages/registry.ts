@@ -2,20 +2,22 @@
  * The message registry and the only barrel of src/sv2/messages: (extension_type, msg_type) -> schema,
  * name -> schema, and the AnyMessage union. msg_type numbers are assigned per sub-protocol range in
  * spec 08-Message-Types (Common 0x00–0x04, Mining 0x10–0x25, JD 0x50–0x60, TDP 0x70–0x76), so within
- * extension 0 they do not collide; a device speaks Common + Mining only, so one key space suffices.
- * Names do collide across sub-protocols (TDP and Mining both have "SetNewPrevHash"): adding the TDP or
- * JD tables means new rows keyed by their own msg_type, with a qualified name such as
- * "TemplateDistribution.SetNewPrevHash" so byName stays unique. Duplicate rows fail at module load.
+ * extension 0 they do not collide and one key space serves every sub-protocol.
+ * Names do collide across sub-protocols (TDP and Mining both have "SetNewPrevHash"): TDP's row is
+ * named "TemplateDistribution.SetNewPrevHash" so byName stays unique (JD rows, when added, likewise).
+ * Duplicate rows fail at module load.
  */
 import type { FieldsOf, MessageDef, MessageSchema } from '../schema.js';
 import { COMMON_MESSAGES } from './common.js';
 import { MINING_MESSAGES } from './mining.js';
+import { TEMPLATE_DISTRIBUTION_MESSAGES } from './template-distribution.js';
 
 export * from './common.js';
 export * from './mining.js';
+export * from './template-distribution.js';
 
-/** Every registered message, Common then Mining, in msg_type order. */
-export const MESSAGES = [...COMMON_MESSAGES, ...MINING_MESSAGES] as const;
+/** Every registered message, Common, Mining, then Template Distribution, in msg_type order. */
+export const MESSAGES = [...COMMON_MESSAGES, ...MINING_MESSAGES, ...TEMPLATE_DISTRIBUTION_MESSAGES] as const;
 
 export type RegisteredSchema = (typeof MESSAGES)[number];
 
