@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleRequest, parseRequest, splitEscaped } from '../../src/api/cgminer.js';
 import { silentLog } from '../../src/log.js';
 import { parseAllowList } from '../../src/net/cidr.js';
+import { until } from '../helpers/wait.js';
 import { cgminer, cgminerRaw, type Harness, startHarness, TOKEN } from './helpers/api.js';
 import { FakeRig } from './helpers/fake-rig.js';
 
@@ -217,7 +218,8 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       Msg: "Added pool 'stratum2+tcp://p.example:3336/key'",
     });
     expect(await cgminer(port, write('restart'))).toEqual({ STATUS: 'RESTART', id: 1 });
-    await new Promise((r) => setTimeout(r, 20));
+    // The restart is carried out after the reply: wait for it to reach the rig.
+    expect(await until(() => h.rig.calls.some((c) => c.kind === 'restart'), 5_000, 5)).toBe(true);
     expect(h.rig.calls).toEqual([
       { kind: 'switchPool', index: 1 },
       { kind: 'setPoolEnabled', index: 1, enabled: false },

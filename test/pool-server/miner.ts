@@ -10,6 +10,7 @@ import { connectNoise, type NoiseSocket } from '../../src/noise/noise-socket.js'
 import { parsePoolUrl } from '../../src/noise/pool-url.js';
 import { decodeFrame, encodeMessage } from '../../src/sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../../src/sv2/messages/registry.js';
+import { EVENT_BOUND_MS } from '../helpers/wait.js';
 
 export type Fields<N extends MessageName> = MessageFields<N>;
 
@@ -56,7 +57,7 @@ export class TestMiner {
     this.noise.send(encodeMessage(name, fields));
   }
 
-  async next(timeoutMs = 3000): Promise<AnyMessage> {
+  async next(timeoutMs = EVENT_BOUND_MS): Promise<AnyMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = this.queue.shift();
@@ -75,7 +76,7 @@ export class TestMiner {
   }
 
   /** The next message, which must be `name`. */
-  async expect<N extends MessageName>(name: N, timeoutMs = 3000): Promise<MessageFields<N>> {
+  async expect<N extends MessageName>(name: N, timeoutMs = EVENT_BOUND_MS): Promise<MessageFields<N>> {
     const m = await this.next(timeoutMs);
     if (m.name !== name) throw new Error(`expected ${name}, got ${m.name} ${JSON.stringify(m.fields, big)}`);
     return m.fields as MessageFields<N>;

@@ -11,6 +11,7 @@ import { encodeAuthorityPublicKey, encodeAuthoritySecretKey } from '../../src/no
 import { xonlyPublicKey } from '../../src/noise/ellswift.js';
 import { runPool } from '../../src/roles/pool/main.js';
 import { runPoolCheck } from '../../src/roles/pool-check/check.js';
+import { until } from '../helpers/wait.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => 40 + i);
 
@@ -45,8 +46,7 @@ describe('sv2miner pool', () => {
     const r = await runPoolCheck({ url, timeoutMs: 5000 });
     expect(r.ok).toBe(true);
     abort.abort();
-    await new Promise((r2) => setTimeout(r2, 100));
-    expect(out.at(-1)).toBe('exit 0');
+    expect(await until(() => out.at(-1) === 'exit 0', 5_000, 10)).toBe(true);
   });
 
   it.each([[['--port', '70000']], [['--difficulty', '-1']], [['--nbits', 'xyz']], [['--what']]])(

@@ -366,6 +366,8 @@ describe('PoolClient failover', () => {
     const p = await pool();
     const noKey = `stratum2+tcp://127.0.0.1:${p.port}`;
     const { c } = client([noKey]);
+    await waitFor(() => c.status().pools[0]?.state === 'dead');
+    // And it stays away: no connection a while later either.
     await new Promise((r) => setTimeout(r, 100));
     expect(p.accepted).toBe(0);
     expect(c.status().pools[0]).toMatchObject({

@@ -42,36 +42,28 @@ function close(port: SerialPortStream): Promise<void> {
   return new Promise((resolve, reject) => port.close(cb(resolve, reject)));
 }
 
-/** Everything the port receives within `ms`. */
-function collect(port: SerialPortStream, ms = 50): Promise<string> {
+/**
+ * What the port receives: once `expected` bytes are in, plus 20 ms for any extra, or within 50 ms
+ * when nothing is expected. A loaded machine only delays the answers, so waiting for their count
+ * (up to 3 s) cannot cut them off the way a fixed window did.
+ */
+function collect(port: SerialPortStream, expected = 0): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const onData = (b: Buffer) => chunks.push(b);
-    port.on('data', onData);
-    setTimeout(() => {
-      port.off('data', onData);
-      resolve(bytesToHex(Buffer.concat(chunks)));
-    }, ms);
-  });
-}
-
-/** The first `n` bytes the port receives (fewer only if `timeoutMs` passes first). */
-function receive(port: SerialPortStream, n: number, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let have = 0;
+    let settle: NodeJS.Timeout | undefined;
     const done = (): void => {
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearTimeout(settle);
       port.off('data', onData);
       resolve(bytesToHex(Buffer.concat(chunks)));
     };
-    const onData = (b: Buffer) => {
+    const onData = (b: Buffer): void => {
       chunks.push(b);
-      have += b.length;
-      if (have >= n) done();
+      if (expected > 0 && settle === undefined && Buffer.concat(chunks).length >= expected)
+        settle = setTimeout(done, 20);
     };
-    const timer = setTimeout(done, timeoutMs);
     port.on('data', onData);
+    const deadline = setTimeout(done, expected > 0 ? 3_000 : 50);
   });
 }
 
@@ -80,7 +72,7 @@ describe('SimBinding', () => {
     SimBinding.createChain('sim:one', { model: 'BM1370', chipCount: 2 });
     expect((await SimBinding.list()).map((p) => p.path)).toEqual(['sim:one']);
     const port = await openPort('sim:one');
-    const heard = receive(port, 18);
+    const heard = collect(port, 18);
     await write(port, READ_CHIP_ID);
     expect(await heard).toBe(CHIP_ID_9 + CHIP_ID_9);
     await close(port);
@@ -92,7 +84,7 @@ describe('SimBinding', () => {
     await write(port, BAUD_1M);
     await update(port, 1_000_000);
     expect(chain.linkOk).toBe(true);
-    const heard = receive(port, 9);
+    const heard = collect(port, 9);
     await write(port, READ_CHIP_ID);
     expect(await heard).toBe(CHIP_ID_9);
     await close(port);

@@ -13,6 +13,7 @@ import { xonlyPublicKey } from '../../../src/noise/ellswift.js';
 import { acceptNoise, type NoiseSocket } from '../../../src/noise/noise-socket.js';
 import { decodeFrame, encodeMessage } from '../../../src/sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../../../src/sv2/messages/registry.js';
+import { EVENT_BOUND_MS } from '../../helpers/wait.js';
 
 export const AUTH_SECRET = Uint8Array.from({ length: 32 }, (_, i) => i + 11);
 export const AUTH_XONLY = xonlyPublicKey(AUTH_SECRET);
@@ -54,7 +55,7 @@ export class PoolPeer {
   }
 
   /** The next message from the client (fails after `ms`). */
-  async recv(ms = 3000): Promise<AnyMessage> {
+  async recv(ms = EVENT_BOUND_MS): Promise<AnyMessage> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = this.inbox.shift();
@@ -72,7 +73,7 @@ export class PoolPeer {
     }
   }
 
-  async expect<N extends MessageName>(name: N, ms = 3000): Promise<MessageFields<N>> {
+  async expect<N extends MessageName>(name: N, ms = EVENT_BOUND_MS): Promise<MessageFields<N>> {
     const m = await this.recv(ms);
     if (m.name !== name) throw new Error(`expected ${name}, got ${m.name}`);
     return m.fields as MessageFields<N>;
@@ -186,7 +187,7 @@ export async function startScriptedPool(
     get accepted() {
       return accepted;
     },
-    next(ms = 5000) {
+    next(ms = EVENT_BOUND_MS) {
       const ready = peers.shift();
       if (ready !== undefined) return Promise.resolve(ready);
       return new Promise((resolve, reject) => {
