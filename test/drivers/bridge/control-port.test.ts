@@ -166,13 +166,15 @@ describe.skipIf(!hasRelay)(
 
     it('a bridge that stops answering times out each request with TransportError, and the port recovers', async () => {
       const bridge = new SimBridge();
-      const p = await bridgeOnPty(bridge, 200);
+      // The bridge answers through another process (the pty relay): a timeout that a loaded
+      // machine cannot overrun on the requests that must succeed.
+      const p = await bridgeOnPty(bridge, 2_000);
       await p.gpioWrite(0, 1);
       bridge.silent = true;
       const err = await p.gpioRead(0).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportError);
       expect((err as Error).message).toMatch(
-        /control request page 0x6 command 0x0: no answer within 200 ms$/,
+        /control request page 0x6 command 0x0: no answer within 2000 ms$/,
       );
       bridge.silent = false;
       expect(await p.gpioRead(0)).toBe(1);
