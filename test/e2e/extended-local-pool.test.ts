@@ -4,13 +4,12 @@
  * Noise. The pool rebuilds every coinbase from the submitted extranonce and judges the share; its
  * books and the daemon's must agree share for share.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPool } from '../../src/pool-server/local-pool.js';
 import type { LocalPool, PoolShareEvent } from '../../src/pool-server/pool-options.js';
 import { runMiner } from '../../src/roles/miner/main.js';
+import { writeSimConfigDir } from '../helpers/sim-rig.js';
 
 const RUN_SECONDS = 4;
 
@@ -28,18 +27,11 @@ describe('sv2miner run on an extended channel against the local pool', () => {
       vardiffIntervalMs: 0,
       onShare: (event) => shares.push(event),
     });
-    dir = mkdtempSync(join(tmpdir(), 'sv2miner-ext-local-'));
-    const config = {
+    dir = writeSimConfigDir('sv2miner-ext-local-', {
       board: 'sim-bm1370-1',
       pools: [{ url: pool.url, user: 'rig.extended', channel: 'extended' }],
-      chipDifficulty: 256,
-      api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-      thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-      logLevel: 'silent',
-      localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 6 },
-      stateDir: join(dir, 'state'),
-    };
-    writeFileSync(join(dir, 'default.json'), JSON.stringify(config));
+      sharesPerMinute: 6,
+    });
   });
 
   afterAll(async () => {

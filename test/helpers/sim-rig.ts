@@ -4,6 +4,9 @@
  * unless given), the teardown that stops a Miner and forgets the simulated chips so the next test
  * finds fresh ones, and the test for the job frames the dispatcher writes to a chain.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { type Config, validateConfig } from '../../src/config/schema.js';
 import type { Miner } from '../../src/roles/miner/miner.js';
@@ -17,7 +20,11 @@ export interface SimConfigOptions {
   /** Default 'silent'. */
   readonly logLevel?: Config['logLevel'];
   /** Default none: the daemon mines on its embedded local pool. */
-  readonly pools?: readonly { readonly url: string; readonly user: string }[];
+  readonly pools?: readonly {
+    readonly url: string;
+    readonly user: string;
+    readonly channel?: 'standard' | 'extended';
+  }[];
 }
 
 /** The config as a config file holds it, for tests that write default.json. */
@@ -32,6 +39,17 @@ export function simConfigInput(options: SimConfigOptions): Record<string, unknow
     localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: options.sharesPerMinute ?? 60 },
     stateDir: options.stateDir,
   };
+}
+
+/**
+ * A fresh temporary config folder holding that config as default.json (its state in `state/`
+ * inside), for runs of the daemon with `--config-dir`.
+ */
+export function writeSimConfigDir(prefix: string, options: Omit<SimConfigOptions, 'stateDir'>): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const config = simConfigInput({ ...options, stateDir: join(dir, 'state') });
+  writeFileSync(join(dir, 'default.json'), JSON.stringify(config, null, 2));
+  return dir;
 }
 
 /** The same config, validated as the daemon would load it. */

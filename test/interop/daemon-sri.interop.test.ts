@@ -1,14 +1,6 @@
-/**
- * Interop 1, whole pipeline: the real daemon (`sv2miner run --for N`, in-process, simulated
- * BM1370 board) with pools[0] pointing at SRI's pool (sri-peer). Chip nonces -> share check ->
- * SubmitSharesStandard -> channels_sv2 validate_share; the daemon's summary must agree with the
- * verdicts SRI logged.
- */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMiner } from '../../src/roles/miner/main.js';
+import { writeSimConfigDir } from '../helpers/sim-rig.js';
 import { type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
 
 const peer = sriPeer();
@@ -23,18 +15,11 @@ describe.skipIf(peer.bin === '')('sv2miner run (sim board) mining into the SRI p
     // A fixed easy share target so the simulated board's nonces are shares within seconds; without
     // it SRI derives about 0.001 from our nominal rate and a 20 s run sees ~1 share.
     pool = await startSriPool(peer.bin, ['--authority-secret', SECRET, '--share-difficulty', '1e-7']);
-    configDir = mkdtempSync(join(tmpdir(), 'sv2miner-interop-'));
-    const config = {
+    configDir = writeSimConfigDir('sv2miner-interop-', {
       board: 'sim-bm1370-1',
       pools: [{ url: pool.url, user: 'sv2miner-daemon.interop' }],
-      chipDifficulty: 256,
-      api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-      thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-      logLevel: 'silent',
-      localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 6 },
-      stateDir: join(configDir, 'state'),
-    };
-    writeFileSync(join(configDir, 'default.json'), JSON.stringify(config, null, 2));
+      sharesPerMinute: 6,
+    });
   });
   afterAll(async () => {
     await pool?.proc.stop();

@@ -1,15 +1,3 @@
-/**
- * Interop (issue 11, client half): sv2miner's mining client opens an EXTENDED channel against a
- * pool whose channel logic is channels_sv2's server ExtendedChannel (sri-peer). The job's coinbase
- * split, merkle path and extranonce prefix must match SRI's byte for byte; shares found on our
- * merkle roots (src/work/extranonce.ts) go out as SubmitSharesExtended and SRI, rebuilding the
- * merkle root from the submitted extranonce, accepts them; a share that misses the target, and one
- * submitted with an extranonce other than the one it was found with, are rejected with SRI's code.
- * Spec: sv2.md §4-§6, spec 05 §5.3.4-5.3.6, §5.3.13, §5.3.16.
- */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
@@ -21,6 +9,7 @@ import { systemClock } from '../../src/time/clock.js';
 import { EXTENDED_SETUP_FLAGS, MIN_EXTRANONCE_SIZE } from '../../src/upstream/requests.js';
 import { Session } from '../../src/upstream/session.js';
 import type { ExtendedJob, Job } from '../../src/work/job.js';
+import { writeSimConfigDir } from '../helpers/sim-rig.js';
 import { readVectorJson } from '../helpers/vectors.js';
 import { search, shareOf, until } from './helpers/cpu-search.js';
 import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
@@ -264,18 +253,11 @@ describe.skipIf(peer.bin === '')(
     beforeAll(async () => {
       // A fixed easy share target so the simulated board's nonces are shares within seconds.
       pool = await startSriPool(peer.bin, ['--authority-secret', SRI_SECRET, '--share-difficulty', '1e-7']);
-      configDir = mkdtempSync(join(tmpdir(), 'sv2miner-interop-ext-'));
-      const config = {
+      configDir = writeSimConfigDir('sv2miner-interop-ext-', {
         board: 'sim-bm1370-1',
         pools: [{ url: pool.url, user: 'sv2miner-daemon.extended', channel: 'extended' }],
-        chipDifficulty: 256,
-        api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-        thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-        logLevel: 'silent',
-        localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 6 },
-        stateDir: join(configDir, 'state'),
-      };
-      writeFileSync(join(configDir, 'default.json'), JSON.stringify(config, null, 2));
+        sharesPerMinute: 6,
+      });
     });
     afterAll(async () => {
       await pool?.proc.stop();

@@ -31,6 +31,7 @@ import { systemClock } from '../../src/time/clock.js';
 import { Session } from '../../src/upstream/session.js';
 import { merkleRootFor } from '../../src/work/extranonce.js';
 import type { ExtendedJob, Job } from '../../src/work/job.js';
+import { writeSimConfigDir } from '../helpers/sim-rig.js';
 import { type Found, search, shareOf, until } from './helpers/cpu-search.js';
 import { PeerProcess } from './helpers/sri-peer.js';
 import { startTemplateProvider, type TemplateProvider } from './helpers/template-provider.js';
@@ -316,18 +317,11 @@ describe.skipIf(poolSv2.bin === '')(
       // tickets, so every nonce they report is a share for pool_sv2.
       tp = await startTemplateProvider({ nbits: 0x1d00ffff, height: HEIGHT });
       pool = await startPoolSv2(tp, 600);
-      configDir = mkdtempSync(join(tmpdir(), 'sv2miner-interop-pool-sv2-'));
-      const config = {
+      configDir = writeSimConfigDir('sv2miner-interop-pool-sv2-', {
         board: 'sim-bm1370-1',
         pools: [{ url: pool.url, user: 'sv2miner-daemon.pool-role', channel: 'extended' }],
-        chipDifficulty: 256,
-        api: { host: '127.0.0.1', port: 0, cgminerPort: 0 },
-        thermal: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
-        logLevel: 'silent',
-        localPool: { host: '127.0.0.1', port: 0, sharesPerMinute: 6 },
-        stateDir: join(configDir, 'state'),
-      };
-      writeFileSync(join(configDir, 'default.json'), JSON.stringify(config, null, 2));
+        sharesPerMinute: 6,
+      });
     });
     afterAll(async () => {
       await pool?.proc.stop();
