@@ -3,12 +3,16 @@
  * (@noble/hashes), and `nonce_cpu_us`, one NonceResult through share-check plus the submit
  * decision (header rebuild on the reused buffer, sha256d, chip/pool/block comparisons).
  * Inputs are the SRI "valid share" vector, so the share path is the one measured.
+ * `extended_work_item_us`: one work item of an extended job, the merkle root for the next miner
+ * extranonce (coinbase assembled, sha256d, folded up a 12-level path: a block of ~4000
+ * transactions), which the dispatcher computes once per work item.
  */
 import type { ChipWork, NonceResult } from '../drivers/types.js';
 import { HeaderHasher } from '../src/bitcoin/header.js';
 import { sha256d } from '../src/bitcoin/sha256d.js';
 import { ticketTarget } from '../src/bitcoin/target.js';
 import { hexToBytes } from '../src/bytes/hex.js';
+import { merkleRootFor } from '../src/work/extranonce.js';
 import type { Job, Share } from '../src/work/job.js';
 import { checkNonce } from '../src/work/share-check.js';
 import { type BenchLine, opsPerSecond } from './lib.js';
@@ -58,8 +62,22 @@ export async function run(): Promise<BenchLine[]> {
   });
   if (submitted.length === 0) throw new Error('bench input no longer yields a share');
 
+  // A coinbase of typical size split around 4 pool + 4 miner extranonce bytes.
+  const template = {
+    coinbasePrefix: new Uint8Array(42).fill(1),
+    coinbaseSuffix: new Uint8Array(160).fill(2),
+    merklePath: Array.from({ length: 12 }, (_, i) => new Uint8Array(32).fill(i)),
+    extranoncePrefix: Uint8Array.of(0, 0, 0, 1),
+    extranonceSize: 4,
+  };
+  let extranonce = 0;
+  const extended = opsPerSecond(() => {
+    merkleRootFor(template, Uint8Array.of(0, 0, (extranonce >> 8) & 0xff, extranonce++ & 0xff));
+  });
+
   return [
     { name: 'sha256d_cpu_us', value: 1e6 / sha, unit: 'us' },
+    { name: 'extended_work_item_us', value: 1e6 / extended, unit: 'us' },
     { name: 'nonce_cpu_us', value: 1e6 / nonce, unit: 'us' },
   ];
 }
