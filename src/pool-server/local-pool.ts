@@ -234,6 +234,7 @@ export async function startLocalPool(options: LocalPoolOptions = {}): Promise<Lo
           certificate,
           handshakeTimeoutMs: o.handshakeTimeoutMs,
           maxPayload: MAX_CLIENT_PAYLOAD,
+          maxMessagesPerSecond: o.maxMessagesPerSecond,
           log,
         });
       } catch (err) {

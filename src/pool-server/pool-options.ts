@@ -5,6 +5,7 @@
 
 import type { ServerShareVerdict } from '../channels/server/channel.js';
 import type { ChainTip } from '../channels/server/job-template.js';
+import { DEFAULT_MAX_MESSAGES_PER_SECOND } from '../connection/sv2-connection.js';
 import type { Logger } from '../log.js';
 import type { ListenerLimits } from '../net/connection-guard.js';
 import type { Clock } from '../time/clock.js';
@@ -51,6 +52,8 @@ export interface LocalPoolOptions {
   readonly maxChannelsPerConnection?: number;
   readonly setupTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
+  /** More messages than this from one client within a second drops it. Default 5000. */
+  readonly maxMessagesPerSecond?: number;
   /** Connection bounds; defaults in POOL_LISTENER_LIMITS. */
   readonly limits?: Partial<ListenerLimits>;
   /** Turn a share that meets nbits into the next prev hash (default true). */
@@ -111,6 +114,7 @@ export const LOCAL_POOL_DEFAULTS = {
   maxChannelsPerConnection: 16,
   setupTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
+  maxMessagesPerSecond: DEFAULT_MAX_MESSAGES_PER_SECOND,
 } as const;
 
 /**

@@ -127,6 +127,21 @@ describe('local pool listener bounds', () => {
     socket.destroy();
   });
 
+  it('drops a client that sends more messages in a second than its flood bound', async () => {
+    const p = await start({ maxMessagesPerSecond: 20 });
+    const miner = await TestMiner.connect(p.url);
+    await miner.setup();
+    const open = await miner.open();
+    // 60 in one burst: over the bound of 20 however the burst straddles a one-second window.
+    for (let i = 0; i < 60; i++)
+      miner.send('UpdateChannel', {
+        channel_id: open.success.channel_id,
+        nominal_hash_rate: 1e12,
+        maximum_target: new Uint8Array(32).fill(0xff),
+      });
+    expect(await miner.closedByServer(10_000)).toBe(true);
+  });
+
   it('close() resolves while a peer keeps its side of TCP open', async () => {
     const p = await start();
     const peer = await stubbornPeer(p.port, 'x'.repeat(10));
