@@ -1,5 +1,5 @@
 /**
- * The Stratum V2 standard-channel mining client (sv2.md §6; architecture.md src/upstream/): an ordered
+ * The Stratum V2 mining client, standard or extended channels per pool (sv2.md §6; src/upstream/): an ordered
  * pool list, one live session at a time, failover with backoff, background probes and fail-back,
  * jobs out (`onJob` / `jobs()`), shares in (`submit`), hashrate updates, and a status snapshot.
  * Each pool always uses its own user and authority key; a share is only ever sent to the pool and
