@@ -6,7 +6,7 @@
  */
 import type { BoardDefinition, ControlLine } from './types.js';
 
-export interface BridgePorts {
+interface BridgePorts {
   readonly control?: string | undefined;
   readonly data?: string | undefined;
 }

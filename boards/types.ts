@@ -27,7 +27,7 @@ export interface ChainDefinition {
 }
 
 /** The link opens at the chips' reset rate and switches after init (bm13xx.md §1.1, §6). */
-export interface BaudPlan {
+interface BaudPlan {
   readonly initial: number;
   readonly working: number;
 }

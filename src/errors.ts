@@ -4,7 +4,7 @@
  * key material. Expected outcomes (a rejected share, a stale nonce) are values, not these.
  */
 
-export type ErrorCode = 'decode' | 'noise' | 'chip' | 'pool' | 'config' | 'transport' | 'usage';
+type ErrorCode = 'decode' | 'noise' | 'chip' | 'pool' | 'config' | 'transport' | 'usage';
 
 export class SvMinerError extends Error {
   readonly code: ErrorCode;

@@ -202,11 +202,6 @@ export function isChipModel(name: string): name is ChipModel {
   return (CHIP_MODELS as readonly string[]).includes(name);
 }
 
-/** Chip model from a CHIP_ID value (0x1370 -> 'BM1370'), or undefined for a chip we do not drive. */
-export function modelFromChipId(chipId: number): ChipModel | undefined {
-  return CHIP_MODELS.find((m) => CHIPS[m].chipId === chipId);
-}
-
 /** Address interval for a chain: floor(256 / chips), ESP-Miner and cgminer (§3 step 5). */
 export function addressInterval(chipCount: number): number {
   if (!Number.isInteger(chipCount) || chipCount < 1 || chipCount > 256) {

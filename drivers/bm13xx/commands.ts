@@ -9,7 +9,7 @@ import type { JobFormat } from './chips.js';
 import { crc5, crc16 } from './crc.js';
 import { bytesToU32, u32ToBytes } from './registers.js';
 
-export const COMMAND_PREAMBLE = [0x55, 0xaa] as const; // host -> chip, §1.2
+const COMMAND_PREAMBLE = [0x55, 0xaa] as const; // host -> chip, §1.2
 
 const TYPE_COMMAND = 0x40; // HDR bits 6..5 = 2, §1.2
 const TYPE_JOB = 0x20; // HDR bits 6..5 = 1
@@ -59,7 +59,7 @@ export type Command =
   | { readonly type: 'jobFull'; readonly job: FullJob }
   | { readonly type: 'jobMidstate'; readonly job: MidstateJob };
 
-export type ParseCommandResult =
+type ParseCommandResult =
   | { readonly kind: 'ok'; readonly command: Command; readonly length: number }
   | { readonly kind: 'incomplete' }
   /** Not a valid frame at offset 0: drop `skip` bytes and look again. */

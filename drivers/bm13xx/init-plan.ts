@@ -36,7 +36,7 @@ export type InitStep =
   /** Tell the chips the working baud, drain, then switch the host (§6). */
   | { readonly op: 'baud' };
 
-export interface PlanOptions {
+interface PlanOptions {
   /** Ticket difficulty (power of two after rounding), §4.3. */
   readonly ticketDifficulty: number;
   /** 0xA4 value to start with: full mask 0x9000FFFF unless the pool's mask is already known. */

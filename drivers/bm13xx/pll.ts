@@ -6,7 +6,7 @@
 import { CHIPS, type ChipModel } from './chips.js';
 import { type Pll0Fields, REGISTERS } from './registers.js';
 
-export interface PllSetting {
+interface PllSetting {
   readonly fbDiv: number;
   readonly refDiv: number;
   readonly postDiv1: number;

@@ -29,7 +29,7 @@ export interface ProbeDump {
   readonly chips: readonly ChipProbe[];
 }
 
-export interface RegisterReader {
+interface RegisterReader {
   readRegister(target: Target, reg: number, expected?: number): Promise<RegisterReply[]>;
 }
 

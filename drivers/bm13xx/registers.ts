@@ -5,14 +5,14 @@
  * minus one, baud register per family) live in pll.ts and chips.ts, not here.
  */
 
-export interface RegisterDef<V> {
+interface RegisterDef<V> {
   readonly addr: number;
   readonly name: string;
   readonly encode: (value: V) => Uint8Array;
   readonly decode: (bytes: Uint8Array) => V;
 }
 
-export interface ChipIdValue {
+interface ChipIdValue {
   /** 0x1370 etc. */
   readonly chipId: number;
   /** Byte 2, "core number" in the sources; not reliable (§3). */
@@ -33,7 +33,7 @@ export interface Pll0Fields {
 }
 
 /** MIDSTATE_CONFIG (0xA4): the header version mask it enables, plus the raw control bits. */
-export interface VersionMaskValue {
+interface VersionMaskValue {
   /** Header-version mask (pool form, e.g. 0x1FFFE000). */
   readonly mask: number;
   /** Bits 31..16 as written (0x9000 = auto midstates, code 1). */
@@ -164,7 +164,7 @@ export const REGISTERS = {
   ANALOG_CONTROL: plain(0xb9, 'ANALOG_CONTROL'),
 } as const;
 
-export type RegisterName = keyof typeof REGISTERS;
+type RegisterName = keyof typeof REGISTERS;
 
 const BY_ADDR = new Map<number, RegisterName>(
   (Object.keys(REGISTERS) as RegisterName[]).map((name) => [REGISTERS[name].addr, name]),

@@ -9,7 +9,7 @@ import { CHIPS, type ChipModel, nonceFields } from './chips.js';
 import { crc5 } from './crc.js';
 import { bytesToU32, u32ToBytes } from './registers.js';
 
-export const REPLY_PREAMBLE = [0xaa, 0x55] as const; // chip -> host, §2.1
+const REPLY_PREAMBLE = [0xaa, 0x55] as const; // chip -> host, §2.1
 const TYPE_REGISTER = 0; // last byte bits 7..5, §2.1
 const TYPE_NONCE = 4;
 

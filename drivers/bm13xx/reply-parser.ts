@@ -7,7 +7,7 @@
 import type { ChipModel } from './chips.js';
 import { decodeReply, type Reply, type ReplyLength, replyCrcOk } from './replies.js';
 
-export interface ReplyParserCounters {
+interface ReplyParserCounters {
   /** Frames that passed CRC5 and were delivered. */
   frames: number;
   /** AA 55 starts whose frame failed CRC5 (then resynced one byte on). */
@@ -16,7 +16,7 @@ export interface ReplyParserCounters {
   junkBytes: number;
 }
 
-export type ReplyListener = (reply: Reply, frame: Uint8Array) => void;
+type ReplyListener = (reply: Reply, frame: Uint8Array) => void;
 
 export class ReplyParser {
   readonly model: ChipModel;

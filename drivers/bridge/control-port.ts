@@ -20,7 +20,7 @@ import {
 /** CDC-ACM ignores the line rate; bitaxe-raw's ports are opened at 115200 (§10.2). */
 const CONTROL_BAUD = 115_200;
 
-export interface BridgeControlOptions {
+interface BridgeControlOptions {
   /** The control port's device path (`/dev/ttyACM0`), for messages. */
   readonly path: string;
   /** The link, made on first use (the daemon loads the native serial binding only then). */

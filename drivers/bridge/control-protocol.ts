@@ -14,7 +14,7 @@ export type Page = (typeof PAGE)[keyof typeof PAGE];
 export const I2C_COMMAND = { setFrequency: 0x10, write: 0x20, read: 0x30, writeRead: 0x40 } as const;
 
 // Codes 0x10, 0x11, 0x12 and 0xFF (the linter writes number keys in decimal).
-export const ERROR_NAMES: Readonly<Record<number, string>> = {
+const ERROR_NAMES: Readonly<Record<number, string>> = {
   16: 'timeout',
   17: 'invalid command',
   18: 'buffer overflow',
@@ -26,7 +26,7 @@ const REQUEST_HEADER = 6;
 /** Responses carry at most 256 data bytes (bitaxe-raw); anything longer is a broken stream. */
 export const MAX_RESPONSE_DATA = 256;
 
-export interface ControlRequest {
+interface ControlRequest {
   readonly id: number;
   readonly page: Page;
   readonly command: number;

@@ -7,7 +7,7 @@
 import type { I2cBus } from '../peripherals/i2c.js';
 import { checkPercent, type FanController } from './fan.js';
 
-export const EMC2101_ADDRESS = 0x4c;
+const EMC2101_ADDRESS = 0x4c;
 export const EMC2101 = {
   CONFIG: 0x03,
   TACH_LSB: 0x46,

@@ -7,7 +7,7 @@
 import type { I2cBus } from '../peripherals/i2c.js';
 import { checkPercent, type FanController } from './fan.js';
 
-export const EMC2302_ADDRESS = 0x2f;
+const EMC2302_ADDRESS = 0x2f;
 export const EMC2302 = {
   FAN1_SETTING: 0x30,
   TACH1_HIGH: 0x3e,

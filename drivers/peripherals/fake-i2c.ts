@@ -12,7 +12,7 @@ export interface I2cDevice {
   transfer(write: Uint8Array, readLength: number): Uint8Array;
 }
 
-export interface I2cTransaction {
+interface I2cTransaction {
   readonly address: number;
   readonly write: Uint8Array;
   readonly read: Uint8Array;

@@ -18,7 +18,7 @@ export interface Gpio {
   close(): Promise<void>;
 }
 
-export interface OnoffOptions {
+interface OnoffOptions {
   readonly activeLow: boolean;
   /** Logical level driven the moment the line becomes an output (avoids a glitch on open). */
   readonly initial: Level;
@@ -97,7 +97,7 @@ export interface Edge {
   readonly at: number;
 }
 
-export interface FakeGpioOptions {
+interface FakeGpioOptions {
   readonly activeLow: boolean;
   readonly initial?: Level;
   readonly now?: () => number;

@@ -8,7 +8,7 @@
 import type { I2cBus } from './i2c.js';
 import { plausibleCelsius, type ThermalReader } from './thermal.js';
 
-export type I2cSensorKind = 'emc2101' | 'tmp1075' | 'tmp451';
+type I2cSensorKind = 'emc2101' | 'tmp1075' | 'tmp451';
 
 // EMC2101: external diode high byte, low byte (bits 7..5), ideality and beta configuration.
 const EMC2101_EXT_HIGH = 0x01;
@@ -44,7 +44,7 @@ export function tmp451Celsius(high: number, low: number, extendedRange: boolean)
   return whole + ((low & 0xf0) >> 4) / 16;
 }
 
-export interface I2cSensorOptions {
+interface I2cSensorOptions {
   readonly kind: I2cSensorKind;
   readonly label: string;
   readonly address: number;

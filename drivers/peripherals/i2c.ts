@@ -7,7 +7,7 @@
  */
 
 /** The SMBus limit on a block transfer's data (its length byte counts 1..32). */
-export const SMBUS_BLOCK_MAX = 32;
+const SMBUS_BLOCK_MAX = 32;
 
 export interface I2cBus {
   /** The bus as the board names it (`/dev/i2c-1`), for log lines. */
@@ -185,4 +185,4 @@ export class LinuxI2cBus implements I2cBus {
   }
 }
 
-export { FakeI2cBus, type I2cDevice, type I2cTransaction, RegisterMapDevice } from './fake-i2c.js';
+export { FakeI2cBus, type I2cDevice, RegisterMapDevice } from './fake-i2c.js';

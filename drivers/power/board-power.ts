@@ -25,7 +25,7 @@ import {
   type Tps546Profile,
 } from './tps546-profiles.js';
 
-export const TPS546_PROFILES: Readonly<Record<Tps546ProfileName, Tps546Profile>> = {
+const TPS546_PROFILES: Readonly<Record<Tps546ProfileName, Tps546Profile>> = {
   '5v-single': TPS546_5V_SINGLE,
   '12v-three-domains': TPS546_12V_THREE_DOMAINS,
   '12v-two-phase': TPS546_12V_TWO_PHASE,

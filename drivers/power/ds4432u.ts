@@ -6,7 +6,7 @@
  */
 import type { I2cBus } from '../peripherals/i2c.js';
 
-export const DS4432U_ADDRESS = 0x48;
+const DS4432U_ADDRESS = 0x48;
 export const DS4432U_OUT0 = 0xf8;
 
 const VFB = 0.6;

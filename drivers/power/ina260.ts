@@ -4,10 +4,10 @@
  */
 import type { I2cBus } from '../peripherals/i2c.js';
 
-export const INA260_ADDRESS = 0x40;
+const INA260_ADDRESS = 0x40;
 export const INA260 = { CURRENT: 0x01, BUS_VOLTAGE: 0x02, POWER: 0x03 } as const;
 
-export interface InputPower {
+interface InputPower {
   readonly currentMa: number;
   readonly voltageMv: number;
   readonly powerMw: number;

@@ -157,7 +157,7 @@ const STATUS_WORD_BITS: readonly [number, string][] = [
   [0x0001, 'none_of_the_above'],
 ];
 
-export const STATUS_SUB_BITS = {
+const STATUS_SUB_BITS = {
   vout: [
     [0x80, 'vout_ov_fault'],
     [0x40, 'vout_ov_warning'],
@@ -197,7 +197,7 @@ export const STATUS_SUB_BITS = {
   ],
 } as const satisfies Record<string, readonly (readonly [number, string])[]>;
 
-export type StatusGroup = keyof typeof STATUS_SUB_BITS;
+type StatusGroup = keyof typeof STATUS_SUB_BITS;
 
 export const STATUS_SUB_COMMAND: Readonly<Record<StatusGroup, number>> = {
   vout: PMBUS.STATUS_VOUT,

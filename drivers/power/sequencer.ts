@@ -17,7 +17,7 @@ export interface CoreRegulator {
   off(): Promise<void>;
 }
 
-export interface PowerSequencerOptions {
+interface PowerSequencerOptions {
   readonly regulator: CoreRegulator;
   /** Logical 1 holds the chips in reset (NRST asserted). */
   readonly reset: Gpio | undefined;

@@ -24,25 +24,25 @@ import {
 } from './pmbus.js';
 import type { Tps546Profile } from './tps546-profiles.js';
 
-export const TPS546_ADDRESS = 0x24;
+const TPS546_ADDRESS = 0x24;
 
 /** IC_DEVICE_ID of the parts the boards carry: "TI" "Tm" 0x24 then 'A' or 'b'. */
-export const TPS546_DEVICE_IDS: readonly (readonly number[])[] = [
+const TPS546_DEVICE_IDS: readonly (readonly number[])[] = [
   [0x54, 0x49, 0x54, 0x6d, 0x24, 0x41],
   [0x54, 0x49, 0x54, 0x6d, 0x24, 0x62],
 ];
 
-export const OPERATION_OFF = 0x00;
-export const OPERATION_ON = 0x80;
+const OPERATION_OFF = 0x00;
+const OPERATION_ON = 0x80;
 /** Power-up before configuration: OPERATION command and CONTROL pin, active high, immediate off. */
-export const ON_OFF_CONFIG_PROBE = 0x1f;
+const ON_OFF_CONFIG_PROBE = 0x1f;
 /** Running: the OPERATION command alone switches the output (CONTROL pin ignored). */
-export const ON_OFF_CONFIG_RUN = 0x1b;
+const ON_OFF_CONFIG_RUN = 0x1b;
 
 const ID_ATTEMPTS = 6;
 const ID_RETRY_MS = 3;
 
-export interface Tps546Options {
+interface Tps546Options {
   readonly address?: number;
   readonly profile: Tps546Profile;
   /** Chips in series on the core rail: the output is core voltage times this. */
@@ -51,7 +51,7 @@ export interface Tps546Options {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface RegulatorStatus {
+interface RegulatorStatus {
   readonly word: number;
   /** STATUS_WORD's named bits, then each sub-register's, e.g. ['off', 'iout', 'iout_oc_fault']. */
   readonly flags: readonly string[];
@@ -59,7 +59,7 @@ export interface RegulatorStatus {
   readonly fault: boolean;
 }
 
-export interface RegulatorTelemetry {
+interface RegulatorTelemetry {
   readonly vinV: number;
   readonly voutV: number;
   /** VOUT per voltage domain, i.e. what each chip sees. */

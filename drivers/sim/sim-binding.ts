@@ -17,7 +17,7 @@ import type {
 import { TransportError } from '../../src/errors.js';
 import { SimChain, type SimChainOptions } from './sim-chain.js';
 
-export const SIM_PATH_PREFIX = 'sim:';
+const SIM_PATH_PREFIX = 'sim:';
 
 /** The error a pending read or write rejects with when the port closes (bindings-interface contract). */
 class CanceledError extends Error {
@@ -27,7 +27,7 @@ class CanceledError extends Error {
 const chains = new Map<string, SimChain>();
 const openPorts = new Map<string, SimPortBinding>();
 
-export interface SimBindingApi extends BindingInterface<SimPortBinding> {
+interface SimBindingApi extends BindingInterface<SimPortBinding> {
   /** Creates (or replaces) the chain served at `path`, which must start with "sim:". */
   createChain(path: string, options: SimChainOptions): SimChain;
   getChain(path: string): SimChain | undefined;
@@ -95,7 +95,7 @@ export const SimBinding: SimBindingApi = {
   },
 };
 
-export class SimPortBinding implements BindingPortInterface {
+class SimPortBinding implements BindingPortInterface {
   readonly openOptions: Required<OpenOptions>;
   readonly chain: SimChain;
   isOpen = true;

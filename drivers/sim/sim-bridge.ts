@@ -9,7 +9,7 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import { decodeRequest, encodeResponse, I2C_COMMAND, PAGE } from '../bridge/control-protocol.js';
 import { FakeI2cBus } from '../peripherals/i2c.js';
 
-export interface SimBridgeOptions {
+interface SimBridgeOptions {
   /** The sensors behind the I2C page; default an empty bus. */
   readonly i2c?: FakeI2cBus;
   /** Called for every GPIO write with the pin and its new physical level. */

@@ -40,7 +40,7 @@ export const SIM_DEFAULTS = {
   maxBusyFraction: 0.5,
 } as const;
 
-export interface SimChainStats {
+interface SimChainStats {
   hashes: number;
   /** Milliseconds spent hashing (CPU the sim took from the event loop). */
   busyMs: number;
@@ -54,7 +54,7 @@ export interface SimChainStats {
 }
 
 /** Rates within 5% interoperate (ESP-Miner runs 1.0 Mbaud against the chips' 1.0417, §12.10). */
-export function baudsMatch(a: number, b: number): boolean {
+function baudsMatch(a: number, b: number): boolean {
   return Math.abs(a - b) <= 0.05 * Math.max(a, b);
 }
 

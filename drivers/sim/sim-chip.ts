@@ -23,7 +23,7 @@ const BM1397_POWER_ON: Readonly<Record<number, number>> = {
 const NONCE_COUNTER_TOTAL = 0x8c; // §4.1: difficulty-1 nonces, free running
 const NONCE_COUNTER_DOMAIN0 = 0x88; // 0x88..0x8B: per quarter of the core array
 
-export interface SimChipOptions {
+interface SimChipOptions {
   readonly model: ChipModel;
   /** Relaxation of the ticket test, in bits: see SimChain and sim-binding.ts. */
   readonly simTargetShift: number;
@@ -36,7 +36,7 @@ export interface SimChipOptions {
 }
 
 /** What one call to `hash()` did. */
-export interface HashSlice {
+interface HashSlice {
   readonly hashes: number;
   /** Nonce reply frames, in the model's exact format. */
   readonly replies: Uint8Array[];

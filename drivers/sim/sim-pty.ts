@@ -15,7 +15,7 @@ import { SimChain, type SimChainOptions } from './sim-chain.js';
 
 export type PtyRelay = 'socat' | 'python3';
 
-export interface SimPtyOptions {
+interface SimPtyOptions {
   readonly chain: SimChainOptions;
   /** Where the pty's symlink goes; default `<tmp>/sv2miner-sim-XXXX/ttySIM0`. */
   readonly link?: string;
@@ -24,7 +24,7 @@ export interface SimPtyOptions {
 }
 
 /** What a pty can serve: bytes in from the client, bytes out to it. */
-export interface SimSerialDevice {
+interface SimSerialDevice {
   write(bytes: Uint8Array): void;
   onData(listener: (bytes: Uint8Array) => void): unknown;
   close(): void;
@@ -37,7 +37,7 @@ export interface PtyServer {
   close(): Promise<void>;
 }
 
-export interface SimPtyServer extends PtyServer {
+interface SimPtyServer extends PtyServer {
   readonly chain: SimChain;
 }
 

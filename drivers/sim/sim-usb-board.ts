@@ -13,7 +13,7 @@ import { Tps546Model } from './i2c/tps546-model.js';
 import { SimBridge } from './sim-bridge.js';
 import { SimChain, type SimChainOptions } from './sim-chain.js';
 
-export interface SimUsbBoardOptions {
+interface SimUsbBoardOptions {
   readonly board: BoardDefinition;
   readonly chain: SimChainOptions;
   /** Receives one JSON line per I2C transaction: {"t_ms","addr","write","read"}. */
@@ -21,7 +21,7 @@ export interface SimUsbBoardOptions {
   readonly now?: () => number;
 }
 
-export interface SimUsbBoard {
+interface SimUsbBoard {
   readonly chain: SimChain;
   readonly bridge: SimBridge;
   readonly i2c: FakeI2cBus;

@@ -7,8 +7,7 @@
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { ConfigError } from '../../src/errors.js';
 
-export const BINDING_NAMES = ['hw', 'sim'] as const;
-export type BindingName = (typeof BINDING_NAMES)[number];
+const BINDING_NAMES = ['hw', 'sim'] as const;
 
 export async function bindingByName(
   name: string,

@@ -27,7 +27,7 @@ export interface ByteLink {
   close(): Promise<void>;
 }
 
-export interface UartLinkOptions {
+interface UartLinkOptions {
   readonly binding: BindingInterface;
   readonly path: string;
   readonly logger?: Logger;

@@ -12,7 +12,7 @@ export const TOKEN_FILE = 'api-token';
 /** Shortest token we accept from the state file; the config schema enforces the same minimum. */
 const MIN_TOKEN_LENGTH = 16;
 
-export interface ApiToken {
+interface ApiToken {
   readonly token: string;
   /** True when this call generated and stored the token: the caller prints it once. */
   readonly created: boolean;

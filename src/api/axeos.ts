@@ -139,7 +139,7 @@ export function asicInfo(s: RigSnapshot): Record<string, Json> {
 }
 
 /** Difficulty of a compact nBits target: diff1 (0x1d00ffff) / target. */
-export function networkDifficulty(nbits: number): number {
+function networkDifficulty(nbits: number): number {
   const exponent = nbits >>> 24;
   const mantissa = nbits & 0x007fffff;
   if (mantissa === 0) return 0;

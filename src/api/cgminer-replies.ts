@@ -39,8 +39,8 @@ export const CODE = {
 } as const;
 
 /** The "CGMiner" value tools parse as the cgminer release we are compatible with. */
-export const CGMINER_COMPAT_VERSION = '4.11.1';
-export const CGMINER_API_VERSION = '3.7';
+const CGMINER_COMPAT_VERSION = '4.11.1';
+const CGMINER_API_VERSION = '3.7';
 
 export function statusBlock(
   s: RigSnapshot,

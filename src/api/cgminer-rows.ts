@@ -6,7 +6,7 @@
 import type { Json } from './axeos.js';
 import type { RigSnapshot } from './snapshot.js';
 
-export type Section = Record<string, Json>;
+type Section = Record<string, Json>;
 
 const MH = 1e6;
 const GH = 1e9;

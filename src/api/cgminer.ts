@@ -17,16 +17,14 @@ import type { Json } from './axeos.js';
 import { CODE, readSection, type Severity, statusBlock } from './cgminer-replies.js';
 import type { RigControl, RigSnapshot } from './snapshot.js';
 
-export interface CgminerRequest {
+interface CgminerRequest {
   readonly command: string;
   readonly parameter: string;
   /** The API bearer token a write must carry (JSON form only). */
   readonly token?: string;
 }
 
-export type ParsedRequest =
-  | CgminerRequest
-  | { readonly error: 'invalidJson' | 'missingCommand' | 'invalidCommand' };
+type ParsedRequest = CgminerRequest | { readonly error: 'invalidJson' | 'missingCommand' | 'invalidCommand' };
 
 const WRITE_COMMANDS = new Set([
   'switchpool',
@@ -76,7 +74,7 @@ export function parseRequest(text: string): ParsedRequest {
     : { command: obj['command'], parameter };
 }
 
-export interface CgminerContext {
+interface CgminerContext {
   readonly control: RigControl;
   readonly allow: AllowList;
   /** The API bearer token every write command must carry. */
@@ -250,7 +248,7 @@ export function splitEscaped(text: string): string[] {
   return out.map((f) => f.trim());
 }
 
-export interface CgminerServer {
+interface CgminerServer {
   readonly port: number;
   connections(): { readonly open: number; readonly refused: number };
   close(): Promise<void>;

@@ -6,20 +6,20 @@
  */
 import type { RigSnapshot } from './snapshot.js';
 
-export interface HistorySample {
+interface HistorySample {
   readonly uptimeMs: number;
   /** Column name -> value (GH/s for hashrates, as AxeOS charts expect). */
   readonly values: Readonly<Record<string, number>>;
 }
 
-export interface StatisticsReply {
+interface StatisticsReply {
   readonly currentTimestamp: number;
   readonly labels: string[];
   readonly statistics: number[][];
 }
 
 /** Columns served when the client names none; per-chain `hashrate_chain<N>` columns follow. */
-export const DEFAULT_COLUMNS = [
+const DEFAULT_COLUMNS = [
   'hashrate',
   'hashrate_1m',
   'asicTemp',
@@ -33,7 +33,7 @@ export const DASHBOARD_COLUMNS = ['hashrate', 'asicTemp', 'vrTemp', 'power'];
 
 const GH = 1e9;
 
-export function sampleValues(s: RigSnapshot): Record<string, number> {
+function sampleValues(s: RigSnapshot): Record<string, number> {
   const active = s.pools.find((p) => p.active);
   const values: Record<string, number> = {
     hashrate: s.hashrate.h5s / GH,

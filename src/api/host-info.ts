@@ -36,7 +36,7 @@ export function readMacAddress(sysNetDir = '/sys/class/net'): string {
   return '';
 }
 
-export function firstIpv4(): string {
+function firstIpv4(): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const entry of list ?? []) {
       if (entry.family === 'IPv4' && !entry.internal) return entry.address;

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { RigControl, RigSnapshot } from './snapshot.js';
 import { acceptWebSocket, type WsConnection } from './websocket.js';
 
-export interface LiveHubOptions {
+interface LiveHubOptions {
   readonly control: RigControl;
   /** The AxeOS info JSON for /api/ws/live. */
   readonly infoOf: (snapshot: RigSnapshot) => unknown;
@@ -24,7 +24,7 @@ export interface LiveHubOptions {
  * Bytes a stream client may leave unread before it is dropped: a client that never reads would
  * otherwise make every log line and status push pile up in memory.
  */
-export const MAX_UNREAD_BYTES = 1024 * 1024;
+const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export class LiveHub {
   readonly #options: LiveHubOptions;
@@ -128,7 +128,7 @@ export class LiveHub {
 }
 
 /** One SSE event; a payload with line breaks becomes several `data:` lines (SSE spec). */
-export function sseEvent(event: string, data: string): string {
+function sseEvent(event: string, data: string): string {
   return `event: ${event}\n${data
     .split(/\r\n|\r|\n/)
     .map((l) => `data: ${l}`)

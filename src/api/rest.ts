@@ -18,7 +18,7 @@ import { settingsFromBody } from './settings.js';
 import type { RigControl } from './snapshot.js';
 import type { WebAssets } from './static.js';
 
-export interface RestContext {
+interface RestContext {
   readonly control: RigControl;
   readonly token: string;
   readonly history: HashrateHistory;
@@ -215,7 +215,7 @@ function uptimeMs(ctx: RestContext): number {
  * URL parser refuses (`//`, `*`, a bare authority) is a 400 answer, never an exception thrown out
  * of the handler.
  */
-export function requestUrl(target: string | undefined): URL | undefined {
+function requestUrl(target: string | undefined): URL | undefined {
   const path = target ?? '/';
   if (!path.startsWith('/')) return undefined;
   try {

@@ -47,7 +47,7 @@ export interface ApiOptions {
  * The HTTP listener's bounds. Requests are short; a keep-alive connection is recycled after its
  * lifetime. An SSE or WebSocket stream gets STREAM_DEADLINES instead once it is set up.
  */
-export const HTTP_LIMITS: ListenerLimits = {
+const HTTP_LIMITS: ListenerLimits = {
   maxConnections: 64,
   maxConnectionsPerAddress: 16,
   idleMs: 30_000,
@@ -55,7 +55,7 @@ export const HTTP_LIMITS: ListenerLimits = {
   closeGraceMs: 2_000,
 };
 /** A stream only pushes, so it may be silent; EventSource and AxeOS clients reconnect after an hour. */
-export const STREAM_DEADLINES = { idleMs: 0, lifetimeMs: 3_600_000 } as const;
+const STREAM_DEADLINES = { idleMs: 0, lifetimeMs: 3_600_000 } as const;
 
 const BUSY_BODY = '{"error":"too many API connections"}';
 const BUSY_REPLY =

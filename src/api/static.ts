@@ -23,7 +23,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-export function defaultWebDir(): string | undefined {
+function defaultWebDir(): string | undefined {
   const here = fileURLToPath(new URL('.', import.meta.url));
   return [join(here, 'web'), join(here, '..', '..', '..', 'src', 'api', 'web')].find((d) =>
     existsSync(join(d, 'index.html')),

@@ -44,13 +44,13 @@ export function encodeWsFrame(opcode: number, payload: Uint8Array): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-export interface WsFrame {
+interface WsFrame {
   readonly fin: boolean;
   readonly opcode: number;
   readonly payload: Buffer;
 }
 
-export type ParseResult =
+type ParseResult =
   | { kind: 'frame'; frame: WsFrame; rest: Buffer }
   /** `need`: how many bytes from the front of the buffer the next step needs. */
   | { kind: 'more'; need: number }
@@ -99,7 +99,7 @@ export interface WsConnection {
  * Completes the handshake on an 'upgrade' request, or answers 400 and returns null. `onClose`
  * runs once, however the connection ends.
  */
-export interface WsLimits {
+interface WsLimits {
   /** Bytes the peer may leave unread before the connection is dropped (a client that never reads). */
   readonly maxUnreadBytes?: number;
   /** How long the peer has to close TCP after our close frame before the socket is destroyed. */

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Notifier } from './sd-notify.js';
 
 /** What the lifecycle drives (each role's daemon implements it; S is its snapshot). */
-export interface Daemon<S> {
+interface Daemon<S> {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly ready: Promise<void>;
@@ -19,7 +19,7 @@ export interface Daemon<S> {
   statusLine(): string;
 }
 
-export interface LifecycleOptions<S> {
+interface LifecycleOptions<S> {
   readonly daemon: Daemon<S>;
   readonly notifier: Notifier;
   readonly log: Logger;

@@ -4,7 +4,7 @@
  * write() once per JSON line, so a line is never split across calls.
  */
 
-export type LogListener = (line: string) => void;
+type LogListener = (line: string) => void;
 
 export class LogTap {
   private readonly sink: (line: string) => void;

@@ -8,7 +8,7 @@ import { readCompactSize, writeCompactSize } from './compact-size.js';
 import { HEADER_LENGTH } from './header.js';
 import { readTransaction, type Transaction, writeTransaction } from './transaction.js';
 
-export interface Block {
+interface Block {
   /** The 80 header bytes as hashed. */
   readonly header: Uint8Array;
   readonly transactions: readonly Transaction[];

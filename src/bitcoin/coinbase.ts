@@ -11,13 +11,13 @@ import { sha256d } from './sha256d.js';
 import { type Transaction, type TxOutput, writeOutputs } from './transaction.js';
 
 /** Consensus bounds on a coinbase scriptSig (Bitcoin Core CheckTransaction). */
-export const COINBASE_SCRIPT_MIN = 2;
-export const COINBASE_SCRIPT_MAX = 100;
+const COINBASE_SCRIPT_MIN = 2;
+const COINBASE_SCRIPT_MAX = 100;
 /** BIP141 commitment output header: OP_RETURN, push 36, tag aa21a9ed. */
 const WITNESS_COMMITMENT_HEADER = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed);
 const HALVING_INTERVAL = 210_000;
 
-export interface CoinbaseSpec {
+interface CoinbaseSpec {
   readonly version: number;
   /** Block height, pushed first in the scriptSig (BIP34). */
   readonly height: number;
@@ -74,7 +74,7 @@ export function buildCoinbase(spec: CoinbaseSpec): CoinbaseSplit {
 }
 
 /** A coinbase from its raw parts (SetCustomMiningJob gives a scriptSig prefix, not a height). */
-export interface CoinbaseParts {
+interface CoinbaseParts {
   readonly version: number;
   readonly scriptSigBefore: Uint8Array;
   readonly extranonceLength: number;

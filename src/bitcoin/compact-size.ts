@@ -34,8 +34,3 @@ export function writeCompactSize(writer: ByteWriter, value: number): void {
   else if (value <= 0xffffffff) writer.u8(0xfe).u32le(value);
   else writer.u8(0xff).u64le(BigInt(value));
 }
-
-/** Bytes CompactSize(value) takes. */
-export function compactSizeLength(value: number): number {
-  return value < 0xfd ? 1 : value <= 0xffff ? 3 : value <= 0xffffffff ? 5 : 9;
-}

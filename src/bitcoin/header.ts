@@ -8,7 +8,7 @@ import { sha256d } from './sha256d.js';
 
 export const HEADER_LENGTH = 80;
 
-export interface HeaderFields {
+interface HeaderFields {
   readonly version: number;
   readonly prevHash: Uint8Array;
   readonly merkleRoot: Uint8Array;
@@ -50,7 +50,7 @@ export function parseHeader(header: Uint8Array): HeaderFields {
 }
 
 /** Template part of a header: everything but version and nonce. ChipWork satisfies it. */
-export interface HeaderTemplate {
+interface HeaderTemplate {
   readonly prevHash: Uint8Array;
   readonly merkleRoot: Uint8Array;
   readonly ntime: number;

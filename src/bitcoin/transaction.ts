@@ -9,7 +9,7 @@ import { readCompactSize, writeCompactSize } from './compact-size.js';
 import { sha256d } from './sha256d.js';
 
 /** 21 million BTC in satoshis: no output may carry more (Bitcoin Core MoneyRange). */
-export const MAX_MONEY = 2_100_000_000_000_000n;
+const MAX_MONEY = 2_100_000_000_000_000n;
 
 export interface TxInput {
   /** Internal byte order; all zero in a coinbase. */

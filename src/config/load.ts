@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import { configDirEnv, resolveStateDir } from './locations.js';
 import { type Config, type ConfigValidation, validateConfig } from './schema.js';
 
-export interface LoadOptions {
+interface LoadOptions {
   /** A directory to read instead of NODE_CONFIG_DIR (check-config --config-dir). */
   readonly configDir?: string;
 }

@@ -13,11 +13,11 @@ import { parseAuthorityPublicKey } from '../noise/authority-key.js';
 import { coreVoltageExpectation } from './core-voltage.js';
 import { fitsStr0_255, STR0_255_EXPECTED } from './wire-bounds.js';
 
-export const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
+const POOL_URL_FORM = 'stratum2+tcp://host:port/<authority key>';
 // Host: name, IPv4 or [IPv6]; the authority key part is optional here, required unless insecure.
 const POOL_URL = /^stratum2\+tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})(?:\/([^/?#]*))?$/;
 /** The SV2 channel a pool entry opens (default standard; extended rolls the extranonce itself). */
-export const CHANNEL_KINDS = ['standard', 'extended'] as const;
+const CHANNEL_KINDS = ['standard', 'extended'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const expect = (expected: string) => ({ error: expected });
@@ -231,7 +231,6 @@ function pllReaches(chip: Parameters<typeof pllForFrequency>[0], mhz: number): b
 
 export type Config = z.output<typeof configSchema>;
 export type PoolConfig = Config['pools'][number];
-export type ThermalConfig = Config['thermal'];
 
 export type ConfigValidation =
   | { readonly ok: true; readonly config: Config }
@@ -265,7 +264,7 @@ function toConfigErrors(issue: z.core.$ZodIssue): ConfigError[] {
 const SECRET_KEYS = new Set(['token', 'password']);
 
 /** ['pools', 1, 'url'] -> 'pools[1].url' */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, seg) => {
     if (typeof seg === 'number') return `${out}[${seg}]`;
     return out === '' ? String(seg) : `${out}.${String(seg)}`;

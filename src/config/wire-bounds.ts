@@ -8,7 +8,7 @@ import { ByteWriter } from '../bytes/writer.js';
 import { type Codec, STR0_255 } from '../sv2/types.js';
 
 /** Why `codec` cannot carry `value`, or undefined when it can. */
-export function wireProblem<T>(codec: Codec<T>, value: T): string | undefined {
+function wireProblem<T>(codec: Codec<T>, value: T): string | undefined {
   try {
     codec.write(new ByteWriter(), value);
     return undefined;

@@ -22,7 +22,7 @@ import type { Clock } from '../time/clock.js';
 import { type Endpoint, type SocketFactory, tcpSocketFactory } from './dial.js';
 
 /** A frame begun must be complete within this long: far beyond a 1 MiB frame on any real link. */
-export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 /** More messages than this within one second is a flood: the connection is dropped. */
 export const DEFAULT_MAX_MESSAGES_PER_SECOND = 5_000;
 
@@ -53,7 +53,7 @@ export interface ConnectionOptions {
   readonly clock?: Clock;
 }
 
-export type Incoming =
+type Incoming =
   | { readonly kind: 'message'; readonly message: AnyMessage }
   | { readonly kind: 'unknown'; readonly extensionType: number; readonly msgType: number };
 

@@ -22,11 +22,11 @@ export interface ListenerLimits {
   readonly closeGraceMs: number;
 }
 
-export type RefuseReason = 'too many connections' | 'too many connections from this address';
+type RefuseReason = 'too many connections' | 'too many connections from this address';
 /** Why the guard ends a connection; 'done' is the listener's own end after its last reply. */
-export type EndReason = 'idle' | 'lifetime' | 'closing' | 'done';
+type EndReason = 'idle' | 'lifetime' | 'closing' | 'done';
 
-export interface ConnectionGuardOptions {
+interface ConnectionGuardOptions {
   readonly limits: ListenerLimits;
   /** Writes the protocol's "busy" answer to a refused socket (the guard ends it afterwards). */
   readonly refuse?: (socket: Socket, reason: RefuseReason) => void;

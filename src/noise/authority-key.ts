@@ -56,7 +56,7 @@ export function base58CheckEncode(payload: Uint8Array): string {
   return base58Encode(concatBytes(payload, checksum(payload)));
 }
 
-export type Base58CheckResult =
+type Base58CheckResult =
   | { readonly ok: true; readonly payload: Uint8Array }
   | { readonly ok: false; readonly reason: string };
 
@@ -72,7 +72,7 @@ export function base58CheckDecode(text: string): Base58CheckResult {
   return { ok: true, payload: Uint8Array.from(payload) };
 }
 
-export type AuthorityKeyParse =
+type AuthorityKeyParse =
   | { readonly ok: true; readonly xonly: Uint8Array }
   | { readonly ok: false; readonly reason: string };
 

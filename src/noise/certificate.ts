@@ -10,11 +10,11 @@ import { NoiseError } from '../errors.js';
 import { XONLY_SIZE } from './ellswift.js';
 
 export const CERTIFICATE_SIZE = 74;
-export const SIGNATURE_SIZE = 64;
+const SIGNATURE_SIZE = 64;
 /** Default allowed clock difference between pool and device, in seconds (SRI uses 10). */
 export const DEFAULT_LEEWAY_SEC = 60;
 /** Before 2020-01-01 we assume the clock was never set (no RTC, no NTP yet). */
-export const CLOCK_SANE_AFTER = 1_577_836_800;
+const CLOCK_SANE_AFTER = 1_577_836_800;
 
 export interface Certificate {
   readonly version: number;
@@ -23,7 +23,7 @@ export interface Certificate {
   readonly signature: Uint8Array;
 }
 
-export type CertificateCheck =
+type CertificateCheck =
   | { readonly kind: 'valid' }
   | { readonly kind: 'bad-signature' }
   | { readonly kind: 'not-yet-valid'; readonly validFrom: number; readonly now: number }
@@ -77,7 +77,7 @@ export function certificateHash(fields: Omit<Certificate, 'signature'>, staticXo
   return sha256(signed);
 }
 
-export interface SignCertificateInput {
+interface SignCertificateInput {
   readonly authoritySecret: Uint8Array;
   readonly staticXonly: Uint8Array;
   readonly validFrom: number;
@@ -101,7 +101,7 @@ export function signCertificate(input: SignCertificateInput): Certificate {
   return { ...fields, signature };
 }
 
-export interface CertificateSignerOptions {
+interface CertificateSignerOptions {
   readonly validForSec: number;
   /** Back-date valid_from so clients whose clocks lag still accept it (sv2-tp uses an hour). */
   readonly backdateSec?: number;

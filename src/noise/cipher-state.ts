@@ -7,8 +7,8 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { NoiseError } from '../errors.js';
 
 export const MAC_SIZE = 16;
-export const KEY_SIZE = 32;
-export const NONCE_SIZE = 12;
+const KEY_SIZE = 32;
+const NONCE_SIZE = 12;
 
 // The counter is a JS number; 2^53 messages is unreachable on one connection, and we refuse
 // rather than wrap (sv2-tp likewise refuses nonce 2^64-1).

@@ -32,7 +32,7 @@ export const ACT2_SIZE = ELLSWIFT_SIZE + (ELLSWIFT_SIZE + MAC_SIZE) + (CERTIFICA
 
 const EMPTY = new Uint8Array(0);
 
-export interface NoiseSession {
+interface NoiseSession {
   /** Encrypts what this side sends. */
   readonly send: CipherState;
   /** Decrypts what this side receives. */

@@ -23,9 +23,9 @@ import {
 } from './handshake.js';
 import { SecureChannel } from './secure-channel.js';
 
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After close(), a peer that has not closed its side by then is cut off. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 /** Received frames held for a slow consumer before we stop reading the socket. */
 const HIGH_WATER_FRAMES = 256;
 

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { AUTHORITY_KEY_FORM, parseAuthorityPublicKey } from './authority-key.js';
 
-export const POOL_URL_SCHEMES = ['stratum2+tcp:', 'stratum+sv2:'] as const;
+const POOL_URL_SCHEMES = ['stratum2+tcp:', 'stratum+sv2:'] as const;
 
 export interface PoolUrl {
   readonly host: string;

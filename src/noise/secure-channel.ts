@@ -14,7 +14,7 @@ import {
 } from '../sv2/frame.js';
 import { type CipherState, MAC_SIZE } from './cipher-state.js';
 
-export const MAX_CHUNK_CIPHERTEXT = 65_535;
+const MAX_CHUNK_CIPHERTEXT = 65_535;
 export const MAX_CHUNK_PLAINTEXT = MAX_CHUNK_CIPHERTEXT - MAC_SIZE;
 export const ENCRYPTED_HEADER_SIZE = FRAME_HEADER_SIZE + MAC_SIZE;
 
@@ -26,7 +26,7 @@ export function encryptedPayloadLength(plainLength: number): number {
 }
 
 /** Either some whole frames, or the frames that preceded a fatal failure plus that failure. */
-export interface PushResult {
+interface PushResult {
   readonly frames: Frame[];
   readonly error: NoiseError | undefined;
 }
@@ -80,7 +80,7 @@ class ByteQueue {
   }
 }
 
-export interface SecureChannelOptions {
+interface SecureChannelOptions {
   /** Largest payload a peer may announce; bounds what we buffer. Defaults to the U24 maximum. */
   readonly maxPayload?: number;
 }

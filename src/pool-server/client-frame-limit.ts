@@ -20,7 +20,7 @@ const CLIENT_MESSAGES = [
 ] as const;
 
 /** The wire size of the largest value `codec` can carry. */
-export function maxEncodedSize(codec: Codec<unknown>): number {
+function maxEncodedSize(codec: Codec<unknown>): number {
   if (codec.fixedSize !== undefined) return codec.fixedSize;
   const count = codec.maxLength ?? 0;
   // Variable types: a length prefix (minSize) then up to maxLength bytes or items.
@@ -28,7 +28,7 @@ export function maxEncodedSize(codec: Codec<unknown>): number {
   return codec.minSize + count * each;
 }
 
-export function maxPayloadSize(schema: MessageSchema): number {
+function maxPayloadSize(schema: MessageSchema): number {
   return schema.fields.reduce((n, [, codec]) => n + maxEncodedSize(codec), 0);
 }
 

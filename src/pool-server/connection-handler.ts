@@ -21,9 +21,9 @@ import type { AnyMessage, MessageFields, MessageName } from '../sv2/messages/reg
 export type ServerChannel = StandardServerChannel | ExtendedServerChannel;
 type OpenResult<C> = { ok: true; channel: C } | { ok: false; code: string; detail?: string };
 
-export const SV2_VERSION = 2;
+const SV2_VERSION = 2;
 /** Mining SetupConnection flag bit 1: the client would send SetCustomMiningJob (sv2.md §4). */
-export const REQUIRES_WORK_SELECTION = 0x2;
+const REQUIRES_WORK_SELECTION = 0x2;
 
 /** What a connection needs from the pool that owns it. */
 export interface PoolContext {
@@ -60,7 +60,7 @@ export type SubmitSharesMessage =
   | MessageFields<'SubmitSharesStandard'>
   | MessageFields<'SubmitSharesExtended'>;
 
-export interface ConnectionLimits {
+interface ConnectionLimits {
   readonly setupTimeoutMs: number;
   readonly maxChannelsPerConnection: number;
 }

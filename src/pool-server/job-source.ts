@@ -23,9 +23,9 @@ export type { ChainTip } from '../channels/server/job-template.js';
 /** A mainnet-like nbits (difficulty ≈ 8·10^13): the demo never finds a block with it. */
 export const DEFAULT_NBITS = 0x17027726;
 /** Base version: BIP9 top bits 001 and nothing else, as real templates carry. */
-export const DEFAULT_JOB_VERSION = 0x20000000;
+const DEFAULT_JOB_VERSION = 0x20000000;
 /** Simulated non-coinbase transactions per block: enough for a merkle path two levels deep. */
-export const DEFAULT_SIMULATED_TRANSACTIONS = 3;
+const DEFAULT_SIMULATED_TRANSACTIONS = 3;
 /** Coinbase tag, after the height push (ASCII, like pools' signatures). */
 const COINBASE_TAG = new TextEncoder().encode('/sv2miner/');
 /** P2WSH of OP_TRUE: a real, standard output script that needs no key the pool would hold. */
@@ -50,11 +50,11 @@ export function nextPrevHash(previous: Uint8Array, height: number): Uint8Array {
 }
 
 /** Txids of the simulated transactions of the block on `tip` (they have no witness: wtxid = txid). */
-export function simulatedTxids(tip: ChainTip, count: number): Uint8Array[] {
+function simulatedTxids(tip: ChainTip, count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, i) => sha256d(concatBytes(TAG, tip.prevHash, u32le(i))));
 }
 
-export interface JobSourceOptions {
+interface JobSourceOptions {
   readonly nbits?: number;
   readonly version?: number;
   /** Unix seconds. */

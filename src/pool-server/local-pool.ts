@@ -327,6 +327,4 @@ export {
   LOCAL_POOL_DEFAULTS,
   type LocalPool,
   type LocalPoolOptions,
-  type LocalPoolStats,
-  POOL_LISTENER_LIMITS,
 } from './pool-options.js';

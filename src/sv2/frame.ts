@@ -7,7 +7,7 @@
 import { DecodeError } from '../errors.js';
 
 export const FRAME_HEADER_SIZE = 6;
-export const CHANNEL_MSG_FLAG = 0x8000;
+const CHANNEL_MSG_FLAG = 0x8000;
 export const MAX_PAYLOAD = 0xff_ffff;
 
 export interface FrameHeader {

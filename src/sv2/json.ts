@@ -10,9 +10,9 @@ import type { DecodedMessage } from './codec.js';
 import { schemaByName } from './messages/registry.js';
 import type { Codec } from './types.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-export interface MessageJson {
+interface MessageJson {
   readonly extension_type: number;
   readonly msg_type: number;
   /** The bit as received in the header. */
@@ -38,7 +38,7 @@ export function messageToJson(decoded: DecodedMessage): MessageJson {
 }
 
 /** One field value in its JSON form, chosen by the codec's kind. */
-export function valueToJson(codec: Codec<unknown>, value: unknown): JsonValue {
+function valueToJson(codec: Codec<unknown>, value: unknown): JsonValue {
   switch (codec.kind) {
     case 'U8':
     case 'U16':

@@ -75,7 +75,7 @@ export interface PoolClientOptions {
   readonly certificateLeewaySec?: number;
 }
 
-export interface SessionDeps {
+interface SessionDeps {
   readonly probeOnly: boolean;
   readonly channels: number;
   readonly clock: Clock;

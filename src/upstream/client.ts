@@ -21,13 +21,13 @@ import { channelsNeeded } from './requests.js';
 import { Session, type SessionEnd } from './session.js';
 import { buildStatus, type PoolClientStatus, type PoolSlot } from './status.js';
 
-export type { PoolClientOptions, PoolEntry } from './client-options.js';
+export type { PoolClientOptions } from './client-options.js';
 
 /**
  * Reconnects followed per pool within the window before the pool counts as failed: a pool that
  * keeps sending Reconnect (to itself, or around a loop) must not keep the rig off its next pool.
  */
-export const DEFAULT_RECONNECT_LIMIT = { max: 5, windowMs: 60_000 } as const;
+const DEFAULT_RECONNECT_LIMIT = { max: 5, windowMs: 60_000 } as const;
 /** Reconnects after the first in a window wait this backoff (first retry 250 ms, then doubling). */
 const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
 /**

@@ -6,13 +6,13 @@
  */
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, type RandomFn } from './backoff.js';
 
-export interface FailoverOptions {
+interface FailoverOptions {
   readonly backoff?: BackoffOptions;
   /** A higher-priority pool must probe healthy this long before we move back to it. Default 60 s. */
   readonly holdMs?: number;
 }
 
-export type FailoverDecision =
+type FailoverDecision =
   | { readonly kind: 'connect'; readonly index: number }
   | { readonly kind: 'wait'; readonly ms: number; readonly index: number }
   | { readonly kind: 'none' };

@@ -16,7 +16,7 @@ export type ViolationKind =
   | 'prev-hash-churn';
 
 /** Score at which the session is dropped. */
-export const MAX_VIOLATION_SCORE = 60;
+const MAX_VIOLATION_SCORE = 60;
 /** One point leaks away per this many ms: a violation a second never reaches the bound alone. */
 export const VIOLATION_LEAK_MS = 1_000;
 

@@ -9,8 +9,8 @@ import { bigIntToLeBytes, MAX_TARGET } from '../bitcoin/target.js';
 import type { MessageFields } from '../sv2/messages/registry.js';
 
 /** Mining SetupConnection flags (sv2.md §4). */
-export const REQUIRES_STANDARD_JOBS = 0x1;
-export const REQUIRES_VERSION_ROLLING = 0x4;
+const REQUIRES_STANDARD_JOBS = 0x1;
+const REQUIRES_VERSION_ROLLING = 0x4;
 /** What a standard-channel device with rolling chips sends. */
 export const DEVICE_SETUP_FLAGS = REQUIRES_STANDARD_JOBS | REQUIRES_VERSION_ROLLING;
 /** On extended channels we take extended (and group) jobs, so REQUIRES_STANDARD_JOBS is off. */
@@ -24,7 +24,7 @@ export type ChannelKind = 'standard' | 'extended';
  */
 export const MIN_EXTRANONCE_SIZE = 4;
 /** SetupConnection.Success flags for Mining. */
-export const SUCCESS_REQUIRES_FIXED_VERSION = 0x1;
+const SUCCESS_REQUIRES_FIXED_VERSION = 0x1;
 export const SUCCESS_REQUIRES_EXTENDED_CHANNELS = 0x2;
 
 /** BIP320 general-purpose bits: the default rolling mask (sv2.md §6.7). */
@@ -85,7 +85,7 @@ export function openExtendedChannelFields(
   };
 }
 
-export type SetupVerdict =
+type SetupVerdict =
   | { readonly kind: 'ok'; readonly versionMask: number; readonly echoed: boolean }
   | { readonly kind: 'give-up'; readonly reason: string };
 
@@ -113,7 +113,7 @@ export function readSetupSuccess(
 }
 
 /** Hashes one standard channel covers per second of ntime: 2^32 nonces x 2^16 BIP320 versions. */
-export const CHANNEL_SPACE_PER_SECOND = 2 ** 48;
+const CHANNEL_SPACE_PER_SECOND = 2 ** 48;
 
 /**
  * Channels to open: at least `requested`, and enough that no channel must roll ntime faster than

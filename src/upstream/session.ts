@@ -38,12 +38,12 @@ import { WarnLimiter } from './warn-limiter.js';
  * may only name a job already sent, so a working pool is never without one for more than a round
  * trip; every second past that is a second the chips idle while other pools could feed them.
  */
-export const DEFAULT_WORK_DEADLINE_MS = 10_000;
+const DEFAULT_WORK_DEADLINE_MS = 10_000;
 /**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
  */
-export const MAX_PREV_HASHES_PER_MINUTE = 60;
+const MAX_PREV_HASHES_PER_MINUTE = 60;
 
 export type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 
 /** One line per kind per this many ms. */
-export const WARN_INTERVAL_MS = 30_000;
+const WARN_INTERVAL_MS = 30_000;
 
 export class WarnLimiter {
   private readonly kinds = new Map<string, { lastAt: number; suppressed: number }>();

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { silentLog } from '../log.js';
 
-export interface BestDifficultyState {
+interface BestDifficultyState {
   readonly session: number;
   readonly allTime: number;
 }

@@ -7,7 +7,7 @@
  */
 import type { ChipCounterReading } from '../../drivers/types.js';
 
-export interface ChipWeight {
+interface ChipWeight {
   readonly chipIndex: number;
   readonly weight: number;
 }

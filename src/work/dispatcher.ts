@@ -55,7 +55,7 @@ export interface DispatcherOptions {
   readonly log?: Logger;
 }
 
-export interface ChainWorkStats {
+interface ChainWorkStats {
   workSent: number;
   sendErrors: number;
   chipNonces: number;
@@ -67,7 +67,7 @@ export interface ChainWorkStats {
   shares: number;
 }
 
-export interface DispatcherStats extends ChainWorkStats {
+interface DispatcherStats extends ChainWorkStats {
   jobs: number;
   blocks: number;
   /** Jobs whose whole ntime x version space ran out before a new job came. */

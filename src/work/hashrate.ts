@@ -63,7 +63,7 @@ export class HashMeter {
   }
 }
 
-export interface HashrateSnapshot {
+interface HashrateSnapshot {
   readonly rig: HashrateRates;
   readonly chains: readonly {
     readonly chain: number;

@@ -75,8 +75,3 @@ export interface Share {
   /** Monotonic ms when the nonce came off the chip (for latency figures). */
   readonly foundAt: number;
 }
-
-export type ShareOutcome =
-  | { readonly kind: 'accepted' }
-  | { readonly kind: 'rejected'; readonly reason: string }
-  | { readonly kind: 'stale'; readonly reason: string };

@@ -9,7 +9,7 @@ import { HeaderHasher } from '../bitcoin/header.js';
 import { hashToDifficulty, leBytesToBigInt, nbitsToTarget } from '../bitcoin/target.js';
 import type { Job, Share } from './job.js';
 
-export type ShareVerdict =
+type ShareVerdict =
   /** The hash misses the chip target, or the chip changed version bits it may not roll. */
   | { readonly kind: 'hw-error'; readonly reason: 'above-chip-target' | 'version-outside-mask' }
   /** A good chip nonce, but below the pool's difficulty: counts for hashrate only. */

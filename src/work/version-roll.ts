@@ -14,7 +14,7 @@ export type VersionRolling =
   | { readonly kind: 'none' };
 
 /** The bits BM1366/68/70 can roll: the 0xA4 register holds (mask >> 13) & 0xFFFF (bm13xx.md §4.4). */
-export const CHIP_ROLL_MASK = 0x1fffe000;
+const CHIP_ROLL_MASK = 0x1fffe000;
 
 /** Default by chip model (drivers/types.ts ChainInfo.chipModel). Unknown models roll nothing. */
 export function versionRollingFor(chipModel: string): VersionRolling {
@@ -86,11 +86,6 @@ export function slotVersion(jobVersion: number, plan: RollPlan, slot: number): n
   const start = extractBits(jobVersion, plan.hostMask);
   const counter = (start + slot * plan.step) % 2 ** bits;
   return ((jobVersion & ~plan.hostMask) | depositBits(counter, plan.hostMask)) >>> 0;
-}
-
-/** True when `version` differs from `jobVersion` only inside `mask`. */
-export function withinMask(version: number, jobVersion: number, mask: number): boolean {
-  return ((version ^ jobVersion) & ~mask) === 0;
 }
 
 export function popcount(value: number): number {

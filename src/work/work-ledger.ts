@@ -6,7 +6,7 @@
  */
 import type { Job } from './job.js';
 
-export interface WorkEntry {
+interface WorkEntry {
   readonly job: Job;
   /** The miner extranonce this item's merkle root was built with (extended jobs only). */
   readonly extranonce: Uint8Array | undefined;

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-export interface StreamResult {
+interface StreamResult {
   /** Bytes the client handed to its socket before the server closed it (or the total was sent). */
   readonly written: number;
   /** Everything the server sent back. */
@@ -96,7 +96,7 @@ export function stubbornPeer(port: number, hello?: string): Promise<Socket & { s
 
 let gcFn: (() => void) | undefined;
 /** A full garbage collection (V8's gc exposed at run time; vitest runs without --expose-gc). */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   if (gcFn === undefined) {
     setFlagsFromString('--expose-gc');
     gcFn = runInNewContext('gc') as () => void;

@@ -11,7 +11,7 @@ import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { type Config, validateConfig } from '../../src/config/schema.js';
 import type { Miner } from '../../src/roles/miner/miner.js';
 
-export interface SimConfigOptions {
+interface SimConfigOptions {
   /** A board id from boards/registry.ts (a sim-* board). */
   readonly board: string;
   readonly stateDir: string;

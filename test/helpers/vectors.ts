@@ -11,14 +11,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const VECTORS_DIR = resolve(here, '..', 'vectors');
 
-export function vectorPath(name: string): string {
+function vectorPath(name: string): string {
   const path = join(VECTORS_DIR, name);
   if (!existsSync(path))
     throw new Error(`test vector ${path} is missing (vendored vectors live in test/vectors)`);
   return path;
 }
 
-export function readVectorText(name: string): string {
+function readVectorText(name: string): string {
   return readFileSync(vectorPath(name), 'utf8');
 }
 

@@ -133,7 +133,7 @@ export class TestMiner {
   }
 }
 
-export interface OpenedChannel {
+interface OpenedChannel {
   readonly success: Fields<'OpenStandardMiningChannel.Success'>;
   readonly job: Fields<'NewMiningJob'>;
   readonly prev: Fields<'SetNewPrevHash'>;

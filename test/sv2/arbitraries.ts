@@ -8,7 +8,7 @@ import type { MessageSchema } from '../../src/sv2/schema.js';
 import type { Codec } from '../../src/sv2/types.js';
 
 /** Caps B0_64K/B0_16M/SEQ0_64K lengths at `bigLength` (default 300) to keep runs fast; types.test.ts covers their true maxima. */
-export interface ArbitraryOptions {
+interface ArbitraryOptions {
   readonly bigLength?: number;
 }
 

@@ -97,7 +97,7 @@ export const TPS546_FAULTS = {
 } as const;
 export type Tps546Fault = keyof typeof TPS546_FAULTS;
 
-export interface Tps546ModelOptions {
+interface Tps546ModelOptions {
   readonly vinV?: number;
   readonly deviceId?: readonly number[];
   /** Amps drawn at a core rail of `volts` (the simulated chips' load). */

@@ -28,7 +28,7 @@ export interface ChannelInit {
   readonly ntimeSlackSec?: number;
 }
 
-export interface SetNewPrevHashFields {
+interface SetNewPrevHashFields {
   readonly job_id: number;
   readonly prev_hash: Uint8Array;
   readonly min_ntime: number;
@@ -43,17 +43,17 @@ export type ChannelUpdate =
   /** SetNewPrevHash for a job we never got (gotcha 23): stop hashing, wait for a job. */
   | { readonly kind: 'no-job'; readonly jobId: number };
 
-export type JobValidity =
+type JobValidity =
   /** `target`: the job's share target, what the pool credits a share of it (sv2.md §6.8). */
   | { readonly kind: 'valid'; readonly target: bigint }
   | { readonly kind: 'stale'; readonly reason: 'unknown-job' | 'found-before-job' };
 
 /** What a job hashes: a finished merkle root, or the template to roll an extranonce in. */
-export type JobBody =
+type JobBody =
   | { readonly merkleRoot: Uint8Array; readonly extended?: undefined }
   | { readonly extended: ExtendedTemplate; readonly merkleRoot?: undefined };
 
-export interface IncomingJob {
+interface IncomingJob {
   readonly jobId: number;
   readonly minNtime: number | null;
   readonly version: number;
@@ -70,7 +70,7 @@ interface StoredJob {
   target: bigint;
 }
 
-export interface PrevHash {
+interface PrevHash {
   readonly prevHash: Uint8Array;
   readonly minNtime: number;
   readonly nbits: number;

@@ -17,7 +17,7 @@ import { GroupMembership } from './group.js';
 import { type PendingShare, ShareLedger } from './share-ledger.js';
 import { StandardChannel } from './standard.js';
 
-export interface ChannelSlot {
+interface ChannelSlot {
   readonly channel: StandardChannel | ExtendedChannel;
   readonly ledger: ShareLedger;
   /** Nominal hashrate last announced for this channel (Open or UpdateChannel), H/s. */
@@ -41,7 +41,7 @@ export interface HashrateUpdatePolicy {
   readonly minIntervalMs?: number;
 }
 
-export interface ChannelSetOptions {
+interface ChannelSetOptions {
   readonly pool: string;
   readonly counters: ShareCounters;
   readonly clock: Clock;

@@ -56,7 +56,7 @@ function reasonTable(): Record<string, number> {
 }
 
 /** Distinct reasons kept per table; error codes are free-form pool text, so the table is bounded. */
-export const MAX_REASONS = 32;
+const MAX_REASONS = 32;
 
 export function countReason(table: Record<string, number>, reason: string): void {
   const key = Object.hasOwn(table, reason) || Object.keys(table).length < MAX_REASONS ? reason : 'other';

@@ -42,7 +42,7 @@ export function customJobCoinbase(
   return { prefix, suffix };
 }
 
-export interface PendingCustomJob {
+interface PendingCustomJob {
   readonly requestId: number;
   readonly fields: CustomJobFields;
   /** The channel's extranonce prefix when the request was made: the job is mined with it. */

@@ -12,14 +12,14 @@ import { type CustomJobFields, CustomJobRequests, customJobCoinbase } from './cu
 import type { NewExtendedMiningJobFields } from './standard.js';
 
 /** SV2 carries the full extranonce (prefix + miner part) as B0_32. */
-export const MAX_FULL_EXTRANONCE = 32;
+const MAX_FULL_EXTRANONCE = 32;
 
-export interface ExtendedChannelInit extends ChannelInit {
+interface ExtendedChannelInit extends ChannelInit {
   /** OpenExtendedMiningChannel.Success.extranonce_size: the bytes the miner rolls. */
   readonly extranonceSize: number;
 }
 
-export type CustomJobAnswer =
+type CustomJobAnswer =
   | { readonly kind: 'job'; readonly job: Job }
   | { readonly kind: 'rejected'; readonly requestId: number; readonly code: string }
   | { readonly kind: 'unknown-request'; readonly requestId: number };

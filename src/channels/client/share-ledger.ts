@@ -13,7 +13,7 @@ export interface PendingShare {
   readonly sentAt: number;
 }
 
-export interface AckResult {
+interface AckResult {
   readonly accepted: readonly PendingShare[];
   /** What the pool says it accepted in this batch. */
   readonly reportedCount: number;
@@ -35,7 +35,7 @@ export function seqLe(a: number, b: number): boolean {
   return (b - a) >>> 0 < HALF;
 }
 
-export interface ShareLedgerOptions {
+interface ShareLedgerOptions {
   /** Shares in flight before the oldest is written off as unacknowledged. Default 4096. */
   readonly maxPending?: number;
   /** Acknowledged shares remembered for late Errors. Default 1024. */

@@ -9,9 +9,9 @@ import type { MessageFields } from '../../sv2/messages/registry.js';
 import { merkleRootFor } from '../../work/extranonce.js';
 import { type ChannelUpdate, ClientChannel } from './channel-core.js';
 
-export type { ChannelInit, ChannelUpdate, JobValidity, SetNewPrevHashFields } from './channel-core.js';
+export type { ChannelInit } from './channel-core.js';
 
-export interface NewMiningJobFields {
+interface NewMiningJobFields {
   readonly job_id: number;
   readonly min_ntime: number | null;
   readonly version: number;

@@ -24,7 +24,7 @@ import {
 import { templateMerkleRoot } from './job-template.js';
 
 /** SetCustomMiningJob.Error codes this channel answers with (SRI's strings, sv2.md §5.3). */
-export type CustomJobErrorCode =
+type CustomJobErrorCode =
   | 'invalid-mining-job-token'
   | 'stale-chain-tip'
   | 'invalid-nbits'
@@ -32,7 +32,7 @@ export type CustomJobErrorCode =
   | 'invalid-coinbase-prefix'
   | 'invalid-coinbase-tx-outputs';
 
-export type CustomJobOutcome =
+type CustomJobOutcome =
   | { readonly ok: true; readonly jobId: number; readonly reply: Outgoing }
   | {
       readonly ok: false;
@@ -41,14 +41,14 @@ export type CustomJobOutcome =
       readonly reply: Outgoing;
     };
 
-export interface ExtendedServerChannelInit extends ServerChannelInit {
+interface ExtendedServerChannelInit extends ServerChannelInit {
   /** Bytes the downstream rolls (OpenExtendedMiningChannel.Success.extranonce_size). */
   readonly extranonceSize: number;
   /** The pool's whole extranonce space: prefix plus extranonceSize always fill it. */
   readonly extranonceSpace: number;
 }
 
-export interface ExtendedShare extends SubmittedShare {
+interface ExtendedShare extends SubmittedShare {
   readonly extranonce: Uint8Array;
 }
 

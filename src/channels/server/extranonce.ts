@@ -10,9 +10,9 @@ import { MAX_EXTRANONCE_BYTES } from './limits.js';
 
 const TAG = Uint8Array.of(0x73, 0x76, 0x32, 0x6d); // "sv2m"
 /** Tag + serial: the part of every prefix that makes it unique. */
-export const UNIQUE_PREFIX_BYTES = 8;
+const UNIQUE_PREFIX_BYTES = 8;
 
-export type ExtendedAllocation =
+type ExtendedAllocation =
   | { readonly ok: true; readonly prefix: Uint8Array; readonly extranonceSize: number }
   | { readonly ok: false; readonly code: 'min-extranonce-size-too-large'; readonly detail: string };
 

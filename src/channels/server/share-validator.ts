@@ -36,13 +36,13 @@ export interface ShareWork {
   readonly target: bigint;
 }
 
-export interface SubmittedHeaderFields {
+interface SubmittedHeaderFields {
   readonly nonce: number;
   readonly ntime: number;
   readonly version: number;
 }
 
-export type ShareCheck =
+type ShareCheck =
   | {
       readonly kind: 'valid';
       /** sha256d of the header, wire order. */

@@ -28,14 +28,14 @@ export function harderTarget(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
 
-export interface VardiffOptions {
+interface VardiffOptions {
   readonly sharesPerMinute: number;
   /** Only retarget when the observed rate is outside [1/tolerance, tolerance] × the wanted rate. */
   readonly tolerance?: number;
 }
 
 /** A retarget decision: undefined when the current target is good enough. */
-export type VardiffDecision = { readonly target: bigint; readonly estimatedHashRate: number } | undefined;
+type VardiffDecision = { readonly target: bigint; readonly estimatedHashRate: number } | undefined;
 
 /**
  * Per-channel vardiff window. `recordShare` on every accepted share (with the difficulty it was

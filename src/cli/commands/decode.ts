@@ -10,10 +10,10 @@ import { decodeMessage } from '../../sv2/codec.js';
 import { messageToJson } from '../../sv2/json.js';
 import type { CliCommand, CliIo } from '../command.js';
 
-export const EXIT_OK = 0;
-export const EXIT_BAD_INPUT = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_UNKNOWN_MESSAGE = 3;
+const EXIT_OK = 0;
+const EXIT_BAD_INPUT = 1;
+const EXIT_USAGE = 2;
+const EXIT_UNKNOWN_MESSAGE = 3;
 
 const HELP = `Usage: sv2miner decode <hex>
 

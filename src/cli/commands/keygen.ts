@@ -25,7 +25,7 @@ Options:
   --json      print one JSON object with the same fields
   -h, --help  show this text`;
 
-export interface KeygenOutput {
+interface KeygenOutput {
   readonly authority_public_key: string;
   readonly authority_public_key_xonly_hex: string;
   readonly authority_secret_key: string;

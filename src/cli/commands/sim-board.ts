@@ -17,8 +17,6 @@ import { createSimUsbBoard } from '../../../drivers/sim/sim-usb-board.js';
 import { SvMinerError, UsageError } from '../../errors.js';
 import type { CliCommand, CliIo } from '../command.js';
 
-export { serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
-
 const HELP = `Usage: sv2miner sim-board --pty (--board <id> | --model <chip> --chips <n>) [options]
 
 Serves a simulated BM13xx chain on a pseudo-terminal and prints its path on the first line of

@@ -50,7 +50,7 @@ export interface ChainIo {
   readonly fan?: FanController | undefined;
 }
 
-export interface ChainIoOptions {
+interface ChainIoOptions {
   readonly board: BoardDefinition;
   readonly index: number;
   readonly log: Logger;
@@ -210,7 +210,7 @@ async function openLine(
 // per port) and kept for the life of the process: a pause or restart reopens lines, not ports.
 const bridgePorts = new Map<string, BridgeControlPort>();
 
-export function bridgePort(path: string, log: Logger): BridgeControlPort {
+function bridgePort(path: string, log: Logger): BridgeControlPort {
   let port = bridgePorts.get(path);
   if (port === undefined) {
     port = new BridgeControlPort({
@@ -231,7 +231,7 @@ export async function closeBridgePorts(): Promise<void> {
 }
 
 /** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
-export function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
+function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
   if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));
   if (path.startsWith('/dev/i2c-')) return new LinuxI2cBus(path);
   return undefined;

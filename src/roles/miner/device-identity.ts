@@ -9,7 +9,7 @@ import { VERSION } from '../../app/version.js';
 import type { DeviceIdentity } from '../../upstream/requests.js';
 
 /** STR0_255 holds at most 255 bytes of UTF-8 (sv2.md §3). */
-export const MAX_STR0_255 = 255;
+const MAX_STR0_255 = 255;
 
 export function deviceIdentity(
   board: Pick<BoardDefinition, 'id' | 'chip' | 'chains'>,

@@ -9,7 +9,7 @@ import type { Config, PoolConfig } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import { type LocalPool, type LocalPoolOptions, startLocalPool } from '../../pool-server/local-pool.js';
 
-export interface EmbeddedPool {
+interface EmbeddedPool {
   readonly pool: LocalPool;
   /** The pool entry the client is pointed at (authority key in the URL). */
   readonly poolConfig: PoolConfig;

@@ -68,7 +68,7 @@ export const command: CliCommand = {
 };
 
 /** What the run is wired to; the real command uses the defaults. */
-export interface RunDeps {
+interface RunDeps {
   /** Where pino lines go (default stderr). */
   readonly logSink?: (line: string) => void;
   /** Environment for NOTIFY_SOCKET / WATCHDOG_USEC (default process.env). */

@@ -15,7 +15,6 @@ import type { Config, PoolConfig } from '../../config/schema.js';
 import { MinerCore } from './miner-core.js';
 
 export type { MinerOptions } from './miner-options.js';
-export type { Health } from './progress-watch.js';
 
 export class Miner extends MinerCore implements RigControl {
   pause(): Promise<void> {

@@ -17,7 +17,7 @@ import type { PoolClientStatus } from '../../upstream/status.js';
 import type { Job, Share } from '../../work/job.js';
 import { type ManagedPool, managedPool, poolSnapshot } from './managed-pool.js';
 
-export interface PoolSetOptions {
+interface PoolSetOptions {
   readonly pools: readonly PoolConfig[];
   readonly client: Omit<PoolClientOptions, 'pools'>;
   readonly onJob: (job: Job) => void;

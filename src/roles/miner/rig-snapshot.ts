@@ -18,7 +18,7 @@ import type {
 import type { HashrateRates } from '../../work/hashrate.js';
 import type { Rig } from './rig.js';
 
-export interface SnapshotInputs {
+interface SnapshotInputs {
   readonly version: string;
   readonly board: BoardDefinition;
   readonly rig: Rig | undefined;

@@ -32,7 +32,7 @@ export interface RigChain {
   error: string | undefined;
 }
 
-export interface RigOptions {
+interface RigOptions {
   readonly config: Readonly<Config>;
   readonly board: BoardDefinition;
   readonly onShare: DispatcherOptions['onShare'];
@@ -211,7 +211,7 @@ export class Rig {
   }
 }
 
-export interface ChainSettings {
+interface ChainSettings {
   readonly frequencyMhz: number;
   readonly chipDifficulty: number;
   readonly log: Logger;

@@ -5,7 +5,7 @@
  */
 import type { RigSnapshot } from '../../api/snapshot.js';
 
-export interface RunOutcome {
+interface RunOutcome {
   /** READY was reached: chains up, a pool job on the chips. */
   readonly wasReady: boolean;
   /** The start itself failed with this message. */

@@ -40,7 +40,7 @@ export function statusLine(s: RigSnapshot): string {
 }
 
 /** The last stdout line of `run --for N`: exactly these keys, in this order. */
-export interface RunSummary {
+interface RunSummary {
   readonly uptime_s: number;
   readonly hashrate_ghs: number;
   readonly shares_accepted: number;

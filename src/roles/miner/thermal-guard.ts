@@ -14,7 +14,7 @@ import {
 import type { Logger } from '../../log.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
 
-export interface ThermalActions {
+interface ThermalActions {
   throttle(on: boolean): Promise<void>;
   shutdown(reason: string): Promise<void>;
 }

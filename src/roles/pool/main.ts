@@ -34,9 +34,9 @@ Prints "url: stratum2+tcp://host:port/<authority key>" first.
 
 Stop with Ctrl-C or SIGTERM.`;
 
-export const DEFAULT_POOL_PORT = 34254;
+const DEFAULT_POOL_PORT = 34254;
 
-export interface PoolCommandDeps {
+interface PoolCommandDeps {
   /** Stops the pool when aborted (tests); SIGINT/SIGTERM always do. */
   readonly signal?: AbortSignal;
   readonly logger?: Logger;

@@ -30,10 +30,10 @@ type MessageOf<S> =
 export type AnyMessage = MessageOf<RegisteredSchema>;
 export type MessageName = AnyMessage['name'];
 export type MessageFields<N extends MessageName> = Extract<AnyMessage, { readonly name: N }>['fields'];
-export type SchemaFor<N extends MessageName> = Extract<RegisteredSchema, { readonly name: N }>;
+type SchemaFor<N extends MessageName> = Extract<RegisteredSchema, { readonly name: N }>;
 
 /** The registry key: extension_type (channel_msg flag removed) and msg_type in one number. */
-export function registryKey(extensionType: number, msgType: number): number {
+function registryKey(extensionType: number, msgType: number): number {
   return extensionType * 0x100 + msgType;
 }
 

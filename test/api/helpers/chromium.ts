@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** True when Chromium is installed; otherwise warns on the console that `testFile` is skipped. */
 export function chromiumAvailable(testFile: string): boolean {

@@ -15,7 +15,7 @@ export const SECRETS = {
 
 export const AUTHORITY_PUBKEY = '9bDuixKmZqAJnrmP746n8zU1wyAQRrus7th9dxnkPg6RzQvCnan';
 
-export type ControlCall =
+type ControlCall =
   | { kind: 'pause' | 'resume' | 'restart' }
   | { kind: 'applySettings'; patch: SettingsPatch }
   | { kind: 'switchPool'; index: number }

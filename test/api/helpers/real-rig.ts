@@ -19,7 +19,7 @@ import { until } from '../../helpers/wait.js';
 // The API tests import the wait from here with the rig.
 export { until } from '../../helpers/wait.js';
 
-export const RIG_TOKEN = 'rig-token-5f1c0a9e7d3b2468-ZXCVBN';
+const RIG_TOKEN = 'rig-token-5f1c0a9e7d3b2468-ZXCVBN';
 
 export interface RealRig {
   readonly miner: Miner;
@@ -34,7 +34,7 @@ export interface RealRig {
   close(): Promise<void>;
 }
 
-export interface RealRigOptions {
+interface RealRigOptions {
   /** History sampling for /api/system/statistics; default 500 ms so charts fill quickly. */
   readonly statsIntervalMs?: number;
   /** Bound on waiting for the first accepted share. */

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 
-export interface RawWs {
+interface RawWs {
   readonly messages: string[];
   readonly opcodes: number[];
   readonly handshake: string;

@@ -36,7 +36,7 @@ function regReply(value: number, addr: number, reg: number, length: 9 | 11): Uin
   return f;
 }
 
-export interface FakeChips {
+interface FakeChips {
   readonly port: ScriptedPort;
   /** Frames the host wrote, as hex, in order. */
   frames(): string[];

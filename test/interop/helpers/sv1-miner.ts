@@ -14,7 +14,7 @@ import { sha256d } from '../../../src/bitcoin/sha256d.js';
 import { DIFF1_TARGET, leBytesToBigInt } from '../../../src/bitcoin/target.js';
 import { bytesToHex, hexToBytes } from '../../../src/bytes/hex.js';
 
-export interface Sv1Job {
+interface Sv1Job {
   readonly jobId: string;
   /** Internal byte order (SV1 sends it with each 4-byte word reversed). */
   readonly prevHash: Uint8Array;
@@ -26,7 +26,7 @@ export interface Sv1Job {
   readonly ntime: number;
 }
 
-export interface Sv1Share {
+interface Sv1Share {
   readonly jobId: string;
   readonly extranonce2: Uint8Array;
   readonly ntime: number;
@@ -158,7 +158,7 @@ export class Sv1Miner {
 }
 
 /** SV1 difficulty (may be fractional) as a target: diff-1 / difficulty, with 2^-32 precision. */
-export function difficultyTarget(difficulty: number): bigint {
+function difficultyTarget(difficulty: number): bigint {
   const scale = 2 ** 32;
   return (DIFF1_TARGET * BigInt(scale)) / BigInt(Math.max(1, Math.round(difficulty * scale)));
 }

@@ -33,7 +33,7 @@ const HANDSHAKE_TIMEOUT_MS = 5_000;
 const MAX_PAYLOAD = 1 << 17;
 const BIP141_HEADER = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed);
 
-export interface TemplateProviderOptions {
+interface TemplateProviderOptions {
   /** Compact target of the block; regtest's 0x207fffff makes every share a block. */
   readonly nbits: number;
   /** Block height of the template (BIP34 push in the coinbase, subsidy). */

@@ -7,7 +7,7 @@ import { afterEach } from 'vitest';
 import type { Job, Share } from '../../../src/work/job.js';
 import { type ScriptedPool, startScriptedPool } from './scripted-pool.js';
 
-export interface PoolTestKit {
+interface PoolTestKit {
   /** A scripted pool, closed after the test; 'silent' accepts TCP and never answers. */
   pool(mode?: 'noise' | 'silent' | 'half-open'): Promise<ScriptedPool>;
   /** Runs `close` after the test, before anything deferred earlier. */

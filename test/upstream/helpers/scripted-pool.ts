@@ -15,8 +15,8 @@ import { decodeFrame, encodeMessage } from '../../../src/sv2/codec.js';
 import type { AnyMessage, MessageFields, MessageName } from '../../../src/sv2/messages/registry.js';
 import { EVENT_BOUND_MS } from '../../helpers/wait.js';
 
-export const AUTH_SECRET = Uint8Array.from({ length: 32 }, (_, i) => i + 11);
-export const AUTH_XONLY = xonlyPublicKey(AUTH_SECRET);
+const AUTH_SECRET = Uint8Array.from({ length: 32 }, (_, i) => i + 11);
+const AUTH_XONLY = xonlyPublicKey(AUTH_SECRET);
 const STATIC_SECRET = Uint8Array.from({ length: 32 }, (_, i) => 190 - i);
 
 const certificate = (staticXonly: Uint8Array) => {

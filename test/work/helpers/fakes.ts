@@ -50,7 +50,7 @@ export class ManualClock implements Clock {
   }
 }
 
-export interface SentWork {
+interface SentWork {
   readonly work: ChipWork;
   readonly clean: boolean;
 }
