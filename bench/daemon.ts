@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { boardById } from '../boards/registry.js';
 import { jobFull } from '../drivers/bm13xx/commands.js';
 import { SimBinding } from '../drivers/sim/sim-binding.js';
+import { tappedLink } from '../drivers/transport/tapped-link.js';
 import { validateConfig } from '../src/config/schema.js';
 import { tcpSocketFactory } from '../src/connection/dial.js';
-import { Miner } from '../src/roles/miner/miner.js';
+import { composeMiner } from '../src/roles/miner/compose.js';
 import { type BenchLine, percentile } from './lib.js';
 
 const BOARD = 'sim-bm1370-chain';
@@ -69,7 +70,7 @@ async function jobSwitchLatencies(count: number): Promise<number[]> {
     stateDir: '/tmp/sv2miner-bench-state',
   });
   if (!result.ok) throw result.errors[0];
-  const miner = new Miner({
+  const miner = composeMiner({
     config: result.config,
     board: boardById(BOARD),
     // The timestamp of every chunk read from the pool socket, taken before the client sees it.
@@ -80,17 +81,18 @@ async function jobSwitchLatencies(count: number): Promise<number[]> {
       });
       return socket;
     },
-    onLinkWrite: (chain, bytes) => {
-      // 55 AA 21: a full-header job frame; its prev hash sits word-reversed at 50..81 (bm13xx.md §7.1).
-      if (waiting === undefined || bytes[2] !== 0x21) return;
-      if (Buffer.from(bytes.subarray(50, 82)).toString('hex') !== waiting.prevHash) return;
-      waiting.seen.add(chain);
-      if (waiting.seen.size < chains) return;
-      const done = waiting;
-      waiting = undefined;
-      // The flush is synchronous from the socket read to the last chain's write (no other read between).
-      done.resolve(performance.now() - lastReadAt);
-    },
+    wrapLink: (link, chain) =>
+      tappedLink(link, (bytes) => {
+        // 55 AA 21: a full-header job frame; its prev hash sits word-reversed at 50..81 (bm13xx.md §7.1).
+        if (waiting === undefined || bytes[2] !== 0x21) return;
+        if (Buffer.from(bytes.subarray(50, 82)).toString('hex') !== waiting.prevHash) return;
+        waiting.seen.add(chain);
+        if (waiting.seen.size < chains) return;
+        const done = waiting;
+        waiting = undefined;
+        // The flush is synchronous from the socket read to the last chain's write (no other read between).
+        done.resolve(performance.now() - lastReadAt);
+      }),
   });
   const samples: number[] = [];
   try {

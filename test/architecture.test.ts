@@ -15,13 +15,16 @@ function sources(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Every relative import of `file`, as a repo-relative path. */
-function importsOf(file: string): string[] {
+/** Every relative import of `file`, as a repo-relative path (type-only ones left out if asked). */
+function importsOf(file: string, { values = false } = {}): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-    const spec = m[1];
-    if (spec !== undefined) out.push(relative(ROOT, resolve(ROOT, dirname(file), spec)));
+  for (const m of text.matchAll(
+    /(import\s+type\s[^;]*?|export\s+type\s[^;]*?)?(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g,
+  )) {
+    const spec = m[2];
+    if (spec === undefined || (values && m[1] !== undefined)) continue;
+    out.push(relative(ROOT, resolve(ROOT, dirname(file), spec)));
   }
   return out;
 }
@@ -80,6 +83,26 @@ describe('architecture', () => {
         (t) => up.some((u) => t.startsWith(u)),
       ),
     ).toEqual([]);
+  });
+
+  it("the miner's composition root alone picks hardware and pool implementations", () => {
+    // Outside compose*.ts the role uses what it is handed (parts.ts); from drivers/ it may take
+    // only data and pure decisions: the chip table, the simulator's defaults, the thermal rule.
+    const data = ['drivers/bm13xx/chips.js', 'drivers/sim/sim-chain.js', 'drivers/peripherals/thermal.js'];
+    const picks = (t: string): boolean =>
+      (t.startsWith('drivers/') && !data.includes(t)) || t.startsWith('src/pool-server/');
+    const offenders = sources('src/roles/miner')
+      .filter((f) => !/\/compose[^/]*\.ts$/.test(f))
+      .flatMap((f) =>
+        importsOf(f, { values: true })
+          .filter(picks)
+          .map((t) => `${f} -> ${t}`),
+      );
+    expect(offenders).toEqual([]);
+    // The rule reads value imports: the composition root does import a driver.
+    expect(importsOf('src/roles/miner/compose-board.ts', { values: true })).toContain(
+      'drivers/bm13xx/chain.js',
+    );
   });
 
   it('config, channels, bitcoin and the connection never import the APIs or the apps', () => {

@@ -12,7 +12,7 @@ import type { BoardDefinition } from '../../boards/types.js';
 import type { ChipFaults } from '../../drivers/sim/faults.js';
 import { SimBinding } from '../../drivers/sim/sim-binding.js';
 import { processIo } from '../../src/cli/command.js';
-import { simChainPath } from '../../src/roles/miner/board-io.js';
+import { simChainPath } from '../../src/roles/miner/compose-board.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 import type { Miner } from '../../src/roles/miner/miner.js';
 import type { PoolSet } from '../../src/roles/miner/pool-set.js';

@@ -40,11 +40,6 @@ export class SymmetricState {
     return Uint8Array.from(this.h);
   }
 
-  /** For the transcript tests only; never log it. */
-  get chainingKey(): Uint8Array {
-    return Uint8Array.from(this.ck);
-  }
-
   mixHash(data: Uint8Array): void {
     this.h = sha256(concatBytes(this.h, data));
   }

@@ -99,7 +99,7 @@ describe('reads against the live rig', () => {
       boardVersion: 'sim-bm1370-1',
       miningPaused: false,
     });
-    // The sim sensor reads 55 °C plus a slow sine of amplitude 1 (src/roles/miner/board-io.ts).
+    // The sim sensor reads 55 °C plus a slow sine of amplitude 1 (src/roles/miner/compose-board.ts).
     expect(info['temp']).toBeGreaterThanOrEqual(54);
     expect(info['temp']).toBeLessThanOrEqual(56);
     // The snapshot is taken after the request: the two may straddle a second boundary.

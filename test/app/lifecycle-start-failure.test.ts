@@ -14,7 +14,7 @@ import { boardById } from '../../boards/registry.js';
 import { runLifecycle } from '../../src/app/lifecycle.js';
 import { LogTap } from '../../src/app/log-tap.js';
 import { systemdNotifier } from '../../src/app/sd-notify.js';
-import { Miner } from '../../src/roles/miner/miner.js';
+import { composeMiner } from '../../src/roles/miner/compose.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeSystemd } from '../roles/miner/fake-systemd.js';
@@ -44,7 +44,7 @@ describe('runLifecycle when a step after the daemon start fails', () => {
     const config = simConfig({ board: 'sim-bm1370-1', stateDir: join(dir, 'state') });
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
-    const miner = new Miner({ config, board: boardById(config.board), log, logTap: new LogTap(() => {}) });
+    const miner = composeMiner({ config, board: boardById(config.board), log, logTap: new LogTap(() => {}) });
     cleanups.push(() => stopMiner(miner));
     const systemd = await fakeSystemd();
     cleanups.push(() => systemd.close());

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../boards/registry.js';
-import { Miner } from '../../src/roles/miner/miner.js';
+import { composeMiner } from '../../src/roles/miner/compose.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { until } from '../helpers/wait.js';
 
@@ -18,7 +19,7 @@ describe('demo composition: embedded local pool + simulated board', () => {
       sharesPerMinute: 600,
       stateDir: '/tmp/sv2miner-test-state-e2e',
     });
-    miner = new Miner({ config, board: boardById('sim-bm1370-1') });
+    miner = composeMiner({ config, board: boardById('sim-bm1370-1') });
     await miner.start();
     await miner.ready;
     const pool = miner.localPool;

@@ -10,7 +10,8 @@ import { boardById } from '../../boards/registry.js';
 import { LogTap } from '../../src/app/log-tap.js';
 import { targetToDifficulty } from '../../src/bitcoin/target.js';
 import { hashrateToTarget } from '../../src/channels/server/vardiff.js';
-import { Miner } from '../../src/roles/miner/miner.js';
+import { composeMiner } from '../../src/roles/miner/compose.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
 import { simConfig, stopMiner } from '../helpers/sim-rig.js';
 import { until } from '../helpers/wait.js';
 
@@ -31,7 +32,7 @@ describe('hashrate reports to the pool', () => {
       if (l.msg === 'UpdateChannel' && l.component === 'pool' && l.hashrate !== undefined)
         updates.push(l.hashrate);
     });
-    miner = new Miner({
+    miner = composeMiner({
       config: simConfig({
         board: 'sim-bm1370-1',
         sharesPerMinute: SHARES_PER_MINUTE,

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { boardById } from '../../boards/registry.js';
 import type { BoardDefinition } from '../../boards/types.js';
+import { tappedLink } from '../../drivers/transport/tapped-link.js';
 import type { NonceResult } from '../../drivers/types.js';
 import { type RejectResult, ShareLedger } from '../../src/channels/client/share-ledger.js';
 import { StandardChannel } from '../../src/channels/client/standard.js';
-import { Miner } from '../../src/roles/miner/miner.js';
+import { composeMiner } from '../../src/roles/miner/compose.js';
+import type { Miner } from '../../src/roles/miner/miner.js';
 import { PoolClient } from '../../src/upstream/client.js';
 import { Dispatcher } from '../../src/work/dispatcher.js';
 import type { Job, Share } from '../../src/work/job.js';
@@ -75,7 +77,7 @@ describe('a new prev hash from the pool', () => {
       return result;
     });
     const jobFrames: { chain: number; prevHash: string }[] = [];
-    miner = new Miner({
+    miner = composeMiner({
       config: simConfig({
         board: 'sim-bm1366-chain',
         // Shares come often, so the waits for one before and after the new block are short.
@@ -83,9 +85,10 @@ describe('a new prev hash from the pool', () => {
         stateDir: '/tmp/sv2miner-test-state-e2e',
       }),
       board: twoChains,
-      onLinkWrite: (chain, bytes) => {
-        if (isJobFrame(bytes)) jobFrames.push({ chain, prevHash: framePrevHash(bytes) });
-      },
+      wrapLink: (link, chain) =>
+        tappedLink(link, (bytes) => {
+          if (isJobFrame(bytes)) jobFrames.push({ chain, prevHash: framePrevHash(bytes) });
+        }),
     });
     await miner.start();
     await miner.ready;

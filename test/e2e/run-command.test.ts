@@ -70,20 +70,23 @@ describe('sv2miner run --for', () => {
     const statusLine =
       /^\[sv2miner\] [\d.]+ [kMGT]?H\/s \(1m\) \| accepted \d+ rejected \d+ stale \d+ \| pool 127\.0\.0\.1:\d+ \w+ \| up \d\d:\d\d:\d\d$/;
     const startedAt = performance.now();
-    const code = await runMiner(['--config-dir', dir, '--for', '600', '--no-api'], c.io, {
-      statusIntervalMs: 250,
-      onMiner: (miner) => {
-        rigMiner = miner;
-        void miner.ready.then(() => {
-          readyAt = performance.now();
-          poolPort = miner.localPool?.port;
-          // Stopped once a share was accepted and a status line printed.
-          stop = signalWhen(
-            () => miner.snapshot().shares.accepted > 0 && c.out.some((l) => statusLine.test(l)),
-          );
-        });
+    const code = await runMiner(
+      ['--config-dir', dir, '--for', '600', '--no-api', '--status-interval', '0.25'],
+      c.io,
+      {
+        onMiner: (miner) => {
+          rigMiner = miner;
+          void miner.ready.then(() => {
+            readyAt = performance.now();
+            poolPort = miner.localPool?.port;
+            // Stopped once a share was accepted and a status line printed.
+            stop = signalWhen(
+              () => miner.snapshot().shares.accepted > 0 && c.out.some((l) => statusLine.test(l)),
+            );
+          });
+        },
       },
-    });
+    );
     const elapsedS = (performance.now() - startedAt) / 1000;
     expect(stop?.timedOut()).toBe(false);
     const last = c.out.at(-1) ?? '';

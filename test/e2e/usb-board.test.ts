@@ -68,6 +68,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
         '--for',
         '600',
         '--no-api',
+        '--status-interval',
+        '0.25',
         '--control-port',
         control.path,
         '--data-port',
@@ -77,7 +79,6 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
       ],
       { out: (l) => out.push(l), err: (l) => err.push(l) },
       {
-        statusIntervalMs: 250,
         logSink: (line) => logs.push(line),
         onMiner: (miner) => {
           const deadline = performance.now() + 20_000;

@@ -4,9 +4,12 @@
  * replays as initiator and responder including the three transport frames. Constants from
  * sv2_authority_keys_and_constants.json.
  */
+
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes/hex.js';
 import { signCertificate } from '../../src/noise/certificate.js';
+import { CipherState } from '../../src/noise/cipher-state.js';
 import { v2Ecdh } from '../../src/noise/ecdh.js';
 import { NoiseInitiator, NoiseResponder } from '../../src/noise/handshake.js';
 import { SecureChannel } from '../../src/noise/secure-channel.js';
@@ -39,13 +42,17 @@ describe('constants', () => {
     expect(PROTOCOL_NAME).toBe(consts['protocol_name']);
     expect(PROTOCOL_NAME).toHaveLength(45);
     const st = new SymmetricState();
-    expect(bytesToHex(st.chainingKey)).toBe(consts['sha256(protocol_name) = initial ck']);
+    expect(bytesToHex(sha256(new TextEncoder().encode(PROTOCOL_NAME)))).toBe(
+      consts['sha256(protocol_name) = initial ck'],
+    );
     expect(bytesToHex(st.handshakeHash)).toBe(consts['initial h = sha256(initial ck)']);
   });
 });
 
 describe('DERIVED symmetric-state walk', () => {
-  it('h and ck after every step', () => {
+  // The state keeps ck to itself; it is checked through what it derives: the cipher key of each
+  // MixKey (every encryptAndHash after it feeds h, checked at each step) and the Split keys.
+  it('h after every step, ck through its derivations', () => {
     const st = new SymmetricState();
     const ee = v2Ecdh(
       k('responder_ephemeral_secret'),
@@ -85,16 +92,35 @@ describe('DERIVED symmetric-state walk', () => {
           st.encryptAndHash(hexToBytes(String(cert['SIGNATURE_NOISE_MESSAGE (74 bytes plaintext)']))),
         ).toHaveLength(90),
     ];
+    const mixed: Record<number, Uint8Array> = { 4: ee, 6: es };
     expect(steps).toHaveLength(actions.length);
     steps.forEach(([label, h, ck], i) => {
       actions[i]?.();
       expect(bytesToHex(st.handshakeHash), label).toBe(h);
-      expect(bytesToHex(st.chainingKey), label).toBe(ck);
+      const ikm = mixed[i];
+      const before = steps[i - 1]?.[2];
+      // The vectors' own chain: ck changes only at a MixKey, to HKDF(ck, ikm).out1.
+      if (before !== undefined)
+        expect(
+          bytesToHex(ikm === undefined ? hexToBytes(before) : hkdf2(hexToBytes(before), ikm)[0]),
+          label,
+        ).toBe(ck);
     });
     expect(bytesToHex(st.handshakeHash)).toBe(s('final_h'));
-    const [k1, k2] = hkdf2(st.chainingKey, new Uint8Array(0));
+    const finalCk = hexToBytes(steps.at(-1)?.[2] ?? '');
+    const [k1, k2] = hkdf2(finalCk, new Uint8Array(0));
     expect(bytesToHex(k1)).toBe(s('transport_key_initiator_to_responder (HKDF(ck,empty).out1)'));
     expect(bytesToHex(k2)).toBe(s('transport_key_responder_to_initiator (HKDF(ck,empty).out2)'));
+    // The state's Split encrypts exactly as ciphers keyed with the vectors' transport keys.
+    const [c1, c2] = st.split();
+    const probe = new TextEncoder().encode('split probe');
+    const none = new Uint8Array(0);
+    expect(bytesToHex(c1.encryptWithAd(none, probe))).toBe(
+      bytesToHex(new CipherState(k1).encryptWithAd(none, probe)),
+    );
+    expect(bytesToHex(c2.encryptWithAd(none, probe))).toBe(
+      bytesToHex(new CipherState(k2).encryptWithAd(none, probe)),
+    );
   });
 });
 

@@ -11,8 +11,7 @@ import { pllProblem } from '../../../drivers/bm13xx/probe.js';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { childLog, configureRootLogger } from '../../log.js';
-import { openChainIo } from '../../roles/miner/board-io.js';
-import { createChain, SIM_TIMING } from '../../roles/miner/rig.js';
+import { createChain, openChainIo, SIM_TIMING } from '../../roles/miner/compose-board.js';
 import type { CliCommand, CliIo } from '../command.js';
 
 const HELP = `Usage: sv2miner probe --board <id> [--config-dir DIR] [--log-level L]
@@ -107,12 +106,15 @@ async function probeChain(
   try {
     const io = await openChainIo({ board, index, log });
     path = io.link.path;
-    const chain = createChain(board, index, io.link, io, {
-      frequencyMhz,
-      chipDifficulty,
-      log,
-      timing: board.simulated ? SIM_TIMING : undefined,
-    });
+    const chain = createChain(
+      board,
+      index,
+      io.link,
+      io,
+      { frequencyMhz, chipDifficulty, coreVoltageMv: undefined, log },
+      undefined,
+      board.simulated ? SIM_TIMING : undefined,
+    );
     try {
       const info = await chain.init();
       const dump = await chain.probe();

@@ -27,8 +27,8 @@ import {
   prettyLineFormatter,
   resolveLogFormat,
 } from '../../log-format.js';
-import { closeBridgePorts } from './board-io.js';
-import { Miner, type MinerOptions } from './miner.js';
+import { type ComposeOptions, composeMiner } from './compose.js';
+import type { Miner } from './miner.js';
 import { whyNotMined } from './run-verdict.js';
 import { runSummary } from './status-line.js';
 
@@ -46,6 +46,8 @@ Options:
   --control-port <path> a USB-bridged board's control port (config ports.control)
   --data-port <path>    its data port (config ports.data)
   --sim-target-shift <k>  relax the chip target by 2^k, for a board served by sim-board only
+  --status-interval <seconds>
+                        print the status line this often (default 5; 0 = never)
   --for <seconds>       mine this long, stop, and print a JSON summary as the last stdout line:
                         {"uptime_s","hashrate_ghs","shares_accepted","shares_rejected",
                          "shares_stale","hardware_errors","nonces","pool","board","reason"}
@@ -73,8 +75,7 @@ interface RunDeps {
   readonly logSink?: (line: string) => void;
   /** Environment for NOTIFY_SOCKET / WATCHDOG_USEC (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
-  readonly statusIntervalMs?: number;
-  readonly miner?: Partial<MinerOptions>;
+  readonly miner?: Partial<ComposeOptions>;
   /** Sees the miner once it exists (tests force blocks through its local pool). */
   readonly onMiner?: (miner: Miner) => void;
 }
@@ -82,6 +83,7 @@ interface RunDeps {
 interface RunArgs {
   readonly configDir: string | undefined;
   readonly forSeconds: number | undefined;
+  readonly statusIntervalS: number;
   readonly noApi: boolean;
   readonly logFormat: LogFormat;
   readonly overrides: Record<string, unknown>;
@@ -155,7 +157,7 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
       `SIMULATED HARDWARE ONLY: chip target relaxed by 2^${args.simTargetShift}; real chips would flood the host with invalid nonces`,
     );
   }
-  const miner = new Miner({
+  const miner = composeMiner({
     config,
     board,
     log: rootLog(),
@@ -171,14 +173,14 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
       daemon: miner,
       notifier,
       log,
-      status: (line) => io.out(line),
-      statusIntervalMs: deps.statusIntervalMs ?? 5_000,
+      ...(args.statusIntervalS === 0
+        ? {}
+        : { status: (line: string) => io.out(line), statusIntervalMs: args.statusIntervalS * 1000 }),
       ...(args.forSeconds === undefined ? {} : { durationMs: args.forSeconds * 1000 }),
       ...(args.noApi ? {} : { afterStart: () => startApis(miner, config, log, io) }),
     });
   } finally {
     notifier.close();
-    await closeBridgePorts();
   }
   if (result.startError !== undefined) io.err(`sv2miner run: cannot start: ${result.startError}`);
   if (args.forSeconds === undefined) return result.code;
@@ -196,6 +198,7 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
       'config-dir': { type: 'string' },
       board: { type: 'string' },
       for: { type: 'string' },
+      'status-interval': { type: 'string' },
       'api-port': { type: 'string' },
       'cgminer-port': { type: 'string' },
       'no-api': { type: 'boolean' },
@@ -213,6 +216,11 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const forSeconds = values.for === undefined ? undefined : Number(values.for);
   if (forSeconds !== undefined && !(Number.isFinite(forSeconds) && forSeconds > 0))
     throw new UsageError(`--for must be a positive number of seconds, got "${values.for}"`);
+  const intervalText = values['status-interval'];
+  const statusIntervalS = intervalText === undefined ? 5 : Number(intervalText);
+  // At least 0.1 s: a status line is a snapshot of the whole rig, not a busy loop.
+  if (!(Number.isFinite(statusIntervalS) && (statusIntervalS === 0 || statusIntervalS >= 0.1)))
+    throw new UsageError(`--status-interval must be 0 or a number of seconds >= 0.1, got "${intervalText}"`);
   const logFormat = values['log-format'] ?? 'auto';
   if (!isLogFormat(logFormat))
     throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"`);
@@ -232,6 +240,7 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     dataPort: values['data-port'],
     simTargetShift,
     forSeconds,
+    statusIntervalS,
     noApi: values['no-api'] === true,
     logFormat,
     overrides: {

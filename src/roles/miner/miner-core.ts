@@ -14,11 +14,10 @@ import { type Logger, silentLog } from '../../log.js';
 import type { LocalPool } from '../../pool-server/local-pool.js';
 import { type Clock, systemClock, type TimerHandle } from '../../time/clock.js';
 import type { Job, Share } from '../../work/job.js';
-import { thermalReaders } from './board-io.js';
 import { deviceIdentity } from './device-identity.js';
-import { startEmbeddedPool } from './embedded-pool.js';
 import { HashrateReportSchedule } from './hashrate-report.js';
 import type { MinerOptions } from './miner-options.js';
+import type { MinerParts } from './parts.js';
 import { PoolSet } from './pool-set.js';
 import { chainWork, type Health, ProgressWatch } from './progress-watch.js';
 import { Rig } from './rig.js';
@@ -36,6 +35,8 @@ export abstract class MinerCore {
   readonly board: BoardDefinition;
   protected config: Readonly<Config>;
   protected readonly o: MinerOptions;
+  /** The implementations the composition root (compose.ts) picked. */
+  protected readonly parts: MinerParts;
   /** The logger given (root); components get their own child of it, the daemon's own lines 'daemon'. */
   protected readonly baseLog: Logger;
   protected readonly log: Logger;
@@ -77,8 +78,9 @@ export abstract class MinerCore {
   /** Resolves once chains are initialised and the first pool job has reached them. */
   readonly ready: Promise<void>;
 
-  constructor(options: MinerOptions) {
+  constructor(options: MinerOptions, parts: MinerParts) {
     this.o = options;
+    this.parts = parts;
     this.config = options.config;
     this.board = options.board;
     this.baseLog = options.log ?? silentLog;
@@ -108,11 +110,7 @@ export abstract class MinerCore {
       // run refuses earlier with the file to edit; this keeps any other caller honest too.
       if (!this.config.localPool.useWhenNoPools)
         throw new ConfigError('pools', 'at least one pool', '[] (localPool.useWhenNoPools is false)');
-      const embedded = await startEmbeddedPool(
-        this.config,
-        this.baseLog.child({ component: 'local-pool' }),
-        this.o.localPool,
-      );
+      const embedded = await this.parts.startEmbeddedPool();
       this.embedded = embedded.pool;
       this.embeddedUrl = embedded.poolConfig.url;
       pools = [embedded.poolConfig];
@@ -138,7 +136,7 @@ export abstract class MinerCore {
     this.pools.start();
     await this.startRig();
     this.thermal = new ThermalGuard({
-      readers: thermalReaders(this.board, this.baseLog.child({ component: 'thermal' })),
+      readers: this.parts.thermalReaders,
       limits: this.config.thermal,
       clock: this.clock,
       log: this.baseLog.child({ component: 'thermal' }),
@@ -165,6 +163,7 @@ export abstract class MinerCore {
     await this.pools?.close();
     await this.rig?.close();
     await this.embedded?.close();
+    await this.parts.release();
   }
 
   /** Healthy = paused on purpose, or the chains and the pool loop both made progress in time. */
@@ -219,9 +218,8 @@ export abstract class MinerCore {
       log: this.baseLog.child({ component: 'rig' }),
       frequencyMhz: this.frequencyMhz(),
       onShare: (share) => this.onShare(share),
+      openChain: this.parts.openChain,
       ...(this.rig === undefined ? {} : { hashrate: this.rig.hashrate, best: this.rig.best }),
-      ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
-      ...(this.o.onLinkWrite === undefined ? {} : { onLinkWrite: this.o.onLinkWrite }),
     });
     // The replaced rig's totals carry over, so served counters never fall (rig-snapshot.ts).
     if (this.rig !== undefined) this.retired = retiredCounters(this.snapshot());

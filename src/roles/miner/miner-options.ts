@@ -1,16 +1,15 @@
 /**
- * What the miner daemon (miner-core.ts, miner.ts) is built from: the validated config and board,
- * plus the seams `sv2miner run`, tests and benchmarks use to inject a clock, a logger, sockets, a
- * link-write probe, chain timing and the report, watchdog and UpdateChannel timings.
+ * What the miner daemon (miner-core.ts, miner.ts) is configured with: the validated config and
+ * board, a clock, a logger, sockets and the report, watchdog and UpdateChannel timings. The
+ * implementations it runs on (chains, sensors, embedded pool) come separately, as MinerParts
+ * from the composition root (compose.ts).
  */
 import type { BoardDefinition } from '../../../boards/types.js';
-import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
 import type { LogTap } from '../../app/log-tap.js';
 import type { HashrateUpdatePolicy } from '../../channels/client/channel-set.js';
 import type { Config } from '../../config/schema.js';
 import type { SocketFactory } from '../../connection/dial.js';
 import type { Logger } from '../../log.js';
-import type { LocalPoolOptions } from '../../pool-server/local-pool.js';
 import type { Clock } from '../../time/clock.js';
 import type { PoolClientOptions } from '../../upstream/client.js';
 import type { ProgressDeadlines } from './progress-watch.js';
@@ -27,11 +26,7 @@ export interface MinerOptions extends ProgressDeadlines {
   readonly log?: Logger;
   readonly logTap?: LogTap;
   readonly clock?: Clock;
-  /** Extra options for the embedded local pool (tests: forced blocks, intervals). */
-  readonly localPool?: Partial<LocalPoolOptions>;
   readonly socketFactory?: SocketFactory;
-  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
-  readonly timing?: Partial<ChainTiming>;
   /** How often the measured rig hashrate goes to the pool client (UpdateChannel on drift). Default 10 s. */
   readonly hashrateReportMs?: number;
   /** The client's UpdateChannel drift and debounce rule (default: 20 %, once a minute). */

@@ -1,16 +1,13 @@
 /**
- * The chip side of the daemon (architecture.md "composition root", data flow steps 4-6 and
- * upstream 1-3): for every chain of a board its I/O (board-io.ts) and a Bm13xxChain, one
- * Dispatcher over all of them, hashrate meters fed by chip nonces and the best difficulty. Chains
+ * The chip side of the daemon (architecture.md data flow steps 4-6 and upstream 1-3): every
+ * chain of a board, opened through the OpenChain the composition root gives it, one Dispatcher
+ * over all of them, hashrate meters fed by chip nonces and the best difficulty. Chains
  * init in parallel; one that fails is marked 'failed' with its reason and the others mine. Where
  * a chain's nonces do not name their chip, the chips' own nonce counters are read every second
  * for per-chip rates (bm13xx.md §12.7).
  */
 import { join } from 'node:path';
 import type { BoardDefinition } from '../../../boards/types.js';
-import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
-import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
-import type { ByteLink } from '../../../drivers/transport/uart-link.js';
 import type { HashChain } from '../../../drivers/types.js';
 import type { Config } from '../../config/schema.js';
 import { type Logger, silentLog } from '../../log.js';
@@ -19,7 +16,7 @@ import { BestDifficulty } from '../../work/best-difficulty.js';
 import { NonceCounterDeltas } from '../../work/chip-counters.js';
 import { Dispatcher, type DispatcherOptions } from '../../work/dispatcher.js';
 import { HashrateTracker } from '../../work/hashrate.js';
-import { type ChainIo, openChainIo } from './board-io.js';
+import type { ChainIo, OpenChain } from './parts.js';
 
 export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
 
@@ -36,30 +33,15 @@ interface RigOptions {
   readonly config: Readonly<Config>;
   readonly board: BoardDefinition;
   readonly onShare: DispatcherOptions['onShare'];
+  readonly openChain: OpenChain;
   readonly clock?: Clock;
   readonly log?: Logger;
   /** Carried over an in-process restart so rates and bests do not start from zero. */
   readonly hashrate?: HashrateTracker;
   readonly best?: BestDifficulty;
-  /** Overrides the chain timing (tests); sim boards otherwise use SIM_TIMING. */
-  readonly timing?: Partial<ChainTiming>;
-  /** Sees every write to a chain's link before it goes out (job-switch latency bench). */
-  readonly onLinkWrite?: (chain: number, bytes: Uint8Array) => void;
   /** Overrides config.frequencyMhz (a patch applied at run time). */
   readonly frequencyMhz?: number;
 }
-
-/**
- * The simulator's PLL locks at once and its replies come without line delay worth waiting for, so
- * the ESP-Miner pacing (100 ms per 6.25 MHz step: ~8 s to 525 MHz) only slows demos and tests.
- */
-export const SIM_TIMING: Partial<ChainTiming> = {
-  enumerateIdleMs: 150,
-  rampStepMs: 2,
-  pllWriteGapMs: 0,
-  perChipPauseMs: 0,
-  readIdleMs: 60,
-};
 
 /** How often chip nonce counters are read where they are needed (ESP-Miner reads about once a second). */
 export const COUNTER_READ_MS = 1_000;
@@ -94,25 +76,15 @@ export class Rig {
     const log = options.log ?? silentLog;
     const clock = options.clock ?? systemClock;
     const frequencyMhz = options.frequencyMhz ?? config.frequencyMhz ?? board.defaultFrequencyMhz;
-    const timing = options.timing ?? (board.simulated ? SIM_TIMING : undefined);
     const chains: RigChain[] = [];
     for (let index = 0; index < board.chains.length; index++) {
       const def = board.chains[index];
       if (def === undefined) continue;
-      const chainLog = log.child({ chain: index });
-      const io = await openChainIo({
-        board,
-        index,
-        log: chainLog,
-        ...(config.coreVoltage === undefined ? {} : { coreVoltageMv: config.coreVoltage }),
-      });
-      const link = tapLink(io.link, index, options.onLinkWrite);
-      const chain = createChain(board, index, link, io, {
+      const { chain, io } = await options.openChain(index, {
         frequencyMhz,
         chipDifficulty: config.chipDifficulty,
-        log: chainLog,
-        now: () => clock.now(),
-        timing,
+        coreVoltageMv: config.coreVoltage,
+        log: log.child({ chain: index }),
       });
       chains.push({ index, chain, io, state: 'stopped', error: undefined });
     }
@@ -211,63 +183,7 @@ export class Rig {
   }
 }
 
-interface ChainSettings {
-  readonly frequencyMhz: number;
-  readonly chipDifficulty: number;
-  readonly log: Logger;
-  readonly now?: () => number;
-  readonly timing: Partial<ChainTiming> | undefined;
-}
-
 /** The chip-target relaxation the host applies: the simulator's, or one given for simulated hardware. */
 function targetShift(board: BoardDefinition): number {
   return board.simulated ? board.sim.simTargetShift : (board.hostTargetShift ?? 0);
-}
-
-/** A Bm13xxChain for chain `index` of `board` on the given link and control lines. */
-export function createChain(
-  board: BoardDefinition,
-  index: number,
-  link: ByteLink,
-  io: Pick<ChainIo, 'reset' | 'stop'>,
-  settings: ChainSettings,
-): Bm13xxChain {
-  return new Bm13xxChain({
-    index,
-    model: board.chip,
-    expectedChipCount: board.chains[index]?.chipCount ?? 0,
-    link,
-    reset: io.reset,
-    stop: io.stop,
-    frequencyMhz: settings.frequencyMhz,
-    chipDifficulty: settings.chipDifficulty,
-    workingBaud: board.baud.working,
-    logger: settings.log,
-    ...(settings.now === undefined ? {} : { now: settings.now }),
-    ...(settings.timing === undefined ? {} : { timing: settings.timing }),
-  });
-}
-
-/** The link with a write hook; the identity when there is no hook (no cost on the hot path). */
-function tapLink(
-  link: ByteLink,
-  chain: number,
-  onWrite: ((chain: number, bytes: Uint8Array) => void) | undefined,
-): ByteLink {
-  if (onWrite === undefined) return link;
-  return {
-    path: link.path,
-    get baud() {
-      return link.baud;
-    },
-    open: (baud) => link.open(baud),
-    write: (bytes) => {
-      onWrite(chain, bytes);
-      return link.write(bytes);
-    },
-    setBaud: (baud) => link.setBaud(baud),
-    flushInput: () => link.flushInput(),
-    onBytes: (listener) => link.onBytes(listener),
-    close: () => link.close(),
-  };
 }

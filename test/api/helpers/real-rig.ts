@@ -9,10 +9,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boardById } from '../../../boards/registry.js';
+import { tappedLink } from '../../../drivers/transport/tapped-link.js';
 import { startApi } from '../../../src/api/server.js';
 import { LogTap } from '../../../src/app/log-tap.js';
 import { configureRootLogger } from '../../../src/log.js';
-import { Miner } from '../../../src/roles/miner/miner.js';
+import { composeMiner } from '../../../src/roles/miner/compose.js';
+import type { Miner } from '../../../src/roles/miner/miner.js';
 import { isJobFrame, simConfig, stopMiner } from '../../helpers/sim-rig.js';
 import { until } from '../../helpers/wait.js';
 
@@ -55,15 +57,16 @@ export async function startRealRig(options: RealRigOptions = {}): Promise<RealRi
   const tap = new LogTap(() => {});
   const log = configureRootLogger({ level: 'info', destination: tap });
   const jobFrames: number[] = [];
-  const miner = new Miner({
+  const miner = composeMiner({
     config,
     board: boardById(config.board),
     log,
     logTap: tap,
     configDir,
-    onLinkWrite: (_chain, bytes) => {
-      if (isJobFrame(bytes)) jobFrames.push(performance.now());
-    },
+    wrapLink: (link, _chain) =>
+      tappedLink(link, (bytes) => {
+        if (isJobFrame(bytes)) jobFrames.push(performance.now());
+      }),
   });
   const cleanup = async () => {
     await stopMiner(miner);

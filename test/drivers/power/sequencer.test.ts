@@ -14,7 +14,7 @@ import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { Tps546Model } from '../../../drivers/sim/i2c/tps546-model.js';
 import { SimChain } from '../../../drivers/sim/sim-chain.js';
 import { silentLog } from '../../../src/log.js';
-import { boardSequencer } from '../../../src/roles/miner/board-io.js';
+import { boardSequencer } from '../../../src/roles/miner/compose-board.js';
 
 const maybePower = bitaxeGammaUsb.power;
 if (maybePower === undefined) throw new Error('bitaxe-gamma-usb has no power section');
@@ -110,7 +110,7 @@ describe('power sequencing (bitaxe-gamma-usb on the simulated board)', () => {
   });
 });
 
-describe('the daemon builds the sequencer from the board definition (src/daemon/board-io.ts)', () => {
+describe('the daemon builds the sequencer from the board definition (src/roles/miner/compose-board.ts)', () => {
   it('bitaxe-gamma-usb: regulator at 0x24 on the board s bus, default core voltage, steps logged', async () => {
     const model = new Tps546Model();
     const bus = new FakeI2cBus('bridge:/dev/ttyACM0').attach(0x24, model);

@@ -15,7 +15,7 @@ import { type PtyServer, servePty } from '../../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../../drivers/sim/sim-usb-board.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 import { silentLog } from '../../../src/log.js';
-import { boardSequencer } from '../../../src/roles/miner/board-io.js';
+import { boardSequencer } from '../../../src/roles/miner/compose-board.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const hasRelay =

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import { readRegister } from '../../../drivers/bm13xx/commands.js';
-import { Miner } from '../../../src/roles/miner/miner.js';
+import { tappedLink } from '../../../drivers/transport/tapped-link.js';
+import { composeMiner } from '../../../src/roles/miner/compose.js';
+import type { Miner } from '../../../src/roles/miner/miner.js';
 import { COUNTER_READ_MS } from '../../../src/roles/miner/rig.js';
 import { simConfig, stopMiner } from '../../helpers/sim-rig.js';
 import { until } from '../../helpers/wait.js';
@@ -19,14 +21,15 @@ afterEach(async () => {
 });
 
 function minerOn(boardId: string, reads: number[], onRead: () => void = () => {}): Miner {
-  return new Miner({
+  return composeMiner({
     config: simConfig({ board: boardId, stateDir: '/tmp/sv2miner-test-state-counters' }),
     board: boardById(boardId),
-    onLinkWrite: (chain, bytes) => {
-      if (Buffer.from(bytes).toString('hex') !== COUNTER_READ) return;
-      reads.push(chain);
-      onRead();
-    },
+    wrapLink: (link, chain) =>
+      tappedLink(link, (bytes) => {
+        if (Buffer.from(bytes).toString('hex') !== COUNTER_READ) return;
+        reads.push(chain);
+        onRead();
+      }),
   });
 }
 

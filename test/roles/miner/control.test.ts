@@ -7,7 +7,8 @@ import { boardById } from '../../../boards/registry.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
 import { LogTap } from '../../../src/app/log-tap.js';
 import { ConfigError } from '../../../src/errors.js';
-import { Miner } from '../../../src/roles/miner/miner.js';
+import { composeMiner } from '../../../src/roles/miner/compose.js';
+import type { Miner } from '../../../src/roles/miner/miner.js';
 import { simConfig, stopMiner } from '../../helpers/sim-rig.js';
 import { until } from '../../helpers/wait.js';
 
@@ -21,7 +22,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   tap.onLine((l) => lines.push(l));
-  miner = new Miner({
+  miner = composeMiner({
     config: simConfig({ board: 'sim-bm1370-1', logLevel: 'info', stateDir: join(dir, 'state') }),
     board: boardById('sim-bm1370-1'),
     configDir: dir,

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
+import { composeMiner } from '../../../src/roles/miner/compose.js';
 import { cutUtf8, deviceIdentity } from '../../../src/roles/miner/device-identity.js';
-import { Miner } from '../../../src/roles/miner/miner.js';
 import { simConfig } from '../../helpers/sim-rig.js';
 import { startScriptedPool } from '../../upstream/helpers/scripted-pool.js';
 
@@ -58,7 +58,7 @@ describe('the daemon in SetupConnection', () => {
       pools: [{ url: pool.url, user: 'acct.rig' }],
       stateDir: join(tmpdir(), 'sv2miner-test-state-device'),
     });
-    const miner = new Miner({ config, board: boardById('sim-bm1370-chain') });
+    const miner = composeMiner({ config, board: boardById('sim-bm1370-chain') });
     cleanups.push(() => miner.stop());
     const started = miner.start();
     const peer = await pool.next();

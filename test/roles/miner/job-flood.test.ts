@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import { MAX_TARGET } from '../../../src/bitcoin/target.js';
+import { minerParts } from '../../../src/roles/miner/compose.js';
 import { Miner } from '../../../src/roles/miner/miner.js';
 import type { Job, Share } from '../../../src/work/job.js';
 import { simConfig, stopMiner } from '../../helpers/sim-rig.js';
@@ -89,12 +90,13 @@ afterAll(async () => {
 describe('a job flood during chip bring-up', () => {
   it('starts, hands the chips only the newest job, and coalesces bursts after start', async () => {
     const config = simConfig({ board: 'sim-bm1370-1', stateDir: join(dir, 'state') });
-    miner = new FloodedMiner({
+    const options = {
       // An unreachable pool: the jobs come from the flood, not from an embedded pool.
       config: { ...config, pools: [{ url: 'stratum2+tcp://127.0.0.1:9', user: 'x', insecure: true }] },
       board: boardById('sim-bm1370-1'),
       configDir: dir,
-    });
+    };
+    miner = new FloodedMiner(options, minerParts(options));
     const m = miner;
     await m.start();
     await m.ready;

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import type { BoardDefinition } from '../../../boards/types.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
+import { boardChainOpener } from '../../../src/roles/miner/compose-board.js';
 import { Rig } from '../../../src/roles/miner/rig.js';
+import { systemClock } from '../../../src/time/clock.js';
 import { simConfig } from '../../helpers/sim-rig.js';
 
 const hex = boardById('sim-bm1366-chain');
@@ -16,6 +18,8 @@ afterEach(async () => {
   SimBinding.reset();
 });
 
+const opener = (board: BoardDefinition) => boardChainOpener({ board, clock: systemClock });
+
 describe('Rig on simulated boards', () => {
   it('marks a chain that fails bring-up as failed and mines with the rest', async () => {
     const board: BoardDefinition = {
@@ -25,7 +29,12 @@ describe('Rig on simulated boards', () => {
         { uartPath: 'sim:rig-bad', chipCount: 2 },
       ],
     };
-    rig = await Rig.build({ config: config('sim-bm1366-chain'), board, onShare: () => {} });
+    rig = await Rig.build({
+      config: config('sim-bm1366-chain'),
+      board,
+      onShare: () => {},
+      openChain: opener(board),
+    });
     // Chain 1's board promises 2 chips but the simulated hardware has only 1 (position 1 missing).
     SimBinding.createChain('sim:rig-bad:1', {
       model: 'BM1366',
@@ -39,7 +48,12 @@ describe('Rig on simulated boards', () => {
 
   it('resets the simulated chips through the reset line on close (power-on addresses)', async () => {
     const board = boardById('sim-bm1370-chain');
-    rig = await Rig.build({ config: config('sim-bm1370-chain'), board, onShare: () => {} });
+    rig = await Rig.build({
+      config: config('sim-bm1370-chain'),
+      board,
+      onShare: () => {},
+      openChain: opener(board),
+    });
     expect(await rig.start()).toBe(1);
     const sim = rig.chains[0]?.io.sim;
     // Addressed at interval 256/4 = 64 during bring-up (bm13xx.md §3).

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import { FakeI2cBus } from '../../../drivers/peripherals/i2c.js';
-import { thermalReaders } from '../../../src/roles/miner/board-io.js';
+import { thermalReaders } from '../../../src/roles/miner/compose-board.js';
 
 function capturingLog() {
   const lines: Record<string, unknown>[] = [];

@@ -1,8 +1,10 @@
 /**
- * Turns one chain of a BoardDefinition into the things a Bm13xxChain is built from (architecture.md
- * seams A and D): a ByteLink (UartLink over SimBinding or the hardware binding), the reset/stop
- * functions behind the board's control lines, and the temperature readers. Simulated boards get a
- * FakeGpio whose reset edge calls SimChain.reset(); hardware gets OnoffGpio lines (bm13xx.md §10.1).
+ * The hardware half of the miner's composition root (compose.ts calls it; so does `probe`): turns
+ * a BoardDefinition into chains (architecture.md seams A and D) — a ByteLink (UartLink over
+ * SimBinding or the hardware binding), the reset/stop functions behind the board's control lines
+ * or its power sequencer, a Bm13xxChain on them — and into temperature readers. Simulated boards
+ * get a FakeGpio whose reset edge calls SimChain.reset(); hardware gets OnoffGpio lines or a USB
+ * bridge's pins (bm13xx.md §10.1).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
@@ -12,6 +14,8 @@ import type {
   PowerDefinition,
   SensorDefinition,
 } from '../../../boards/types.js';
+import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
+import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
 import { BridgeControlPort } from '../../../drivers/bridge/control-port.js';
 import type { FanController } from '../../../drivers/fans/fan.js';
 import { BridgeGpio, BridgeI2cBus } from '../../../drivers/peripherals/bridge.js';
@@ -29,26 +33,11 @@ import { fanFor, regulatorFor } from '../../../drivers/power/board-power.js';
 import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { Tps546 } from '../../../drivers/power/tps546.js';
 import { SimBinding } from '../../../drivers/sim/sim-binding.js';
-import type { SimChain } from '../../../drivers/sim/sim-chain.js';
 import { bindingByName } from '../../../drivers/transport/bindings.js';
 import { type ByteLink, UartLink } from '../../../drivers/transport/uart-link.js';
 import type { Logger } from '../../log.js';
-
-export interface ChainIo {
-  readonly link: ByteLink;
-  /** The NRST pulse before bring-up (power enable asserted first where the board has one). */
-  readonly reset: () => Promise<void>;
-  /** Hold the chips in reset (they stop hashing and draw little power). */
-  readonly stop: () => Promise<void>;
-  /** The simulated chain behind the link, for tests and the sim's own figures. */
-  readonly sim: SimChain | undefined;
-  /** Releases the GPIO lines. */
-  readonly release: () => Promise<void>;
-  /** The core regulator's readings, where it reports them (TPS546). */
-  readonly power?: Pick<Tps546, 'telemetry' | 'status'> | undefined;
-  /** The board's fan controller, where sv2miner drives it. */
-  readonly fan?: FanController | undefined;
-}
+import type { Clock } from '../../time/clock.js';
+import type { ChainIo, ChainSettings, OpenChain } from './parts.js';
 
 interface ChainIoOptions {
   readonly board: BoardDefinition;
@@ -59,6 +48,69 @@ interface ChainIoOptions {
   readonly resetSettleMs?: number;
   /** Core voltage per chip (config `coreVoltage`); default the board's. Boards with `power` only. */
   readonly coreVoltageMv?: number;
+}
+
+/**
+ * The simulator's PLL locks at once and its replies come without line delay worth waiting for, so
+ * the ESP-Miner pacing (100 ms per 6.25 MHz step: ~8 s to 525 MHz) only slows demos and tests.
+ */
+export const SIM_TIMING: Partial<ChainTiming> = {
+  enumerateIdleMs: 150,
+  rampStepMs: 2,
+  pllWriteGapMs: 0,
+  perChipPauseMs: 0,
+  readIdleMs: 60,
+};
+
+/**
+ * Chain opener for the rig: the board's I/O and a Bm13xxChain on it. `timing` overrides the
+ * chain pacing (tests); simulated boards otherwise use SIM_TIMING. `wrapLink` sees the link
+ * before the driver does (the job-switch bench times bytes on the wire with it).
+ */
+export function boardChainOpener(o: {
+  readonly board: BoardDefinition;
+  readonly clock: Clock;
+  readonly timing?: Partial<ChainTiming> | undefined;
+  readonly wrapLink?: ((link: ByteLink, chain: number) => ByteLink) | undefined;
+}): OpenChain {
+  const timing = o.timing ?? (o.board.simulated ? SIM_TIMING : undefined);
+  return async (index, settings) => {
+    const io = await openChainIo({
+      board: o.board,
+      index,
+      log: settings.log,
+      ...(settings.coreVoltageMv === undefined ? {} : { coreVoltageMv: settings.coreVoltageMv }),
+    });
+    const link = o.wrapLink === undefined ? io.link : o.wrapLink(io.link, index);
+    const chain = createChain(o.board, index, link, io, settings, () => o.clock.now(), timing);
+    return { chain, io };
+  };
+}
+
+/** A Bm13xxChain for chain `index` of `board` on the given link and control lines. */
+export function createChain(
+  board: BoardDefinition,
+  index: number,
+  link: ByteLink,
+  io: Pick<ChainIo, 'reset' | 'stop'>,
+  settings: ChainSettings,
+  now?: () => number,
+  timing?: Partial<ChainTiming>,
+): Bm13xxChain {
+  return new Bm13xxChain({
+    index,
+    model: board.chip,
+    expectedChipCount: board.chains[index]?.chipCount ?? 0,
+    link,
+    reset: io.reset,
+    stop: io.stop,
+    frequencyMhz: settings.frequencyMhz,
+    chipDifficulty: settings.chipDifficulty,
+    workingBaud: board.baud.working,
+    logger: settings.log,
+    ...(now === undefined ? {} : { now }),
+    ...(timing === undefined ? {} : { timing }),
+  });
 }
 
 /** The path a simulated chain is served at: `sim:<board>:<chain>`. */
