@@ -2,7 +2,9 @@
  * EMC2302 two-fan controller (Bitaxe Hex and SupraHex at 0x2F): both fans get the same 8-bit
  * duty (FAN1/FAN2_SETTING, as ESP-Miner drives them); fan 1's tach is the reading. The TACH
  * reading is 13 bits, high byte at 0x3E and the low five bits at the top of 0x3F (datasheet);
- * RPM = 3 932 160 x 2 / count for the default two-pole fans.
+ * RPM = 3 932 160 x 2 / count for the default two-pole fans. The byte order is the datasheet's
+ * and the Linux hwmon emc2305 driver's (TACH_READ_HIGH 0x3E, TACH_READ_LOW 0x3F); ESP-Miner's
+ * header names the two the other way round, which would read a running fan as a few RPM.
  */
 import type { I2cBus } from '../peripherals/i2c.js';
 import { checkPercent, type FanController } from './fan.js';
