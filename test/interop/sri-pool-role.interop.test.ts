@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { bip34HeightScript, blockSubsidy } from '../../src/bitcoin/coinbase.js';
 import { HeaderHasher } from '../../src/bitcoin/header.js';
 import { hashMeetsTarget, MAX_TARGET, nbitsToTarget } from '../../src/bitcoin/target.js';
@@ -57,16 +58,6 @@ interface RunningPool {
   readonly proc: PeerProcess;
   readonly url: string;
   readonly authority: string;
-}
-
-/** A loopback port free right now (pool_sv2 takes a fixed listen_address and does not print it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** Polls (50 ms apart, bounded) until something holds `port`: pool_sv2 binds before it accepts. */
