@@ -57,6 +57,19 @@ async function harness(change: (config: Config) => Config = (c) => c): Promise<H
   return { miner, lines, log, systemd, notifier };
 }
 
+function runWithAfterStart(h: Harness, afterStart: () => Promise<void>) {
+  return runLifecycle({
+    daemon: h.miner,
+    notifier: h.notifier,
+    log: h.log,
+    durationMs: 30_000,
+    afterStart: async () => {
+      await afterStart();
+      return undefined;
+    },
+  });
+}
+
 /** One error line without a stack, STOPPING with the reason as STATUS and nothing else. */
 async function expectOneLineFailure(h: Harness, message: string): Promise<void> {
   const errors = h.lines.filter((l) => l['level'] === 50);
@@ -76,16 +89,7 @@ describe('runLifecycle when a step after the daemon start fails', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const h = await harness();
 
-    const result = await runLifecycle({
-      daemon: h.miner,
-      notifier: h.notifier,
-      log: h.log,
-      durationMs: 30_000,
-      afterStart: async () => {
-        await listen(createServer(), port);
-        return undefined;
-      },
-    });
+    const result = await runWithAfterStart(h, () => listen(createServer(), port));
 
     const message = `listen EADDRINUSE: address already in use 127.0.0.1:${port}`;
     expect(result).toMatchObject({ code: 1, reason: 'start-failed', wasReady: false, startError: message });
@@ -103,15 +107,8 @@ describe('runLifecycle when the daemon itself cannot start', () => {
       localPool: { ...c.localPool, useWhenNoPools: false },
     }));
     let afterStartRan = false;
-    const result = await runLifecycle({
-      daemon: h.miner,
-      notifier: h.notifier,
-      log: h.log,
-      durationMs: 30_000,
-      afterStart: async () => {
-        afterStartRan = true;
-        return undefined;
-      },
+    const result = await runWithAfterStart(h, async () => {
+      afterStartRan = true;
     });
 
     expect(result).toMatchObject({ code: 1, reason: 'start-failed', wasReady: false });

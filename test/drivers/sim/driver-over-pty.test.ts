@@ -11,7 +11,7 @@
  * gates among them, without which the chips hash but stay quiet). UartLink no longer changes
  * baud or flushes on a pty; uart-link-over-pty.test.ts pins that with the relay paused.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { autoDetect } from '@serialport/bindings-cpp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bm13xxChain } from '../../../drivers/bm13xx/chain.js';
 import { DEFAULT_TIMING } from '../../../drivers/bm13xx/chain-options.js';
+import { findPtyRelay } from '../../../drivers/sim/sim-pty.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 import type { NonceResult } from '../../../drivers/types.js';
 import { HeaderHasher } from '../../../src/bitcoin/header.js';
@@ -29,9 +30,7 @@ import { FAST } from '../bm13xx/chain-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', '..', '..', 'dist', 'src', 'cli', 'main.js');
-const hasRelay =
-  spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0 ||
-  spawnSync('python3', ['-c', 'import os; os.openpty()'], { stdio: 'ignore' }).status === 0;
+const hasRelay = findPtyRelay() !== undefined;
 if (!hasRelay)
   console.warn('\n!!! driver-over-pty test SKIPPED: neither socat nor python3 is installed !!!\n');
 

@@ -7,16 +7,13 @@
  * read (MISC_CONTROL's core gates, ticket mask, PLL) vanished when the host moved to 1 Mbaud.
  * The relay is paused with SIGSTOP, so the starvation is certain, not a matter of load.
  */
-import { spawnSync } from 'node:child_process';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PtyServer, servePty } from '../../../drivers/sim/sim-pty.js';
+import { findPtyRelay, type PtyServer, servePty } from '../../../drivers/sim/sim-pty.js';
 import { isPseudoTerminal } from '../../../drivers/transport/pseudo-terminal.js';
 import { UartLink } from '../../../drivers/transport/uart-link.js';
 
-const hasRelay =
-  spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0 ||
-  spawnSync('python3', ['-c', 'import os; os.openpty()'], { stdio: 'ignore' }).status === 0;
+const hasRelay = findPtyRelay() !== undefined;
 if (!hasRelay)
   console.warn('\n!!! uart-link-over-pty test SKIPPED: neither socat nor python3 is installed !!!\n');
 
