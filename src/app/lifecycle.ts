@@ -34,7 +34,7 @@ interface LifecycleOptions<S> {
   readonly exit?: (code: number) => void;
 }
 
-export type StopReason = 'signal' | 'duration' | 'start-failed';
+type StopReason = 'signal' | 'duration' | 'start-failed';
 
 export interface LifecycleResult<S> {
   readonly code: number;

@@ -28,10 +28,10 @@ function vectorKey(prefix: string): string {
 }
 
 /** SRI's example authority pair (sv2-apps pool config), test/vectors. */
-export const SRI_SECRET = vectorKey('SRI example authority secret');
+const SRI_SECRET = vectorKey('SRI example authority secret');
 export const SRI_PUBLIC = vectorKey('SRI example authority public key');
 /** 2^-16: about 65 000 sha256d per share, well under a second in the test's CPU search. */
-export const SHARE_DIFFICULTY = 2 ** -16;
+const SHARE_DIFFICULTY = 2 ** -16;
 /** BIP320 bit 13: inside our default roll mask and inside SRI's BIP323 mask 0x1fffffe0. */
 export const ROLLED_BIT = 1 << 13;
 
