@@ -58,7 +58,7 @@ export type SensorDefinition =
  * its chip target (src/work/target.ts ticketTarget(d, simTargetShift)), so every reported nonce is
  * still checked by a real host-side double SHA-256, and hashrate is weighted by 2^(N - shift).
  */
-export interface SimParams {
+interface SimParams {
   /** Hashes per second of the whole simulated board (split over its chips). */
   readonly hashrate: number;
   /** k: the chip target is 2^k times easier than the ticket mask says. */

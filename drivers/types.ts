@@ -35,7 +35,7 @@ export interface NonceResult {
   readonly receivedAt: number;
 }
 
-export interface ChipStats {
+interface ChipStats {
   readonly index: number;
   readonly address: number;
   nonces: number;

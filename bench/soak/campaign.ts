@@ -8,12 +8,12 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../../drivers/sim/faults.js';
+import { freePort } from '../free-port.js';
 import { evaluate, formatTable, type Observations } from './checks.js';
 import { FUZZ_INPUTS, FUZZ_TARGETS, type FuzzResult, type FuzzTargetName, runFuzz } from './fuzz.js';
 import { ApiHammer, EndlessStream } from './hammer.js';
@@ -347,18 +347,6 @@ function readLedger(): Promise<RigLedger | undefined> {
       resolve(l);
     };
     child.send({ type: 'ledger' });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
   });
 }
 

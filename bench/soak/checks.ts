@@ -41,10 +41,10 @@ export interface Observations {
   readonly fuzzInputs: number;
 }
 
-export const RSS_GROWTH_MB = 5;
-export const LAG_P99_MS = 20;
-export const WORK_COVERAGE = 0.95;
-export const STOP_SECONDS = 10;
+const RSS_GROWTH_MB = 5;
+const LAG_P99_MS = 20;
+const WORK_COVERAGE = 0.95;
+const STOP_SECONDS = 10;
 
 export function evaluate(o: Observations): Row[] {
   const l = o.ledger;

@@ -149,7 +149,7 @@ function pick<T>(items: readonly T[], random: () => number): T {
 const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x55, 0xaa];
 
 /** One to four random edits of a seed; sometimes spliced with another seed. */
-export function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], random: () => number): Uint8Array {
+function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], random: () => number): Uint8Array {
   let out: Uint8Array = Uint8Array.from(seed);
   const edits = 1 + Math.floor(random() * 4);
   const at = (n: number): number => Math.floor(random() * Math.max(1, n));

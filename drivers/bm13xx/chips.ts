@@ -49,7 +49,7 @@ export interface ChipSpec {
 }
 
 /** Job-id numbering: what the host sends in job byte 0 and how a nonce reply gives it back (§7.4). */
-export interface JobIdRule {
+interface JobIdRule {
   /** Wire id bytes the host cycles through, in sending order. */
   readonly sequence: readonly number[];
   /** Result header (reply byte 7) -> the wire id byte the host sent. */

@@ -7,7 +7,7 @@
 import { CHIPS, type ChipModel } from './chips.js';
 import { coreRegisterWrite, REGISTERS } from './registers.js';
 
-export type TimingKey = 'enumerateIdleMs' | 'perChipPauseMs' | 'bm1397AddressDelayMs';
+type TimingKey = 'enumerateIdleMs' | 'perChipPauseMs' | 'bm1397AddressDelayMs';
 
 export type InitStep =
   /** Broadcast register write (HDR 0x51), or to one fixed address. */

@@ -10,7 +10,7 @@ import { decodePll } from './pll.js';
 import { REGISTERS, u32ToBytes, uartBaudFromRegister } from './registers.js';
 import type { RegisterReply } from './replies.js';
 
-export interface ChipProbe {
+interface ChipProbe {
   readonly address: number;
   readonly chipId: number | undefined;
   readonly frequencyMhz: number | undefined;

@@ -34,6 +34,8 @@ export interface PtyServer {
   /** Open this path with any serial client. */
   readonly path: string;
   readonly relay: PtyRelay;
+  /** The relay process: tests pause it (SIGSTOP) to play a host that starves the other end. */
+  readonly relayPid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function servePty(
   return {
     path,
     relay,
+    relayPid: child.pid,
     close() {
       closing ??= new Promise<void>((resolve) => {
         const done = () => {

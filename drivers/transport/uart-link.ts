@@ -9,6 +9,7 @@ import type { BindingInterface } from '@serialport/bindings-interface';
 import { SerialPortStream } from '@serialport/stream';
 import { TransportError } from '../../src/errors.js';
 import { type Logger, silentLog } from '../../src/log.js';
+import { isPseudoTerminal } from './pseudo-terminal.js';
 
 /** What a chain needs from a serial line: bytes out (drained), bytes in, baud changes. */
 export interface ByteLink {
@@ -39,6 +40,12 @@ export class UartLink implements ByteLink {
   private readonly log: Logger;
   private port: SerialPortStream | undefined;
   private currentBaud: number | undefined;
+  /**
+   * A pty: the hardware binding's baud change and flush both tcflush(TCIOFLUSH), and on a pty that
+   * also empties bytes we wrote (and drained) that the far end has not read yet. A pty has no line
+   * rate, so both are skipped there.
+   */
+  private pseudoTerminal = false;
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
 
   constructor(options: UartLinkOptions) {
@@ -56,6 +63,7 @@ export class UartLink implements ByteLink {
       await this.setBaud(baud);
       return;
     }
+    this.pseudoTerminal = await isPseudoTerminal(this.path);
     const port = new SerialPortStream({
       binding: this.binding,
       path: this.path,
@@ -84,12 +92,15 @@ export class UartLink implements ByteLink {
   async setBaud(baud: number): Promise<void> {
     const port = this.requirePort('set baud');
     await this.call('drain', (cb) => port.drain(cb));
-    await this.call(`switch to ${baud} baud`, (cb) => port.update({ baudRate: baud }, cb));
+    if (!this.pseudoTerminal)
+      await this.call(`switch to ${baud} baud`, (cb) => port.update({ baudRate: baud }, cb));
     this.currentBaud = baud;
   }
 
   async flushInput(): Promise<void> {
     const port = this.requirePort('flush');
+    // No input-only flush in the binding: on a pty the reply parsers' resync has to do.
+    if (this.pseudoTerminal) return;
     await this.call('flush', (cb) => port.flush(cb));
   }
 

@@ -34,7 +34,7 @@ interface LifecycleOptions<S> {
   readonly exit?: (code: number) => void;
 }
 
-export type StopReason = 'signal' | 'duration' | 'start-failed';
+type StopReason = 'signal' | 'duration' | 'start-failed';
 
 export interface LifecycleResult<S> {
   readonly code: number;
@@ -60,36 +60,14 @@ export async function runLifecycle<S>(o: LifecycleOptions<S>): Promise<Lifecycle
   let closeExtras: (() => Promise<void>) | undefined;
   let wasReady = false;
   try {
+    // The daemon, then what runs beside it: an installed rig without its API is invisible to the
+    // farm's monitoring, so a busy API port fails the start (exit 1, so systemd shows it and
+    // retries) instead of mining unseen.
     try {
       await daemon.start();
-    } catch (error) {
-      log.error({ err: error }, `start failed: ${error instanceof Error ? error.message : String(error)}`);
-      await notifier.notify({ STOPPING: 1, STATUS: 'start failed' });
-      await daemon.stop().catch(() => {});
-      return {
-        code: 1,
-        reason: 'start-failed',
-        wasReady,
-        snapshot: safeSnapshot(daemon),
-        startError: oneLine(error),
-      };
-    }
-    // An installed rig without its API is invisible to the farm's monitoring: a busy API port
-    // fails the start (exit 1, so systemd shows it and retries) instead of mining unseen.
-    try {
       closeExtras = await o.afterStart?.();
     } catch (error) {
-      const message = oneLine(error);
-      log.error(`start failed: ${message}`);
-      await notifier.notify({ STOPPING: 1, STATUS: `start failed: ${message}` });
-      await daemon.stop().catch(() => {});
-      return {
-        code: 1,
-        reason: 'start-failed',
-        wasReady,
-        snapshot: safeSnapshot(daemon),
-        startError: message,
-      };
+      return await failStart(daemon, notifier, log, error);
     }
     if (o.durationMs !== undefined) timers.push(setTimeout(() => stopRequested('duration'), o.durationMs));
     if (o.status !== undefined) {
@@ -162,6 +140,27 @@ function installProcessHooks(
     process.off('SIGTERM', onSignal);
     process.off('unhandledRejection', onFatal);
     process.off('uncaughtException', onFatal);
+  };
+}
+
+/** Either start step failed: one log line, the reason as systemd's STATUS, the daemon stopped. */
+async function failStart<S>(
+  daemon: Daemon<S>,
+  notifier: Notifier,
+  log: Logger,
+  error: unknown,
+): Promise<LifecycleResult<S>> {
+  const message = oneLine(error);
+  log.error(`start failed: ${message}`);
+  log.debug({ err: error }, 'start failure in full');
+  await notifier.notify({ STOPPING: 1, STATUS: `start failed: ${message}` });
+  await daemon.stop().catch(() => {});
+  return {
+    code: 1,
+    reason: 'start-failed',
+    wasReady: false,
+    snapshot: safeSnapshot(daemon),
+    startError: message,
   };
 }
 

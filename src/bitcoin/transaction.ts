@@ -11,7 +11,7 @@ import { sha256d } from './sha256d.js';
 /** 21 million BTC in satoshis: no output may carry more (Bitcoin Core MoneyRange). */
 const MAX_MONEY = 2_100_000_000_000_000n;
 
-export interface TxInput {
+interface TxInput {
   /** Internal byte order; all zero in a coinbase. */
   readonly prevTxid: Uint8Array;
   readonly prevIndex: number;

@@ -90,7 +90,7 @@ function isCidr(text: string): boolean {
 const CHIP_DIFFICULTY = 'a power of two from 1 to 2^32';
 const TOKEN_EXPECTED = 'a token of at least 16 visible ASCII characters (no spaces)';
 
-export const configSchema = z
+const configSchema = z
   .strictObject(
     {
       board: z

@@ -66,7 +66,7 @@ export interface LocalPoolOptions {
   readonly nowSec?: () => number;
 }
 
-export interface LocalPoolStats {
+interface LocalPoolStats {
   readonly connections: number;
   readonly connectionsTotal: number;
   /** TCP connections open now, before or after their handshake. */

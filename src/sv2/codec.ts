@@ -32,7 +32,7 @@ export interface DecodedMessage {
   readonly channelMsgMismatch: boolean;
 }
 
-export interface UnknownMessage {
+interface UnknownMessage {
   readonly kind: 'unknown';
   /** Which part of the header we do not know. */
   readonly reason: 'extension_type' | 'msg_type';

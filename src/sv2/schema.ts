@@ -8,7 +8,7 @@ import { ByteReader } from '../bytes/reader.js';
 import { ByteWriter } from '../bytes/writer.js';
 import type { Codec, CodecValue } from './types.js';
 
-export type FieldDef = readonly [name: string, codec: Codec<unknown>];
+type FieldDef = readonly [name: string, codec: Codec<unknown>];
 
 export interface MessageDef {
   /** The spec spelling, e.g. "SetupConnection.Success"; also the JSON `message` value. */

@@ -7,7 +7,7 @@
 import type { ByteReader } from '../bytes/reader.js';
 import type { ByteWriter } from '../bytes/writer.js';
 
-export type CodecKind =
+type CodecKind =
   | 'U8'
   | 'U16'
   | 'U24'

@@ -17,7 +17,7 @@ import { BIP320_MASK, BIP323_MASK, type ChannelKind, type DeviceIdentity } from 
 import type { SessionOptions, SessionState } from './session.js';
 import type { PoolSlot } from './status.js';
 
-export interface PoolEntry {
+interface PoolEntry {
   readonly url: string;
   readonly user: string;
   /** SV2 has no password field (user_identity only); kept for config symmetry, never sent. */

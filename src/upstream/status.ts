@@ -13,7 +13,7 @@ import type { FailoverPolicy } from './failover.js';
 import type { ChannelKind } from './requests.js';
 import type { Session, SessionState } from './session.js';
 
-export type PoolState = 'idle' | SessionState | 'backoff' | 'dead';
+type PoolState = 'idle' | SessionState | 'backoff' | 'dead';
 
 /** The client's record of one configured pool. */
 export interface PoolSlot {
@@ -40,7 +40,7 @@ export interface PoolSlot {
   readonly reconnects: number[];
 }
 
-export interface ChannelStatus {
+interface ChannelStatus {
   readonly channelId: number;
   readonly groupChannelId: number;
   /** Channel target as 64 hex digits, most significant first (display order). */

@@ -27,7 +27,7 @@ import {
 } from './version-roll.js';
 import { firstShare, WorkLedger } from './work-ledger.js';
 
-export interface ChipNonceEvent {
+interface ChipNonceEvent {
   readonly chain: number;
   readonly chipIndex: number | undefined;
   /** Real difficulty of this hash (for best-share tracking). */

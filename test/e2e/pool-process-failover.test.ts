@@ -12,11 +12,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { silentLog } from '../../src/log.js';
 import { encodeAuthoritySecretKey } from '../../src/noise/authority-key.js';
 import { randomSecret } from '../../src/noise/ellswift.js';
@@ -33,18 +33,6 @@ interface PoolProcess {
   /** (job id, seq) of every share this process logged as accepted. */
   readonly accepted: string[];
   readonly exited: Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function eachLine(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {

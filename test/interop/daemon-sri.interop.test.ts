@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMiner } from '../../src/roles/miner/main.js';
+import { describe, expect, it } from 'vitest';
 import { writeSimConfigDir } from '../helpers/sim-rig.js';
-import { type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
+import { runDaemon, sriPoolFixture } from './helpers/sri-client.js';
+import { sriPeer } from './helpers/sri-peer.js';
 
 const peer = sriPeer();
 
@@ -9,32 +9,19 @@ const SECRET = '2d'.repeat(32);
 const RUN_SECONDS = 20;
 
 describe.skipIf(peer.bin === '')('sv2miner run (sim board) mining into the SRI pool', () => {
-  let pool: SriPool;
-  let configDir: string;
-  beforeAll(async () => {
-    // A fixed easy share target so the simulated board's nonces are shares within seconds; without
-    // it SRI derives about 0.001 from our nominal rate and a 20 s run sees ~1 share.
-    pool = await startSriPool(peer.bin, ['--authority-secret', SECRET, '--share-difficulty', '1e-7']);
-    configDir = writeSimConfigDir('sv2miner-interop-', {
+  // A fixed easy share target so the simulated board's nonces are shares within seconds; without
+  // it SRI derives about 0.001 from our nominal rate and a 20 s run sees ~1 share.
+  const fixture = sriPoolFixture(peer.bin, ['--authority-secret', SECRET, '--share-difficulty', '1e-7']);
+
+  it(`mines for ${RUN_SECONDS} s; every submitted share has SRI's verdict and the summary agrees`, async () => {
+    const pool = fixture.pool;
+    const configDir = writeSimConfigDir('sv2miner-interop-', {
       board: 'sim-bm1370-1',
       pools: [{ url: pool.url, user: 'sv2miner-daemon.interop' }],
       sharesPerMinute: 6,
     });
-  });
-  afterAll(async () => {
-    await pool?.proc.stop();
-  });
-
-  it(`mines for ${RUN_SECONDS} s; every submitted share has SRI's verdict and the summary agrees`, async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runMiner(
-      ['--config-dir', configDir, '--for', String(RUN_SECONDS), '--no-api'],
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-      { logSink: () => {} },
-    );
-    const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
-    expect(code, `${out.join('\n')}\n${err.join('\n')}\n${pool.proc.dump()}`).toBe(0);
+    const { code, summary, context } = await runDaemon(configDir, RUN_SECONDS, pool.proc);
+    expect(code, context).toBe(0);
     expect(summary['pool']).toBe(`${pool.host}:${pool.port}`);
 
     const setup = await pool.proc.waitFor((l) => l.event === 'setup');

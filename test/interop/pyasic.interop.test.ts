@@ -6,11 +6,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,18 +30,6 @@ function ensurePyasic(): string | undefined {
   if (spawnSync(PYTHON, ['-c', 'import pyasic'], { stdio: 'ignore' }).status === 0) return undefined;
   const pip = spawnSync(PYTHON, ['-m', 'pip', 'install', '-q', PYASIC], { encoding: 'utf8' });
   return pip.status === 0 ? undefined : `pip install ${PYASIC} failed: ${pip.stderr.slice(-2000)}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function untilJson(url: string, timeoutMs: number): Promise<Record<string, unknown>> {

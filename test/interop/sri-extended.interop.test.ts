@@ -1,89 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
+import { describe, expect, it } from 'vitest';
+import { bigIntToLeBytes } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
-import { emptyCounters, type ShareCounters } from '../../src/channels/client/counters.js';
-import { silentLog } from '../../src/log.js';
-import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
-import { runMiner } from '../../src/roles/miner/main.js';
-import { systemClock } from '../../src/time/clock.js';
 import { EXTENDED_SETUP_FLAGS, MIN_EXTRANONCE_SIZE } from '../../src/upstream/requests.js';
-import { Session } from '../../src/upstream/session.js';
 import type { ExtendedJob, Job } from '../../src/work/job.js';
 import { writeSimConfigDir } from '../helpers/sim-rig.js';
-import { readVectorJson } from '../helpers/vectors.js';
 import { search, shareOf, until } from './helpers/cpu-search.js';
-import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
+import {
+  extranonce,
+  ROLLED_BIT,
+  runDaemon,
+  runSession,
+  sharesOf,
+  sriPoolFixture,
+} from './helpers/sri-client.js';
+import { sriPeer } from './helpers/sri-peer.js';
 
 const peer = sriPeer();
 
-interface KeyVectors {
-  readonly vectors: readonly { readonly name: string; readonly base58check: string }[];
-}
-const SRI_SECRET = (() => {
-  const keys = readVectorJson<KeyVectors>('sv2_authority_keys_and_constants.json').vectors;
-  const v = keys.find((k) => k.name.startsWith('SRI example authority secret'));
-  if (v === undefined) throw new Error('vector SRI example authority secret missing');
-  return v.base58check;
-})();
-/** 2^-16: about 65 000 sha256d per share, well under a second in the test's CPU search. */
-const SHARE_DIFFICULTY = 2 ** -16;
-const ROLLED_BIT = 1 << 13;
-
-function startSession(pool: SriPool, counters: ShareCounters, jobs: Job[]): Session {
-  return new Session({
-    pool: pool.url,
-    endpoint: { host: pool.host, port: pool.port },
-    user: 'sv2miner-interop.extended',
-    device: { vendor: 'sv2miner', hardwareVersion: 'interop-test', firmware: '0.1.0', deviceId: '' },
-    channelKind: 'extended',
-    channels: 1,
-    nominalHashrate: 1e6,
-    maxTarget: MAX_TARGET,
-    rollMask: 0x1fffe000,
-    silenceMs: 60_000,
-    counters,
-    clock: systemClock,
-    log: silentLog,
-    connection: { authorityKey: decodeAuthorityPublicKey(pool.authority), insecure: false },
-    onJob: (job) => jobs.push(job),
-  });
-}
+const EXTENDED = { user: 'sv2miner-interop.extended', channelKind: 'extended' } as const;
 
 function extendedOf(job: Job): ExtendedJob {
   if (job.extended === undefined) throw new Error(`job ${job.jobId} is not extended`);
   return job;
 }
 
-function sharesOf(pool: SriPool, conn: unknown): PeerLine[] {
-  return pool.proc.events('share').filter((l) => l['conn'] === conn);
-}
-
-/** The miner extranonce number `n` as `size` big-endian bytes (as the pipeline rolls it). */
-function extranonce(n: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(size - 4, n);
-  return out;
-}
-
 describe.skipIf(peer.bin === '')('sv2miner client on an extended channel against the SRI pool', () => {
-  let pool: SriPool;
-  beforeAll(async () => {
-    pool = await startSriPool(peer.bin, [
-      '--authority-secret',
-      SRI_SECRET,
-      '--share-difficulty',
-      String(SHARE_DIFFICULTY),
-    ]);
-  });
-  afterAll(async () => {
-    await pool?.proc.stop();
-  });
+  const fixture = sriPoolFixture(peer.bin);
 
   it('opens the channel, takes SRI’s coinbase split byte for byte, and SRI accepts our extended shares and rejects bad ones', async () => {
-    const counters = emptyCounters();
-    const jobs: Job[] = [];
-    const session = startSession(pool, counters, jobs);
-    const ended = session.run();
+    const pool = fixture.pool;
+    const { session, counters, jobs, ended } = runSession(pool, EXTENDED);
     const job = extendedOf(await until(() => jobs.at(-1), 15_000, 'the first job'));
     const x = job.extended;
 
@@ -141,7 +87,7 @@ describe.skipIf(peer.bin === '')('sv2miner client on an extended channel against
     );
 
     // SRI's verdicts, in order, on exactly the extranonces and header bytes we hashed.
-    const verdicts = sharesOf(pool, conn);
+    const verdicts = sharesOf(pool.proc, conn);
     expect(
       verdicts.map((v) => [v['sequence_number'], v['nonce'], v['version'], v['extranonce'], v['verdict']]),
     ).toEqual(
@@ -178,29 +124,12 @@ describe.skipIf(peer.bin === '')('sv2miner client on an extended channel against
 describe.skipIf(peer.bin === '')(
   'sv2miner client follows SRI extended-job churn (active jobs, new prev hash)',
   () => {
-    let pool: SriPool;
-    beforeAll(async () => {
-      // After every accepted share a new active job (min_ntime set); after every 3rd a new block.
-      pool = await startSriPool(peer.bin, [
-        '--authority-secret',
-        SRI_SECRET,
-        '--share-difficulty',
-        String(SHARE_DIFFICULTY),
-        '--job-every',
-        '1',
-        '--block-every',
-        '3',
-      ]);
-    });
-    afterAll(async () => {
-      await pool?.proc.stop();
-    });
+    // After every accepted share a new active job (min_ntime set); after every 3rd a new block.
+    const fixture = sriPoolFixture(peer.bin, ['--job-every', '1', '--block-every', '3']);
 
     it('keeps past extended jobs of the same prev hash valid, drops them at a new prev hash, and SRI agrees', async () => {
-      const counters = emptyCounters();
-      const jobs: Job[] = [];
-      const session = startSession(pool, counters, jobs);
-      const ended = session.run();
+      const pool = fixture.pool;
+      const { session, counters, jobs, ended } = runSession(pool, EXTENDED);
       const a = extendedOf(await until(() => jobs.at(-1), 15_000, 'job A'));
       const size = a.extended.extranonceSize;
       const [a1] = search(a, 1, { extranonce: extranonce(0, size) });
@@ -230,7 +159,7 @@ describe.skipIf(peer.bin === '')(
       await until(() => (counters.accepted === 4 ? true : undefined), 15_000, 'four accepted shares');
 
       const handshake = await pool.proc.waitFor((l) => l.event === 'handshake');
-      const verdicts = sharesOf(pool, handshake['conn']);
+      const verdicts = sharesOf(pool.proc, handshake['conn']);
       expect(verdicts.map((v) => [v['job_id'], v['extranonce'], v['verdict']])).toEqual([
         [a.jobId, bytesToHex(extranonce(0, size)), 'accepted'],
         [a.jobId, bytesToHex(extranonce(1, size)), 'accepted'],
@@ -248,31 +177,18 @@ describe.skipIf(peer.bin === '')(
   'sv2miner run (sim board) mining into the SRI pool on an extended channel',
   () => {
     const RUN_SECONDS = 15;
-    let pool: SriPool;
-    let configDir: string;
-    beforeAll(async () => {
-      // A fixed easy share target so the simulated board's nonces are shares within seconds.
-      pool = await startSriPool(peer.bin, ['--authority-secret', SRI_SECRET, '--share-difficulty', '1e-7']);
-      configDir = writeSimConfigDir('sv2miner-interop-ext-', {
+    // A fixed easy share target so the simulated board's nonces are shares within seconds.
+    const fixture = sriPoolFixture(peer.bin, ['--share-difficulty', '1e-7']);
+
+    it(`mines for ${RUN_SECONDS} s on extended jobs; SRI accepts every share and the summary agrees exactly`, async () => {
+      const pool = fixture.pool;
+      const configDir = writeSimConfigDir('sv2miner-interop-ext-', {
         board: 'sim-bm1370-1',
         pools: [{ url: pool.url, user: 'sv2miner-daemon.extended', channel: 'extended' }],
         sharesPerMinute: 6,
       });
-    });
-    afterAll(async () => {
-      await pool?.proc.stop();
-    });
-
-    it(`mines for ${RUN_SECONDS} s on extended jobs; SRI accepts every share and the summary agrees exactly`, async () => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runMiner(
-        ['--config-dir', configDir, '--for', String(RUN_SECONDS), '--no-api'],
-        { out: (l) => out.push(l), err: (l) => err.push(l) },
-        { logSink: () => {} },
-      );
-      const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
-      expect(code, `${out.join('\n')}\n${err.join('\n')}\n${pool.proc.dump()}`).toBe(0);
+      const { code, summary, context } = await runDaemon(configDir, RUN_SECONDS, pool.proc);
+      expect(code, context).toBe(0);
       const setup = await pool.proc.waitFor((l) => l.event === 'setup');
       expect(setup['flags']).toBe(EXTENDED_SETUP_FLAGS);
       const opened = await pool.proc.waitFor((l) => l.event === 'channel_opened');

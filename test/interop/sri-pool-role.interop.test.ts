@@ -12,27 +12,20 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { bip34HeightScript, blockSubsidy } from '../../src/bitcoin/coinbase.js';
 import { HeaderHasher } from '../../src/bitcoin/header.js';
-import { hashMeetsTarget, MAX_TARGET, nbitsToTarget } from '../../src/bitcoin/target.js';
+import { hashMeetsTarget, nbitsToTarget } from '../../src/bitcoin/target.js';
 import { hasWitness, parseTransaction, txid } from '../../src/bitcoin/transaction.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
-import { emptyCounters, type ShareCounters } from '../../src/channels/client/counters.js';
-import { silentLog } from '../../src/log.js';
-import {
-  decodeAuthorityPublicKey,
-  encodeAuthorityPublicKey,
-  encodeAuthoritySecretKey,
-} from '../../src/noise/authority-key.js';
+import { encodeAuthorityPublicKey, encodeAuthoritySecretKey } from '../../src/noise/authority-key.js';
 import { randomSecret, xonlyPublicKey } from '../../src/noise/ellswift.js';
-import { runMiner } from '../../src/roles/miner/main.js';
 import type { SubmitSolution } from '../../src/sv2/messages/registry.js';
-import { systemClock } from '../../src/time/clock.js';
-import { Session } from '../../src/upstream/session.js';
 import { merkleRootFor } from '../../src/work/extranonce.js';
-import type { ExtendedJob, Job } from '../../src/work/job.js';
+import type { ExtendedJob } from '../../src/work/job.js';
 import { writeSimConfigDir } from '../helpers/sim-rig.js';
 import { type Found, search, shareOf, until } from './helpers/cpu-search.js';
+import { extranonce, ROLLED_BIT, runDaemon, runSession } from './helpers/sri-client.js';
 import { PeerProcess } from './helpers/sri-peer.js';
 import { startTemplateProvider, type TemplateProvider } from './helpers/template-provider.js';
 
@@ -51,22 +44,11 @@ const PAYOUT_SCRIPT = `0014${'5a'.repeat(20)}`;
  * 10 000 hashes per share, a few milliseconds of CPU search each.
  */
 const NOMINAL_HASHRATE = 1000;
-const ROLLED_BIT = 1 << 13;
 
 interface RunningPool {
   readonly proc: PeerProcess;
   readonly url: string;
   readonly authority: string;
-}
-
-/** A loopback port free right now (pool_sv2 takes a fixed listen_address and does not print it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** Polls (50 ms apart, bounded) until something holds `port`: pool_sv2 binds before it accepts. */
@@ -133,31 +115,11 @@ async function startPoolSv2(tp: TemplateProvider, sharesPerMinute: number): Prom
   return { proc, authority, url: `stratum2+tcp://127.0.0.1:${port}/${authority}` };
 }
 
-function startSession(pool: RunningPool, counters: ShareCounters, jobs: Job[]): Session {
-  return new Session({
-    pool: pool.url,
-    endpoint: { host: '127.0.0.1', port: Number(new URL(pool.url).port) },
-    user: 'sv2miner-interop.pool-role',
-    device: { vendor: 'sv2miner', hardwareVersion: 'interop-test', firmware: '0.1.0', deviceId: '' },
-    channelKind: 'extended',
-    channels: 1,
-    nominalHashrate: NOMINAL_HASHRATE,
-    maxTarget: MAX_TARGET,
-    rollMask: 0x1fffe000,
-    silenceMs: 60_000,
-    counters,
-    clock: systemClock,
-    log: silentLog,
-    connection: { authorityKey: decodeAuthorityPublicKey(pool.authority), insecure: false },
-    onJob: (job) => jobs.push(job),
-  });
-}
-
-function extranonce(n: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(size - 4, n);
-  return out;
-}
+const POOL_ROLE = {
+  user: 'sv2miner-interop.pool-role',
+  channelKind: 'extended',
+  nominalHashrate: NOMINAL_HASHRATE,
+} as const;
 
 describe.skipIf(poolSv2.bin === '')(
   'sv2miner client on an extended channel against SRI pool_sv2 (our TP)',
@@ -185,10 +147,7 @@ describe.skipIf(poolSv2.bin === '')(
     });
 
     it('accepts our extended shares (normal and block-finding), rejects a bad one with difficulty-too-low, and sends the block to the TP', async () => {
-      const counters = emptyCounters();
-      const jobs: Job[] = [];
-      const session = startSession(pool, counters, jobs);
-      const ended = session.run();
+      const { session, counters, jobs, ended } = runSession(pool, POOL_ROLE);
       const job = (await until(
         () => jobs.find((j) => j.extended !== undefined),
         20_000,
@@ -329,15 +288,7 @@ describe.skipIf(poolSv2.bin === '')(
     });
 
     it(`mines for ${RUN_SECONDS} s on pool_sv2's extended jobs and every share is accepted`, async () => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runMiner(
-        ['--config-dir', configDir, '--for', String(RUN_SECONDS), '--no-api'],
-        { out: (l) => out.push(l), err: (l) => err.push(l) },
-        { logSink: () => {} },
-      );
-      const summary = JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown>;
-      const context = `${out.join('\n')}\n${err.join('\n')}\n${pool.proc.dump()}`;
+      const { code, summary, context } = await runDaemon(configDir, RUN_SECONDS, pool.proc);
       expect(code, context).toBe(0);
       expect(Number(summary['shares_accepted']), context).toBeGreaterThan(3);
       expect(Number(summary['shares_rejected']), context).toBe(0);

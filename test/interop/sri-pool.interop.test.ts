@@ -4,89 +4,33 @@
  * Shares are found by a CPU search in the test; every verdict is channels_sv2's validate_share.
  * Spec: sv2.md §3 (Noise), §4-§6 (SetupConnection, channel, jobs, prev hash, submits).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigIntToLeBytes, MAX_TARGET } from '../../src/bitcoin/target.js';
+import { describe, expect, it } from 'vitest';
+import { bigIntToLeBytes } from '../../src/bitcoin/target.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
-import { emptyCounters, type ShareCounters } from '../../src/channels/client/counters.js';
-import { silentLog } from '../../src/log.js';
-import { decodeAuthorityPublicKey } from '../../src/noise/authority-key.js';
-import { systemClock } from '../../src/time/clock.js';
 import { DEVICE_SETUP_FLAGS } from '../../src/upstream/requests.js';
-import { Session } from '../../src/upstream/session.js';
 import type { Job } from '../../src/work/job.js';
-import { readVectorJson } from '../helpers/vectors.js';
 import { rootOf, search, shareOf, until } from './helpers/cpu-search.js';
-import { type PeerLine, type SriPool, sriPeer, startSriPool } from './helpers/sri-peer.js';
+import { ROLLED_BIT, runSession, SRI_PUBLIC, sharesOf, sriPoolFixture } from './helpers/sri-client.js';
+import { sriPeer } from './helpers/sri-peer.js';
 
 const peer = sriPeer();
 
-interface KeyVectors {
-  readonly vectors: readonly { readonly name: string; readonly base58check: string }[];
-}
-const keyVectors = readVectorJson<KeyVectors>('sv2_authority_keys_and_constants.json').vectors;
-function vectorKey(prefix: string): string {
-  const v = keyVectors.find((k) => k.name.startsWith(prefix));
-  if (v === undefined) throw new Error(`vector ${prefix} missing`);
-  return v.base58check;
-}
-/** SRI's example authority pair (sv2-apps pool config), test/vectors. */
-const SRI_SECRET = vectorKey('SRI example authority secret');
-const SRI_PUBLIC = vectorKey('SRI example authority public key');
-/** 2^-16: about 65 000 sha256d per share, well under a second in the test's CPU search. */
-const SHARE_DIFFICULTY = 2 ** -16;
-/** BIP320 bit 13: inside our default roll mask and inside SRI's BIP323 mask 0x1fffffe0. */
-const ROLLED_BIT = 1 << 13;
-
-function startSession(pool: SriPool, counters: ShareCounters, jobs: Job[]): Session {
-  return new Session({
-    pool: pool.url,
-    endpoint: { host: pool.host, port: pool.port },
-    user: 'sv2miner-interop.worker1',
-    device: { vendor: 'sv2miner', hardwareVersion: 'interop-test', firmware: '0.1.0', deviceId: '' },
-    channels: 1,
-    nominalHashrate: 1e6,
-    maxTarget: MAX_TARGET,
-    rollMask: 0x1fffe000,
-    silenceMs: 60_000,
-    counters,
-    clock: systemClock,
-    log: silentLog,
-    connection: { authorityKey: decodeAuthorityPublicKey(pool.authority), insecure: false },
-    onJob: (job) => jobs.push(job),
-  });
-}
+const WORKER = { user: 'sv2miner-interop.worker1' };
 
 function lastJob(jobs: readonly Job[], after = 0): Job | undefined {
   return jobs.length > after ? jobs.at(-1) : undefined;
 }
 
-function sharesOf(pool: SriPool, conn: unknown): PeerLine[] {
-  return pool.proc.events('share').filter((l) => l['conn'] === conn);
-}
-
 describe.skipIf(peer.bin === '')('sv2miner client against the SRI pool (sri-peer, channels_sv2)', () => {
-  let pool: SriPool;
-  beforeAll(async () => {
-    pool = await startSriPool(peer.bin, [
-      '--authority-secret',
-      SRI_SECRET,
-      '--share-difficulty',
-      String(SHARE_DIFFICULTY),
-    ]);
-  });
-  afterAll(async () => {
-    await pool?.proc.stop();
-  });
+  const fixture = sriPoolFixture(peer.bin);
 
   it('announces the authority key that the shared vector pairs with SRI example secret', () => {
-    expect(pool.authority).toBe(SRI_PUBLIC);
+    expect(fixture.pool.authority).toBe(SRI_PUBLIC);
   });
 
   it('handshake, setup, channel, job and prev hash agree byte for byte; SRI accepts our shares and rejects a bad one', async () => {
-    const counters = emptyCounters();
-    const jobs: Job[] = [];
-    const session = startSession(pool, counters, jobs);
-    const ended = session.run();
+    const pool = fixture.pool;
+    const { session, counters, jobs, ended } = runSession(pool, WORKER);
     const job = await until(() => lastJob(jobs), 15_000, 'the first job');
 
     const handshake = await pool.proc.waitFor((l) => l.event === 'handshake');
@@ -136,7 +80,7 @@ describe.skipIf(peer.bin === '')('sv2miner client against the SRI pool (sri-peer
     );
 
     // SRI's verdicts, in order, on exactly the header bytes we hashed.
-    const verdicts = sharesOf(pool, conn);
+    const verdicts = sharesOf(pool.proc, conn);
     expect(
       verdicts.map((v) => [
         v['sequence_number'],
@@ -193,29 +137,12 @@ describe.skipIf(peer.bin === '')('sv2miner client against the SRI pool (sri-peer
 });
 
 describe.skipIf(peer.bin === '')('sv2miner client follows SRI job churn (active jobs, new prev hash)', () => {
-  let pool: SriPool;
-  beforeAll(async () => {
-    // After every accepted share a new active job (min_ntime set); after every 3rd a new block.
-    pool = await startSriPool(peer.bin, [
-      '--authority-secret',
-      SRI_SECRET,
-      '--share-difficulty',
-      String(SHARE_DIFFICULTY),
-      '--job-every',
-      '1',
-      '--block-every',
-      '3',
-    ]);
-  });
-  afterAll(async () => {
-    await pool?.proc.stop();
-  });
+  // After every accepted share a new active job (min_ntime set); after every 3rd a new block.
+  const fixture = sriPoolFixture(peer.bin, ['--job-every', '1', '--block-every', '3']);
 
   it('keeps past jobs of the same prev hash valid, drops them at a new prev hash, and SRI agrees', async () => {
-    const counters = emptyCounters();
-    const jobs: Job[] = [];
-    const session = startSession(pool, counters, jobs);
-    const ended = session.run();
+    const pool = fixture.pool;
+    const { session, counters, jobs, ended } = runSession(pool, WORKER);
     const a = await until(() => lastJob(jobs), 15_000, 'job A');
     const [a1, a2] = search(a, 2);
     if (a1 === undefined || a2 === undefined) throw new Error('search found no shares');
@@ -246,7 +173,7 @@ describe.skipIf(peer.bin === '')('sv2miner client follows SRI job churn (active 
     await until(() => (counters.accepted === 4 ? true : undefined), 15_000, 'four accepted shares');
 
     const handshake = await pool.proc.waitFor((l) => l.event === 'handshake');
-    const verdicts = sharesOf(pool, handshake['conn']);
+    const verdicts = sharesOf(pool.proc, handshake['conn']);
     expect(verdicts.map((v) => [v['job_id'], v['verdict']])).toEqual([
       [a.jobId, 'accepted'],
       [a.jobId, 'accepted'],
@@ -263,29 +190,13 @@ describe.skipIf(peer.bin === '')('sv2miner client follows SRI job churn (active 
 describe.skipIf(peer.bin === '')(
   'sv2miner client with SRI pool-app behaviour: echoed flags, batched acks',
   () => {
-    let pool: SriPool;
-    beforeAll(async () => {
-      // --echo-flags: Success.flags = our request flags, as SRI's pool app did (sv2.md gotcha 21);
-      // --batch-size 3: one SubmitShares.Success per three accepted shares (SRI example config: 10).
-      pool = await startSriPool(peer.bin, [
-        '--authority-secret',
-        SRI_SECRET,
-        '--share-difficulty',
-        String(SHARE_DIFFICULTY),
-        '--echo-flags',
-        '--batch-size',
-        '3',
-      ]);
-    });
-    afterAll(async () => {
-      await pool?.proc.stop();
-    });
+    // --echo-flags: Success.flags = our request flags, as SRI's pool app did (sv2.md gotcha 21);
+    // --batch-size 3: one SubmitShares.Success per three accepted shares (SRI example config: 10).
+    const fixture = sriPoolFixture(peer.bin, ['--echo-flags', '--batch-size', '3']);
 
     it('keeps version rolling despite the echoed REQUIRES_FIXED_VERSION bit and settles a batch ack', async () => {
-      const counters = emptyCounters();
-      const jobs: Job[] = [];
-      const session = startSession(pool, counters, jobs);
-      const ended = session.run();
+      const pool = fixture.pool;
+      const { session, counters, jobs, ended } = runSession(pool, WORKER);
       const job = await until(() => lastJob(jobs), 15_000, 'the first job');
       // Bit 0 of the echoed flags would mean REQUIRES_FIXED_VERSION; we sent REQUIRES_VERSION_ROLLING.
       expect(job.versionMask).toBe(0x1fffe000);

@@ -6,14 +6,13 @@
  * address is loopback; `[miner_telemetry] cidrs = []` keeps the translator from scanning a LAN.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../bench/free-port.js';
 import { parsePoolUrl } from '../../src/noise/pool-url.js';
 import { runPool } from '../../src/roles/pool/main.js';
 import { Sv1Miner } from './helpers/sv1-miner.js';
@@ -27,16 +26,6 @@ const WORKER = 'interop.sv1miner';
 interface LogLine {
   readonly msg?: string;
   readonly [k: string]: unknown;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
 }
 
 const MODES = [

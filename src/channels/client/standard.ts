@@ -9,8 +9,6 @@ import type { MessageFields } from '../../sv2/messages/registry.js';
 import { merkleRootFor } from '../../work/extranonce.js';
 import { type ChannelUpdate, ClientChannel } from './channel-core.js';
 
-export type { ChannelInit } from './channel-core.js';
-
 interface NewMiningJobFields {
   readonly job_id: number;
   readonly min_ntime: number | null;

@@ -9,7 +9,7 @@ import { sha256d } from '../../bitcoin/sha256d.js';
 import { leBytesToBigInt, nbitsToTarget, targetToDifficulty } from '../../bitcoin/target.js';
 
 /** SubmitShares.Error codes this pool sends: SRI's strings (sv2.md §5.3). */
-export const SHARE_ERROR_CODES = [
+const SHARE_ERROR_CODES = [
   'invalid-channel-id',
   'stale-share',
   'invalid-job-id',

@@ -39,7 +39,7 @@ export interface MinerOptions extends ProgressDeadlines {
 }
 
 /** The hostile-pool bounds of the pool client (README Reliability). */
-export type PoolLimits = Partial<
+type PoolLimits = Partial<
   Pick<
     PoolClientOptions,
     | 'silenceMs'

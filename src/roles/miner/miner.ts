@@ -14,8 +14,6 @@ import {
 import type { Config, PoolConfig } from '../../config/schema.js';
 import { MinerCore } from './miner-core.js';
 
-export type { MinerOptions } from './miner-options.js';
-
 export class Miner extends MinerCore implements RigControl {
   pause(): Promise<void> {
     return this.serial(async () => {

@@ -41,7 +41,7 @@ export interface ChainSettings {
   readonly log: Logger;
 }
 
-export interface OpenedChain {
+interface OpenedChain {
   readonly chain: HashChain;
   readonly io: ChainIo;
 }

@@ -18,7 +18,7 @@ import { Dispatcher, type DispatcherOptions } from '../../work/dispatcher.js';
 import { HashrateTracker } from '../../work/hashrate.js';
 import type { ChainIo, OpenChain } from './parts.js';
 
-export type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
+type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
 
 export interface RigChain {
   readonly index: number;

@@ -26,7 +26,7 @@ export interface PoolCheckOptions {
   readonly nominalHashRate?: number;
 }
 
-export type PoolCheckStep = 'url' | 'tcp' | 'noise' | 'setup' | 'channel' | 'job';
+type PoolCheckStep = 'url' | 'tcp' | 'noise' | 'setup' | 'channel' | 'job';
 
 export interface PoolCheckReport {
   ok: boolean;

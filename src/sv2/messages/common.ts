@@ -51,16 +51,15 @@ export const SetupConnectionError = defineMessage({
 export type SetupConnectionError = Infer<typeof SetupConnectionError>;
 
 // channel_msg = 1 although the message comes from the server unprompted: spec 08-Message-Types.
-export const ChannelEndpointChanged = defineMessage({
+const ChannelEndpointChanged = defineMessage({
   name: 'ChannelEndpointChanged',
   ext: 0x0000,
   type: 0x03,
   channelMsg: true,
   fields: [['channel_id', U32]],
 } as const);
-export type ChannelEndpointChanged = Infer<typeof ChannelEndpointChanged>;
 
-export const Reconnect = defineMessage({
+const Reconnect = defineMessage({
   name: 'Reconnect',
   ext: 0x0000,
   type: 0x04,
@@ -70,7 +69,6 @@ export const Reconnect = defineMessage({
     ['new_port', U16],
   ],
 } as const);
-export type Reconnect = Infer<typeof Reconnect>;
 
 /** Every Common message, in msg_type order. */
 export const COMMON_MESSAGES = [

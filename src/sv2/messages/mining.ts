@@ -21,7 +21,7 @@ import {
   U256,
 } from '../types.js';
 
-export const OpenStandardMiningChannel = defineMessage({
+const OpenStandardMiningChannel = defineMessage({
   name: 'OpenStandardMiningChannel',
   ext: 0x0000,
   type: 0x10,
@@ -33,9 +33,8 @@ export const OpenStandardMiningChannel = defineMessage({
     ['max_target', U256],
   ],
 } as const);
-export type OpenStandardMiningChannel = Infer<typeof OpenStandardMiningChannel>;
 
-export const OpenStandardMiningChannelSuccess = defineMessage({
+const OpenStandardMiningChannelSuccess = defineMessage({
   name: 'OpenStandardMiningChannel.Success',
   ext: 0x0000,
   type: 0x11,
@@ -48,10 +47,9 @@ export const OpenStandardMiningChannelSuccess = defineMessage({
     ['group_channel_id', U32],
   ],
 } as const);
-export type OpenStandardMiningChannelSuccess = Infer<typeof OpenStandardMiningChannelSuccess>;
 
 /** Shared by standard and extended channel opening. */
-export const OpenMiningChannelError = defineMessage({
+const OpenMiningChannelError = defineMessage({
   name: 'OpenMiningChannel.Error',
   ext: 0x0000,
   type: 0x12,
@@ -61,19 +59,17 @@ export const OpenMiningChannelError = defineMessage({
     ['error_code', STR0_255],
   ],
 } as const);
-export type OpenMiningChannelError = Infer<typeof OpenMiningChannelError>;
 
-export const OpenExtendedMiningChannel = defineMessage({
+const OpenExtendedMiningChannel = defineMessage({
   name: 'OpenExtendedMiningChannel',
   ext: 0x0000,
   type: 0x13,
   channelMsg: false,
   fields: [...OpenStandardMiningChannel.fields, ['min_extranonce_size', U16]],
 } as const);
-export type OpenExtendedMiningChannel = Infer<typeof OpenExtendedMiningChannel>;
 
 // group_channel_id was added in Dec 2025 (SRI PR #2044, sv2.md §5.2): older peers send 4 bytes less.
-export const OpenExtendedMiningChannelSuccess = defineMessage({
+const OpenExtendedMiningChannelSuccess = defineMessage({
   name: 'OpenExtendedMiningChannel.Success',
   ext: 0x0000,
   type: 0x14,
@@ -87,7 +83,6 @@ export const OpenExtendedMiningChannelSuccess = defineMessage({
     ['group_channel_id', U32],
   ],
 } as const);
-export type OpenExtendedMiningChannelSuccess = Infer<typeof OpenExtendedMiningChannelSuccess>;
 
 /** Hot path. 45-byte payload for a future job (min_ntime none), 49 for an active one (sv2.md gotcha 14). */
 export const NewMiningJob = defineMessage({
@@ -105,7 +100,7 @@ export const NewMiningJob = defineMessage({
 } as const);
 export type NewMiningJob = Infer<typeof NewMiningJob>;
 
-export const UpdateChannel = defineMessage({
+const UpdateChannel = defineMessage({
   name: 'UpdateChannel',
   ext: 0x0000,
   type: 0x16,
@@ -116,9 +111,8 @@ export const UpdateChannel = defineMessage({
     ['maximum_target', U256],
   ],
 } as const);
-export type UpdateChannel = Infer<typeof UpdateChannel>;
 
-export const UpdateChannelError = defineMessage({
+const UpdateChannelError = defineMessage({
   name: 'UpdateChannel.Error',
   ext: 0x0000,
   type: 0x17,
@@ -128,9 +122,8 @@ export const UpdateChannelError = defineMessage({
     ['error_code', STR0_255],
   ],
 } as const);
-export type UpdateChannelError = Infer<typeof UpdateChannelError>;
 
-export const CloseChannel = defineMessage({
+const CloseChannel = defineMessage({
   name: 'CloseChannel',
   ext: 0x0000,
   type: 0x18,
@@ -140,9 +133,8 @@ export const CloseChannel = defineMessage({
     ['reason_code', STR0_255],
   ],
 } as const);
-export type CloseChannel = Infer<typeof CloseChannel>;
 
-export const SetExtranoncePrefix = defineMessage({
+const SetExtranoncePrefix = defineMessage({
   name: 'SetExtranoncePrefix',
   ext: 0x0000,
   type: 0x19,
@@ -152,10 +144,9 @@ export const SetExtranoncePrefix = defineMessage({
     ['extranonce_prefix', B0_32],
   ],
 } as const);
-export type SetExtranoncePrefix = Infer<typeof SetExtranoncePrefix>;
 
 /** Hot path: the only message a device sends in steady state. 24-byte payload. */
-export const SubmitSharesStandard = defineMessage({
+const SubmitSharesStandard = defineMessage({
   name: 'SubmitSharesStandard',
   ext: 0x0000,
   type: 0x1a,
@@ -169,18 +160,16 @@ export const SubmitSharesStandard = defineMessage({
     ['version', U32],
   ],
 } as const);
-export type SubmitSharesStandard = Infer<typeof SubmitSharesStandard>;
 
-export const SubmitSharesExtended = defineMessage({
+const SubmitSharesExtended = defineMessage({
   name: 'SubmitSharesExtended',
   ext: 0x0000,
   type: 0x1b,
   channelMsg: true,
   fields: [...SubmitSharesStandard.fields, ['extranonce', B0_32]],
 } as const);
-export type SubmitSharesExtended = Infer<typeof SubmitSharesExtended>;
 
-export const SubmitSharesSuccess = defineMessage({
+const SubmitSharesSuccess = defineMessage({
   name: 'SubmitShares.Success',
   ext: 0x0000,
   type: 0x1c,
@@ -192,9 +181,8 @@ export const SubmitSharesSuccess = defineMessage({
     ['new_shares_sum', U64],
   ],
 } as const);
-export type SubmitSharesSuccess = Infer<typeof SubmitSharesSuccess>;
 
-export const SubmitSharesError = defineMessage({
+const SubmitSharesError = defineMessage({
   name: 'SubmitShares.Error',
   ext: 0x0000,
   type: 0x1d,
@@ -205,9 +193,8 @@ export const SubmitSharesError = defineMessage({
     ['error_code', STR0_255],
   ],
 } as const);
-export type SubmitSharesError = Infer<typeof SubmitSharesError>;
 
-export const NewExtendedMiningJob = defineMessage({
+const NewExtendedMiningJob = defineMessage({
   name: 'NewExtendedMiningJob',
   ext: 0x0000,
   type: 0x1f,
@@ -223,7 +210,6 @@ export const NewExtendedMiningJob = defineMessage({
     ['coinbase_tx_suffix', B0_64K],
   ],
 } as const);
-export type NewExtendedMiningJob = Infer<typeof NewExtendedMiningJob>;
 
 /** Hot path (latency-critical: flushes the chips). 48-byte payload. channel_id may be a group id. */
 export const SetNewPrevHash = defineMessage({
@@ -241,7 +227,7 @@ export const SetNewPrevHash = defineMessage({
 } as const);
 export type SetNewPrevHash = Infer<typeof SetNewPrevHash>;
 
-export const SetTarget = defineMessage({
+const SetTarget = defineMessage({
   name: 'SetTarget',
   ext: 0x0000,
   type: 0x21,
@@ -251,9 +237,8 @@ export const SetTarget = defineMessage({
     ['maximum_target', U256],
   ],
 } as const);
-export type SetTarget = Infer<typeof SetTarget>;
 
-export const SetCustomMiningJob = defineMessage({
+const SetCustomMiningJob = defineMessage({
   name: 'SetCustomMiningJob',
   ext: 0x0000,
   type: 0x22,
@@ -274,9 +259,8 @@ export const SetCustomMiningJob = defineMessage({
     ['merkle_path', SEQ0_255(U256)],
   ],
 } as const);
-export type SetCustomMiningJob = Infer<typeof SetCustomMiningJob>;
 
-export const SetCustomMiningJobSuccess = defineMessage({
+const SetCustomMiningJobSuccess = defineMessage({
   name: 'SetCustomMiningJob.Success',
   ext: 0x0000,
   type: 0x23,
@@ -287,9 +271,8 @@ export const SetCustomMiningJobSuccess = defineMessage({
     ['job_id', U32],
   ],
 } as const);
-export type SetCustomMiningJobSuccess = Infer<typeof SetCustomMiningJobSuccess>;
 
-export const SetCustomMiningJobError = defineMessage({
+const SetCustomMiningJobError = defineMessage({
   name: 'SetCustomMiningJob.Error',
   ext: 0x0000,
   type: 0x24,
@@ -300,10 +283,9 @@ export const SetCustomMiningJobError = defineMessage({
     ['error_code', STR0_255],
   ],
 } as const);
-export type SetCustomMiningJobError = Infer<typeof SetCustomMiningJobError>;
 
 // channel_msg = 0 even though the first field is a (group) channel id: spec 08-Message-Types, gotcha 12.
-export const SetGroupChannel = defineMessage({
+const SetGroupChannel = defineMessage({
   name: 'SetGroupChannel',
   ext: 0x0000,
   type: 0x25,
@@ -313,7 +295,6 @@ export const SetGroupChannel = defineMessage({
     ['channel_ids', SEQ0_64K(U32)],
   ],
 } as const);
-export type SetGroupChannel = Infer<typeof SetGroupChannel>;
 
 /** Every Mining message, in msg_type order. */
 export const MINING_MESSAGES = [

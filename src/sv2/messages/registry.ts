@@ -19,7 +19,7 @@ export * from './template-distribution.js';
 /** Every registered message, Common, Mining, then Template Distribution, in msg_type order. */
 export const MESSAGES = [...COMMON_MESSAGES, ...MINING_MESSAGES, ...TEMPLATE_DISTRIBUTION_MESSAGES] as const;
 
-export type RegisteredSchema = (typeof MESSAGES)[number];
+type RegisteredSchema = (typeof MESSAGES)[number];
 
 type MessageOf<S> =
   S extends MessageSchema<infer D extends MessageDef>

@@ -5,7 +5,7 @@
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import type { BindingInterface, OpenOptions, UpdateOptions } from '@serialport/bindings-interface';
 
-export type PortEvent =
+type PortEvent =
   | { readonly kind: 'write'; readonly bytes: Buffer }
   | { readonly kind: 'baud'; readonly baud: number };
 

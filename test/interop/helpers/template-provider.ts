@@ -42,7 +42,7 @@ interface TemplateProviderOptions {
   readonly timestamp?: number;
 }
 
-export interface ReceivedMessage {
+interface ReceivedMessage {
   readonly conn: number;
   readonly message: AnyMessage;
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface Datagram {
+interface Datagram {
   readonly text: string;
   /** performance.now() when this process read the line. */
   readonly at: number;
