@@ -14,7 +14,9 @@ interface BridgePorts {
 export function withPorts(board: BoardDefinition, ports: BridgePorts): BoardDefinition {
   const { control, data } = ports;
   if (control === undefined && data === undefined) return board;
-  const lines = [board.reset, board.powerEnable].filter((l): l is ControlLine => l !== undefined);
+  const lines = [board.reset, board.powerEnable, board.ioEnable].filter(
+    (l): l is ControlLine => l !== undefined,
+  );
   const bridgeLine = lines.find((l) => l.kind === 'bridge');
   if (bridgeLine === undefined || bridgeLine.kind !== 'bridge')
     throw new RangeError(`board ${board.id} has no USB bridge: control and data ports do not apply`);
@@ -33,6 +35,7 @@ export function withPorts(board: BoardDefinition, ports: BridgePorts): BoardDefi
     chains: data === undefined ? board.chains : board.chains.map((c) => ({ ...c, uartPath: data })),
     reset: line(board.reset),
     powerEnable: line(board.powerEnable),
+    ...(board.ioEnable === undefined ? {} : { ioEnable: line(board.ioEnable) }),
     sensors: board.sensors.map((s) => ('bus' in s ? { ...s, bus: bus(s.bus) } : s)),
     ...(power === undefined
       ? {}

@@ -8,7 +8,9 @@
 import type { BoardDefinition } from '../../boards/types.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import { FakeI2cBus, RegisterMapDevice } from '../peripherals/i2c.js';
+import { BITAXE_TPS40305, EMBERONE_LM25119 } from '../power/ds4432u.js';
 import { Emc2101Model, Emc2302Model } from './i2c/fan-models.js';
+import { Ds4432uModel } from './i2c/power-models.js';
 import { Tps546Model } from './i2c/tps546-model.js';
 import { SimBridge } from './sim-bridge.js';
 import { SimChain, type SimChainOptions } from './sim-chain.js';
@@ -26,6 +28,8 @@ interface SimUsbBoard {
   readonly bridge: SimBridge;
   readonly i2c: FakeI2cBus;
   readonly regulator: Tps546Model | undefined;
+  /** The DAC of a DS4432U board (emberOne/00), whose buck the power-enable pin switches. */
+  readonly dac: Ds4432uModel | undefined;
   readonly fan: Emc2101Model | Emc2302Model | undefined;
 }
 
@@ -48,18 +52,34 @@ export function createSimUsbBoard(options: SimUsbBoardOptions): SimUsbBoard {
         }),
       );
   }
+  // The chips answer only with every supply the board switches on: the TPS546's output, the
+  // buck's enable pin, the I/O enable pin.
+  const supplies = new Map<string, boolean>();
+  const setSupply = (name: string, on: boolean): void => {
+    supplies.set(name, on);
+    chain.setPowered([...supplies.values()].every(Boolean));
+  };
   let regulator: Tps546Model | undefined;
+  let dac: Ds4432uModel | undefined;
   const power = board.power;
+  if (power?.regulator.kind === 'ds4432u') {
+    dac = new Ds4432uModel(
+      power.regulator.network === 'emberone-lm25119' ? EMBERONE_LM25119 : BITAXE_TPS40305,
+    );
+    i2c.attach(power.regulator.address, dac);
+  }
+  if (power !== undefined && board.powerEnable?.kind === 'bridge') setSupply('enable', false);
+  if (power !== undefined && board.ioEnable?.kind === 'bridge') setSupply('io', false);
   if (power?.regulator.kind === 'tps546') {
     const twelveVolt = power.regulator.profile !== '5v-single';
     regulator = new Tps546Model({
       vinV: twelveVolt ? 12 : 5,
       // About 15 A per chip at a 1.15 V core (a Gamma draws ~18 W).
       load: (volts) => (volts > 0 ? 15 * (volts / board.voltageDomains / 1.15) * chipCount(board) : 0),
-      onOutput: (on) => chain.setPowered(on),
+      onOutput: (on) => setSupply('regulator', on),
     });
     i2c.attach(power.regulator.address, regulator);
-    chain.setPowered(false);
+    setSupply('regulator', false);
   }
   let fan: Emc2101Model | Emc2302Model | undefined;
   if (power?.fan !== undefined) {
@@ -83,16 +103,19 @@ export function createSimUsbBoard(options: SimUsbBoardOptions): SimUsbBoard {
       return 30 + (watts * 1.6) / (1 + 2 * duty);
     };
   }
-  const reset = board.reset;
+  const { reset, powerEnable, ioEnable } = board;
   const bridge = new SimBridge({
     i2c,
     onPin: (pin, level) => {
-      if (reset?.kind !== 'bridge' || pin !== reset.pin) return;
-      const asserted = reset.activeLow ? level === 0 : level === 1;
-      chain.setResetHeld(asserted);
+      const asserted = (line: typeof reset): boolean =>
+        line?.kind === 'bridge' && pin === line.pin && (line.activeLow ? level === 0 : level === 1);
+      const names = (line: typeof reset): boolean => line?.kind === 'bridge' && pin === line.pin;
+      if (names(reset)) chain.setResetHeld(asserted(reset));
+      if (power !== undefined && names(powerEnable)) setSupply('enable', asserted(powerEnable));
+      if (power !== undefined && names(ioEnable)) setSupply('io', asserted(ioEnable));
     },
   });
-  return { chain, bridge, i2c, regulator, fan };
+  return { chain, bridge, i2c, regulator, dac, fan };
 }
 
 function chipCount(board: BoardDefinition): number {

@@ -40,7 +40,7 @@ Options:
   --relay <name>        auto | socat | python3 (default auto)
   -h, --help            show this text
 
-A USB-bridged board with a power section (bitaxe-gamma-usb) is served whole: its bridge control
+A USB-bridged board with a power section (bitaxe-gamma-usb, emberone00) is served whole: its bridge control
 port (GPIO, I2C with the regulator, fan and sensors at register level) and its data port, each on
 a pty, printed as the lines "control: <path>", "data: <path>", then "sim-target-shift: <k>". The
 chips answer only while the simulated regulator's output is on and reset is released.

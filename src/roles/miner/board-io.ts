@@ -103,8 +103,21 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
   // Power stays off until the first bring-up asserts it.
   const power = await openLine(board.powerEnable, 0, log);
   if (board.power !== undefined) {
+    // boards/wiring: the chips' I/O supply where the board switches it (emberOne/00 VDDIO_EN).
+    const io = await openLine(board.ioEnable, 0, log);
     // The board's regulator is ours: the sequencer runs up and down (drivers/power/sequencer.ts).
-    const sequencer = boardSequencer(board, board.power, reset, power, log, hold, settle);
+    const sequencer = boardSequencer(
+      board,
+      board.power,
+      reset,
+      power,
+      log,
+      hold,
+      settle,
+      undefined,
+      undefined,
+      io,
+    );
     const coreMv = options.coreVoltageMv ?? board.power.coreVoltageMv.default;
     return {
       link,
@@ -119,6 +132,7 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
           .catch((err: unknown) => log.warn({ err }, 'power-down at release failed'));
         await reset?.close();
         await power?.close();
+        await io?.close();
       },
     };
   }
@@ -162,6 +176,7 @@ export function boardSequencer(
   resetSettleMs: number,
   openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
   wait: (ms: number) => Promise<void> = (ms) => sleep(ms),
+  ioEnable: Gpio | undefined = undefined,
 ): PowerSequencer {
   const bus = openBus(def.regulator.bus);
   if (bus === undefined)
@@ -172,6 +187,8 @@ export function boardSequencer(
     regulator: regulatorFor(def.regulator, bus, board.voltageDomains),
     reset,
     powerEnable,
+    ioEnable,
+    ...(def.enableOrder === undefined ? {} : { enableOrder: def.enableOrder }),
     settleMs: def.settleMs,
     resetHoldMs,
     resetSettleMs,
