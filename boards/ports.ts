@@ -48,3 +48,39 @@ export function withPorts(board: BoardDefinition, ports: BridgePorts): BoardDefi
         }),
   };
 }
+
+/**
+ * A Linux-hosted board under a fake device root (`run --dev-root DIR`, served by `sim-board
+ * --dev-root DIR`): its UART and /dev/i2c-N paths move under DIR, its GPIO lines to
+ * DIR/sys/class/gpio. Only for simulated hardware: the I2C buses there are the simulator's sockets.
+ */
+export function withDevRoot(board: BoardDefinition, root: string | undefined): BoardDefinition {
+  if (root === undefined) return board;
+  if (!root.startsWith('/')) throw new RangeError(`--dev-root ${root}: expected an absolute path`);
+  const under = (path: string): string => (path.startsWith('/dev/') ? `${root}${path}` : path);
+  const line = (l: ControlLine | undefined): ControlLine | undefined =>
+    l?.kind === 'gpiochip' ? { ...l, sysfsRoot: `${root}/sys/class/gpio` } : l;
+  const linux =
+    board.chains.some((c) => c.uartPath.startsWith('/dev/')) &&
+    [board.reset, board.powerEnable, board.ioEnable].every((l) => l === undefined || l.kind === 'gpiochip');
+  if (board.simulated || !linux)
+    throw new RangeError(`board ${board.id} is not wired to Linux devices: --dev-root does not apply`);
+  const power = board.power;
+  return {
+    ...board,
+    chains: board.chains.map((c) => ({ ...c, uartPath: under(c.uartPath) })),
+    reset: line(board.reset),
+    powerEnable: line(board.powerEnable),
+    ...(board.ioEnable === undefined ? {} : { ioEnable: line(board.ioEnable) }),
+    sensors: board.sensors.map((s) => ('bus' in s ? { ...s, bus: under(s.bus) } : s)),
+    ...(power === undefined
+      ? {}
+      : {
+          power: {
+            ...power,
+            regulator: { ...power.regulator, bus: under(power.regulator.bus) },
+            fan: power.fan === undefined ? undefined : { ...power.fan, bus: under(power.fan.bus) },
+          },
+        }),
+  };
+}

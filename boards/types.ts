@@ -9,7 +9,14 @@ import type { ChipModel } from '../drivers/bm13xx/chips.js';
 /** A digital control line. `activeLow` means "asserted" = electrical 0 (NRST, POWER_EN: bm13xx.md §10.1). */
 export type ControlLine =
   /** A Linux GPIO: character-device chip name and line offset (libgpiod numbering). */
-  | { readonly kind: 'gpiochip'; readonly chip: string; readonly line: number; readonly activeLow: boolean }
+  | {
+      readonly kind: 'gpiochip';
+      readonly chip: string;
+      readonly line: number;
+      readonly activeLow: boolean;
+      /** The sysfs gpio class directory when not /sys/class/gpio (a fake device root: withDevRoot). */
+      readonly sysfsRoot?: string | undefined;
+    }
   /** A pin behind a USB bridge's control port (bitaxe-raw GPIO page 0x06, bm13xx.md §10.2). */
   | {
       readonly kind: 'bridge';

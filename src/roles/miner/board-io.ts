@@ -20,9 +20,10 @@ import {
   type Gpio,
   OnoffGpio,
   pulseReset,
+  SysfsGpio,
   sysfsGpioNumber,
 } from '../../../drivers/peripherals/gpio.js';
-import { type I2cBus, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
+import { type I2cBus, isLinuxI2cPath, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
 import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
 import { SysfsThermalReader, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
 import { fanFor, regulatorFor } from '../../../drivers/power/board-power.js';
@@ -210,6 +211,11 @@ async function openLine(
   if (line === undefined) return undefined;
   switch (line.kind) {
     case 'gpiochip': {
+      // boards/wiring: a fake device root's sysfs (run --dev-root) is driven file by file.
+      if (line.sysfsRoot !== undefined) {
+        const number = await sysfsGpioNumber(line.chip, line.line, line.sysfsRoot);
+        return SysfsGpio.open(number, { root: line.sysfsRoot, activeLow: line.activeLow, initial });
+      }
       const number = await sysfsGpioNumber(line.chip, line.line);
       return OnoffGpio.open(number, { activeLow: line.activeLow, initial });
     }
@@ -250,7 +256,8 @@ export async function closeBridgePorts(): Promise<void> {
 /** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
 function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
   if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));
-  if (path.startsWith('/dev/i2c-')) return new LinuxI2cBus(path);
+  // boards/wiring: /dev/i2c-N, or the same under a fake device root (run --dev-root).
+  if (isLinuxI2cPath(path)) return new LinuxI2cBus(path);
   return undefined;
 }
 
