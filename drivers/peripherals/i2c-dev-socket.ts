@@ -55,6 +55,9 @@ export class I2cDevSocket {
     });
     // A later error surfaces as the pending transfer's close; nothing else listens.
     socket.on('error', () => {});
+    // Like an open /dev/i2c-N descriptor, an idle bus does not keep the process alive (the
+    // buses are not closed at exit); a transfer in flight has its timeout timer, which does.
+    socket.unref();
     this.socket = socket;
     return socket;
   }
