@@ -12,6 +12,7 @@ import type {
   Tps546ProfileName,
 } from '../../boards/types.js';
 import { Emc2101Fan } from '../fans/emc2101.js';
+import { Emc2103Fan } from '../fans/emc2103.js';
 import { Emc2302Fans } from '../fans/emc2302.js';
 import type { FanController } from '../fans/fan.js';
 import type { I2cBus } from '../peripherals/i2c.js';
@@ -60,9 +61,15 @@ export function regulatorFor(
 }
 
 export function fanFor(def: FanDefinition, bus: I2cBus): FanController {
-  return def.kind === 'emc2101'
-    ? new Emc2101Fan(bus, { label: def.label, address: def.address })
-    : new Emc2302Fans(bus, { label: def.label, address: def.address });
+  const options = { label: def.label, address: def.address };
+  switch (def.kind) {
+    case 'emc2101':
+      return new Emc2101Fan(bus, options);
+    case 'emc2302':
+      return new Emc2302Fans(bus, options);
+    case 'emc2103':
+      return new Emc2103Fan(bus, options);
+  }
 }
 
 /** The core voltages (mV per chip) the board allows and its regulator reaches. */

@@ -11,7 +11,7 @@ import type { BoardDefinition } from '../../boards/types.js';
 import { bytesToHex } from '../../src/bytes/hex.js';
 import { FakeI2cBus, RegisterMapDevice } from '../peripherals/i2c.js';
 import { BITAXE_TPS40305, EMBERONE_LM25119 } from '../power/ds4432u.js';
-import { Emc2101Model, Emc2302Model } from './i2c/fan-models.js';
+import { Emc2101Model, Emc2103Model, Emc2302Model } from './i2c/fan-models.js';
 import { Ds4432uModel } from './i2c/power-models.js';
 import { Tps546Model } from './i2c/tps546-model.js';
 import { SimChain, type SimChainOptions } from './sim-chain.js';
@@ -35,7 +35,7 @@ export interface SimBoardDevices {
   readonly regulator: Tps546Model | undefined;
   /** The DAC of a DS4432U board (emberOne/00), whose buck the power-enable line switches. */
   readonly dac: Ds4432uModel | undefined;
-  readonly fan: Emc2101Model | Emc2302Model | undefined;
+  readonly fan: Emc2101Model | Emc2302Model | Emc2103Model | undefined;
   /** A control line changed to `asserted` (logical: the polarity is the carrier's business). */
   setLine(role: BoardLineRole, asserted: boolean): void;
 }
@@ -88,9 +88,11 @@ export function createSimBoardDevices(options: SimBoardDevicesOptions): SimBoard
     i2c.attach(power.regulator.address, regulator);
     setSupply('regulator', false);
   }
-  let fan: Emc2101Model | Emc2302Model | undefined;
+  let fan: Emc2101Model | Emc2302Model | Emc2103Model | undefined;
   if (power?.fan !== undefined) {
-    fan = power.fan.kind === 'emc2101' ? new Emc2101Model() : new Emc2302Model();
+    const kind = power.fan.kind;
+    fan =
+      kind === 'emc2101' ? new Emc2101Model() : kind === 'emc2302' ? new Emc2302Model() : new Emc2103Model();
     i2c.attach(power.fan.address, fan);
   }
   for (const sensor of board.sensors) {

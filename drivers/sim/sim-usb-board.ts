@@ -6,7 +6,7 @@
  */
 import type { BoardDefinition, ControlLine } from '../../boards/types.js';
 import type { FakeI2cBus } from '../peripherals/i2c.js';
-import type { Emc2101Model, Emc2302Model } from './i2c/fan-models.js';
+import type { Emc2101Model, Emc2103Model, Emc2302Model } from './i2c/fan-models.js';
 import type { Ds4432uModel } from './i2c/power-models.js';
 import type { Tps546Model } from './i2c/tps546-model.js';
 import { type BoardLineRole, createSimBoardDevices } from './sim-board-devices.js';
@@ -28,7 +28,7 @@ interface SimUsbBoard {
   readonly regulator: Tps546Model | undefined;
   /** The DAC of a DS4432U board (emberOne/00), whose buck the power-enable pin switches. */
   readonly dac: Ds4432uModel | undefined;
-  readonly fan: Emc2101Model | Emc2302Model | undefined;
+  readonly fan: Emc2101Model | Emc2302Model | Emc2103Model | undefined;
 }
 
 export function createSimUsbBoard(options: SimUsbBoardOptions): SimUsbBoard {
