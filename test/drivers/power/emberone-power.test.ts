@@ -11,6 +11,7 @@ import { allowedCoreMv, regulatorFor } from '../../../drivers/power/board-power.
 import { ds4432uCode, ds4432uRangeMv, EMBERONE_LM25119 } from '../../../drivers/power/ds4432u.js';
 import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { Ds4432uModel } from '../../../drivers/sim/i2c/power-models.js';
+import { coreVoltageExpectation } from '../../../src/config/core-voltage.js';
 
 const maybePower = emberOne00.power;
 if (maybePower === undefined) throw new Error('emberone00 has no power section');
@@ -39,6 +40,19 @@ describe('DS4432U on the emberOne/00 LM25119 network', () => {
       'core voltage 4800 mV: the DS4432U on the emberone-lm25119 network reaches 2876..4324 mV',
     );
     expect(bus.transactions).toHaveLength(1);
+  });
+});
+
+describe('emberOne/00 coreVoltage (config and AxeOS PATCH)', () => {
+  it('a Bitaxe-style 1150 mV is refused for the string; 240..360 mV per chip is taken', () => {
+    expect(coreVoltageExpectation(emberOne00, 1150)).toBe(
+      'whole millivolts from 240 to 360 for board emberone00',
+    );
+    expect(coreVoltageExpectation(emberOne00, 239)).toBe(
+      'whole millivolts from 240 to 360 for board emberone00',
+    );
+    expect(coreVoltageExpectation(emberOne00, 240)).toBeUndefined();
+    expect(coreVoltageExpectation(emberOne00, 360)).toBeUndefined();
   });
 });
 
