@@ -11,6 +11,7 @@ import { allowedCoreMv, regulatorFor } from '../../../drivers/power/board-power.
 import { ds4432uCode, ds4432uRangeMv, EMBERONE_LM25119 } from '../../../drivers/power/ds4432u.js';
 import { PowerSequencer } from '../../../drivers/power/sequencer.js';
 import { Ds4432uModel } from '../../../drivers/sim/i2c/power-models.js';
+import { createSimUsbBoard } from '../../../drivers/sim/sim-usb-board.js';
 import { coreVoltageExpectation } from '../../../src/config/core-voltage.js';
 
 const maybePower = emberOne00.power;
@@ -94,5 +95,25 @@ describe('emberOne/00 power order', () => {
     events.length = 0;
     await sequencer.powerDown();
     expect(events).toEqual(['reset=1', 'dac f800', 'pwr_en=0', 'vddio_en=0']);
+  });
+});
+
+describe('the simulated emberOne/00', () => {
+  it('its chips are powered only with both PWR_EN (bridge pin 1) and VDDIO_EN (pin 2) high', async () => {
+    const sim = createSimUsbBoard({ board: emberOne00, chain: { model: 'BM1362', chipCount: 12 } });
+    // bitaxe-raw GPIO page 0x06, command = pin, data = level (bm13xx.md §10.2); one request each.
+    const pin = (n: number, level: 0 | 1, id: number) =>
+      sim.bridge.write(Uint8Array.of(7, 0, id, 0, 0x06, n, level));
+    expect(sim.chain.isPowered).toBe(false);
+    pin(1, 1, 1);
+    await new Promise((r) => setImmediate(r));
+    expect(sim.chain.isPowered).toBe(false);
+    pin(2, 1, 2);
+    await new Promise((r) => setImmediate(r));
+    expect(sim.chain.isPowered).toBe(true);
+    pin(1, 0, 3);
+    await new Promise((r) => setImmediate(r));
+    expect(sim.chain.isPowered).toBe(false);
+    sim.chain.close();
   });
 });
