@@ -3,6 +3,7 @@
  * module gets a board; an unknown id is a ConfigError that lists the known ids.
  */
 import { ConfigError } from '../src/errors.js';
+import { rpiTps546Bm1370 } from './rpi-tps546.js';
 import { rpiUartBoards } from './rpi-uart.js';
 import { simBm1366Chain } from './sim-bm1366-chain.js';
 import { simBm1370Single } from './sim-bm1370-1.js';
@@ -13,9 +14,15 @@ import { bitaxeGammaUsb, emberOne00 } from './usb-bridge.js';
 export const DEFAULT_BOARD_ID = 'sim-bm1370-1';
 
 export const BOARDS: ReadonlyMap<string, BoardDefinition> = new Map(
-  [simBm1370Single, simBm1370Chain, simBm1366Chain, ...rpiUartBoards, bitaxeGammaUsb, emberOne00].map(
-    (b) => [b.id, b] as const,
-  ),
+  [
+    simBm1370Single,
+    simBm1370Chain,
+    simBm1366Chain,
+    ...rpiUartBoards,
+    rpiTps546Bm1370,
+    bitaxeGammaUsb,
+    emberOne00,
+  ].map((b) => [b.id, b] as const),
 );
 
 export function boardIds(): string[] {

@@ -9,7 +9,14 @@ import type { ChipModel } from '../drivers/bm13xx/chips.js';
 /** A digital control line. `activeLow` means "asserted" = electrical 0 (NRST, POWER_EN: bm13xx.md §10.1). */
 export type ControlLine =
   /** A Linux GPIO: character-device chip name and line offset (libgpiod numbering). */
-  | { readonly kind: 'gpiochip'; readonly chip: string; readonly line: number; readonly activeLow: boolean }
+  | {
+      readonly kind: 'gpiochip';
+      readonly chip: string;
+      readonly line: number;
+      readonly activeLow: boolean;
+      /** The sysfs gpio class directory when not /sys/class/gpio (a fake device root: withDevRoot). */
+      readonly sysfsRoot?: string | undefined;
+    }
   /** A pin behind a USB bridge's control port (bitaxe-raw GPIO page 0x06, bm13xx.md §10.2). */
   | {
       readonly kind: 'bridge';
@@ -76,16 +83,23 @@ export type RegulatorDefinition =
       readonly address: number;
       readonly profile: Tps546ProfileName;
     }
-  /** DS4432U+ trimming a TPS40305 buck switched by the board's power enable; INA260 beside it. */
+  /**
+   * DS4432U+ trimming a buck switched by the board's power enable (TPS40305 on the older Bitaxes,
+   * LM25119 on the emberOne/00; drivers/power/ds4432u.ts); INA260 beside it where its address is known.
+   */
   | {
       readonly kind: 'ds4432u';
       readonly bus: string;
       readonly address: number;
+      readonly network: Ds4432uNetworkName;
       readonly monitorAddress: number | undefined;
     };
 
+/** The DS4432U feedback networks in drivers/power/ds4432u.ts, by name. */
+export type Ds4432uNetworkName = 'bitaxe-tps40305' | 'emberone-lm25119';
+
 export interface FanDefinition {
-  readonly kind: 'emc2101' | 'emc2302';
+  readonly kind: 'emc2101' | 'emc2302' | 'emc2103';
   readonly label: string;
   readonly bus: string;
   readonly address: number;
@@ -103,6 +117,12 @@ export interface PowerDefinition {
   readonly coreVoltageMv: { readonly min: number; readonly max: number; readonly default: number };
   /** After the rail is up, before reset is released. */
   readonly settleMs: number;
+  /**
+   * 'before-regulator' (default): the enable is asserted, then the regulator is set (ESP-Miner).
+   * 'after-voltage': the DAC is trimmed first and the buck enabled on the trimmed value, so it
+   * never starts at its untrimmed nominal (emberOne/00: voltage, 100 ms, PWR_EN).
+   */
+  readonly enableOrder?: 'before-regulator' | 'after-voltage';
 }
 
 interface BoardCommon {
@@ -115,6 +135,11 @@ interface BoardCommon {
   readonly reset: ControlLine | undefined;
   /** Core regulator enable, where the board has one. */
   readonly powerEnable: ControlLine | undefined;
+  /**
+   * The chips' I/O supply enable, where it is switched apart from the core (emberOne/00 VDDIO_EN):
+   * asserted first on power-up, released last on power-down.
+   */
+  readonly ioEnable?: ControlLine | undefined;
   readonly defaultFrequencyMhz: number;
   readonly maxFrequencyMhz: number;
   /** Ticket-mask difficulty the chips are programmed with (bm13xx.md §4.3: every Bitaxe uses 256). */

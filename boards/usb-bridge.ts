@@ -46,26 +46,54 @@ export const bitaxeGammaUsb: BoardDefinition = {
   sim: undefined,
 };
 
+/**
+ * emberOne/00 (256 Foundation, hardware repo emberone00-pcb): twelve BM1362 in series on one
+ * 12-17 V rail, ~100 W, ~3.5 TH/s. The core rail is an LM25119 buck trimmed by a DS4432U+ at
+ * 0x48 (BOM; network R6/R7/R11 as skot/emberone-miner drives it: 2.875..4.324 V for the string,
+ * 3.6 V untrimmed), an INA260 beside it (address not published), TMP1075 at 0x4A and TMP451 at
+ * 0x49 (mujina). No fan controller on the board: fans belong to the control board.
+ */
 export const emberOne00: BoardDefinition = {
   id: 'emberone00',
-  description: '256 Foundation EmberOne00: 12x BM1362 behind an RP2040 USB bridge',
+  description: '256 Foundation emberOne/00: 12x BM1362 in series behind an RP2040 USB bridge',
   chip: 'BM1362',
   chains: [{ uartPath: DATA, chipCount: 12 }],
+  // mujina and emberone-miner open the data port at 115200; the link stays there as on the Gamma.
   baud: { initial: 115_200, working: 115_200 },
-  reset: undefined,
-  // Bridge GPIO index 2 = VDDIO_EN, 5 ms settle (§10.2); polarity inferred active high.
-  powerEnable: { kind: 'bridge', controlPort: CONTROL, pin: 2, activeLow: false },
-  // mujina gives no frequency; 525 MHz is the S19j Pro BM1362 figure (§10.3), inferred.
+  // emberone-miner: bridge GPIO 0 is ASIC reset (low = reset, 500 ms each way), GPIO 1 is PWR_EN
+  // (high = on, asserted 100 ms after the DAC is set). mujina: GPIO 2 is VDDIO_EN, high, 5 ms.
+  reset: { kind: 'bridge', controlPort: CONTROL, pin: 0, activeLow: true },
+  powerEnable: { kind: 'bridge', controlPort: CONTROL, pin: 1, activeLow: false },
+  ioEnable: { kind: 'bridge', controlPort: CONTROL, pin: 2, activeLow: false },
+  // No source gives an emberOne frequency; 525 MHz is the S19j Pro BM1362 figure (§10.3).
   defaultFrequencyMhz: 525,
   maxFrequencyMhz: 800,
   chipDifficulty: 256,
-  voltageDomains: 1,
-  coreVoltage: undefined,
+  // All twelve chips in series: the buck's output is twelve times the per-chip core voltage.
+  voltageDomains: 12,
+  coreVoltage: 0.3,
   sensors: [
     { kind: 'tmp1075', label: 'left-pcb', bus: `bridge:${CONTROL}`, address: 0x4a },
     { kind: 'tmp451', label: 'chip0', bus: `bridge:${CONTROL}`, address: 0x49, offsetC: -7 },
   ],
-  notes: 'mujina has not implemented hashing on it yet (§10.2); frequency, voltage domains and reset unknown',
+  power: {
+    regulator: {
+      kind: 'ds4432u',
+      bus: `bridge:${CONTROL}`,
+      address: 0x48,
+      network: 'emberone-lm25119',
+      monitorAddress: undefined,
+    },
+    fan: undefined,
+    // The DAC reaches 2876..4324 mV for the string = 240..360 mV per chip; 300 mV is the buck's
+    // untrimmed 3.6 V. The S19j Pro runs its BM1362 near 0.31-0.33 V per domain.
+    coreVoltageMv: { min: 240, max: 360, default: 300 },
+    // emberone-miner holds reset 500 ms after power, then releases it and waits 500 ms.
+    settleMs: 500,
+    enableOrder: 'after-voltage',
+  },
+  notes:
+    'GPIO 0/1 (reset, PWR_EN) are from emberone-miner for board v2, GPIO 2 (VDDIO_EN) from mujina; the firmware index map has changed between releases: check it. INA260 not read (address unknown). Checked against the simulated board only',
   simulated: false,
   sim: undefined,
 };

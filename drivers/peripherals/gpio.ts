@@ -3,9 +3,12 @@
  * logical: 1 = asserted, whatever the wiring; the line's polarity (`activeLow`, bm13xx.md §10.1:
  * NRST and POWER_EN are active low) is set once when it is opened. OnoffGpio drives a real line
  * through 'onoff' (sysfs), imported lazily so machines without GPIO still load this module;
- * FakeGpio records edges and can call a hook (in simulation: reset -> SimChain.reset()).
+ * SysfsGpio makes the same sysfs file writes under any root (onoff's root is fixed at
+ * /sys/class/gpio), which is how a fake device root's lines are driven; FakeGpio records edges and
+ * can call a hook (in simulation: reset -> SimChain.reset()).
  */
-import { readdir, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { TransportError } from '../../src/errors.js';
 
@@ -87,6 +90,85 @@ export async function sysfsGpioNumber(chip: string, line: number, root = '/sys/c
     if (device !== undefined && basename(device) === chip) return Number(base) + line;
   }
   throw new TransportError(root, `no sysfs gpiochip entry belongs to ${chip}`);
+}
+
+interface SysfsGpioOptions extends OnoffOptions {
+  /** The gpio class directory: /sys/class/gpio, or a fake root's. */
+  readonly root: string;
+  /** Waits between looks for the exported line (injected in tests). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Export waits: the kernel makes gpioN/ at once, udev's permission rule a little later. */
+const EXPORT_WAITS_MS = [5, 10, 20, 40, 80, 160, 320, 640];
+
+/**
+ * A sysfs GPIO line under `root`, by the kernel's file protocol: `export` the number, wait for
+ * gpioN/direction to be writable, `active_low` set so `value` is logical, `direction` high/low
+ * for a glitch-free initial level, then `value` 0/1; `unexport` on close.
+ */
+export class SysfsGpio implements Gpio {
+  readonly sysfsNumber: number;
+  private readonly root: string;
+  private readonly dir: string;
+
+  private constructor(root: string, sysfsNumber: number) {
+    this.root = root;
+    this.sysfsNumber = sysfsNumber;
+    this.dir = join(root, `gpio${sysfsNumber}`);
+  }
+
+  static async open(sysfsNumber: number, options: SysfsGpioOptions): Promise<SysfsGpio> {
+    const line = new SysfsGpio(options.root, sysfsNumber);
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const direction = join(line.dir, 'direction');
+    const writable = () =>
+      access(direction, constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+    if (!(await writable())) {
+      await line.put(join(options.root, 'export'), String(sysfsNumber));
+      let ready = false;
+      for (const ms of EXPORT_WAITS_MS) {
+        await sleep(ms);
+        ready = await writable();
+        if (ready) break;
+      }
+      if (!ready)
+        throw new TransportError(
+          line.dir,
+          `exported, but ${direction} did not become writable within ${EXPORT_WAITS_MS.reduce((a, b) => a + b)} ms`,
+        );
+    }
+    await line.put(join(line.dir, 'active_low'), options.activeLow ? '1' : '0');
+    const electricalHigh = options.initial === 1 ? !options.activeLow : options.activeLow;
+    await line.put(direction, electricalHigh ? 'high' : 'low');
+    return line;
+  }
+
+  write(level: Level): Promise<void> {
+    return this.put(join(this.dir, 'value'), level === 1 ? '1' : '0');
+  }
+
+  async read(): Promise<Level> {
+    const text = await readFile(join(this.dir, 'value'), 'utf8').catch((error: unknown) => {
+      throw new TransportError(this.dir, 'value unreadable', { cause: error });
+    });
+    return text.trim() === '1' ? 1 : 0;
+  }
+
+  async close(): Promise<void> {
+    await this.put(join(this.root, 'unexport'), String(this.sysfsNumber)).catch(() => {});
+  }
+
+  private async put(file: string, text: string): Promise<void> {
+    try {
+      await writeFile(file, text);
+    } catch (error) {
+      throw new TransportError(file, `cannot write "${text}"`, { cause: error });
+    }
+  }
 }
 
 export interface Edge {

@@ -1,6 +1,7 @@
 /**
  * Register access on an I2C/SMBus bus, behind one interface so device drivers run the same on a
- * Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened), on a
+ * Linux /dev/i2c-N bus (i2c-bus, a native binding loaded only when a real bus is opened; under a
+ * fake device root, a simulator's socket in its place: i2c-dev-socket.ts), on a
  * USB bridge's I2C page (bridge.ts) and on a fake that hosts device models for tests
  * (fake-i2c.ts). Every operation is one SMBus transaction; what it puts on the wire is written
  * next to it, because the bridge and the fake build those bytes themselves.
@@ -68,7 +69,7 @@ export function blockPayload(address: number, command: number, raw: Uint8Array, 
   return raw.slice(1, 1 + length);
 }
 
-/** What i2c-bus's promisified bus offers that we use. */
+/** What i2c-bus's promisified bus offers that we use: the ioctl layer under LinuxI2cBus. */
 interface NativeBus {
   readByte(address: number, command: number): Promise<number>;
   writeByte(address: number, command: number, byte: number): Promise<void>;
@@ -97,15 +98,26 @@ export function linuxI2cBusNumber(path: string): number {
   return Number(match[1]);
 }
 
-/** A Linux i2c-dev bus through i2c-bus, loaded on first use (simulated rigs never load the binding). */
+/** `/dev/i2c-N` (the kernel's) or `<root>/dev/i2c-N` (a fake device root's: a simulator's socket). */
+export function isLinuxI2cPath(path: string): boolean {
+  return /^(\/.+)?\/dev\/i2c-\d+$/.test(path);
+}
+
+/**
+ * A Linux i2c-dev bus through i2c-bus, loaded on first use (simulated rigs never load the binding).
+ * A path under a fake device root (`/tmp/root/dev/i2c-1`) is a simulator's socket instead
+ * (i2c-dev-socket.ts): the same checks and SMBus composition run above it.
+ */
 export class LinuxI2cBus implements I2cBus {
   readonly path: string;
-  private readonly busNumber: number;
+  private readonly busNumber: number | undefined;
   private opening: Promise<NativeBus> | undefined;
 
   constructor(path: string) {
+    if (!isLinuxI2cPath(path))
+      throw new RangeError(`I2C bus path: expected /dev/i2c-<n> or <dev root>/dev/i2c-<n>, got "${path}"`);
     this.path = path;
-    this.busNumber = linuxI2cBusNumber(path);
+    this.busNumber = /^\/dev\/i2c-\d+$/.test(path) ? linuxI2cBusNumber(path) : undefined;
   }
 
   async readByte(address: number, register: number): Promise<number> {
@@ -173,16 +185,60 @@ export class LinuxI2cBus implements I2cBus {
   }
 
   private bus(): Promise<NativeBus> {
+    const busNumber = this.busNumber;
+    if (busNumber === undefined) {
+      this.opening ??= import('./i2c-dev-socket.js').then((m) =>
+        socketNativeBus(new m.I2cDevSocket(this.path)),
+      );
+      return this.opening;
+    }
     // i2c-bus opens the device file lazily and its errors name it (ENOENT, EACCES, EREMOTEIO for a
     // NACK); a failed load is retried next time.
     this.opening ??= import('i2c-bus')
-      .then((m) => m.openPromisified(this.busNumber) as Promise<NativeBus>)
+      .then((m) => m.openPromisified(busNumber) as Promise<NativeBus>)
       .catch((err: unknown) => {
         this.opening = undefined;
         throw err;
       });
     return this.opening;
   }
+}
+
+/**
+ * The i2c-bus calls as the raw transactions Linux's SMBus emulation makes of them (i2c-core-smbus:
+ * byte data = write command, read 1; word data little-endian; I2C block = write command, read n),
+ * over a fake root's socket.
+ */
+function socketNativeBus(socket: {
+  transfer(address: number, write: Uint8Array, readLength: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}): NativeBus {
+  return {
+    readByte: async (address, command) => (await socket.transfer(address, Uint8Array.of(command), 1))[0] ?? 0,
+    writeByte: async (address, command, byte) => {
+      await socket.transfer(address, Uint8Array.of(command, byte), 0);
+    },
+    readWord: async (address, command) => {
+      const [low = 0, high = 0] = await socket.transfer(address, Uint8Array.of(command), 2);
+      return low | (high << 8);
+    },
+    writeWord: async (address, command, word) => {
+      await socket.transfer(address, Uint8Array.of(command, word & 0xff, word >> 8), 0);
+    },
+    sendByte: async (address, byte) => {
+      await socket.transfer(address, Uint8Array.of(byte), 0);
+    },
+    readI2cBlock: async (address, command, length, buffer) => {
+      const read = await socket.transfer(address, Uint8Array.of(command), length);
+      buffer.set(read);
+      return { bytesRead: read.length, buffer };
+    },
+    writeI2cBlock: async (address, command, length, buffer) => {
+      await socket.transfer(address, Uint8Array.of(command, ...buffer.subarray(0, length)), 0);
+      return { bytesWritten: length, buffer };
+    },
+    close: () => socket.close(),
+  };
 }
 
 export { FakeI2cBus, type I2cDevice, RegisterMapDevice } from './fake-i2c.js';

@@ -25,6 +25,8 @@ export class SimBridge {
   private readonly pins = new Map<number, 0 | 1>();
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
   private pending = new Uint8Array(0);
+  /** Sees every GPIO write after the board's own hook (tests record the power-up order). */
+  onPinWrite: ((pin: number, level: 0 | 1) => void) | undefined;
   /** Every request id seen, in order (tests check the host's numbering). */
   readonly requestIds: number[] = [];
 
@@ -80,6 +82,7 @@ export class SimBridge {
       const value: 0 | 1 = level === 0 ? 0 : 1;
       this.pins.set(command, value);
       this.onPin?.(command, value);
+      this.onPinWrite?.(command, value);
       return Uint8Array.of(value);
     }
     if (page === PAGE.i2c) {

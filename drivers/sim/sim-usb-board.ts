@@ -1,17 +1,17 @@
 /**
- * A USB-bridged board simulated whole (bitaxe-raw Gamma, EmberOne-class): the bridge firmware's
- * control port (GPIO + I2C pages) with the board's devices at register level behind it, and the
- * chip chain on the data port. The devices' state drives the chips: no core rail -> the chain is
- * silent; reset held -> nothing heard or hashed. The diode warms with the chips' power and cools
- * with the fan. Every I2C transaction can be traced as one JSON line.
+ * A USB-bridged board simulated whole (bitaxe-raw Gamma, emberOne/00): the bridge firmware's
+ * control port (GPIO + I2C pages) with the board's devices at register level behind it
+ * (sim-board-devices.ts), and the chip chain on the data port. A bridge pin write drives the
+ * line it carries: reset, power enable, I/O enable.
  */
-import type { BoardDefinition } from '../../boards/types.js';
-import { bytesToHex } from '../../src/bytes/hex.js';
-import { FakeI2cBus, RegisterMapDevice } from '../peripherals/i2c.js';
-import { Emc2101Model, Emc2302Model } from './i2c/fan-models.js';
-import { Tps546Model } from './i2c/tps546-model.js';
+import type { BoardDefinition, ControlLine } from '../../boards/types.js';
+import type { FakeI2cBus } from '../peripherals/i2c.js';
+import type { Emc2101Model, Emc2103Model, Emc2302Model } from './i2c/fan-models.js';
+import type { Ds4432uModel } from './i2c/power-models.js';
+import type { Tps546Model } from './i2c/tps546-model.js';
+import { type BoardLineRole, createSimBoardDevices } from './sim-board-devices.js';
 import { SimBridge } from './sim-bridge.js';
-import { SimChain, type SimChainOptions } from './sim-chain.js';
+import type { SimChain, SimChainOptions } from './sim-chain.js';
 
 interface SimUsbBoardOptions {
   readonly board: BoardDefinition;
@@ -26,75 +26,27 @@ interface SimUsbBoard {
   readonly bridge: SimBridge;
   readonly i2c: FakeI2cBus;
   readonly regulator: Tps546Model | undefined;
-  readonly fan: Emc2101Model | Emc2302Model | undefined;
+  /** The DAC of a DS4432U board (emberOne/00), whose buck the power-enable pin switches. */
+  readonly dac: Ds4432uModel | undefined;
+  readonly fan: Emc2101Model | Emc2302Model | Emc2103Model | undefined;
 }
 
 export function createSimUsbBoard(options: SimUsbBoardOptions): SimUsbBoard {
   const { board } = options;
-  const now = options.now ?? (() => performance.now());
-  const start = now();
-  const chain = new SimChain(options.chain);
-  chain.setHostBaud('follow');
-  const i2c = new FakeI2cBus('bridge-i2c');
-  if (options.trace !== undefined) {
-    const trace = options.trace;
-    i2c.onTransaction = (t) =>
-      trace(
-        JSON.stringify({
-          t_ms: Math.round(now() - start),
-          addr: t.address,
-          write: bytesToHex(t.write),
-          read: bytesToHex(t.read),
-        }),
-      );
-  }
-  let regulator: Tps546Model | undefined;
-  const power = board.power;
-  if (power?.regulator.kind === 'tps546') {
-    const twelveVolt = power.regulator.profile !== '5v-single';
-    regulator = new Tps546Model({
-      vinV: twelveVolt ? 12 : 5,
-      // About 15 A per chip at a 1.15 V core (a Gamma draws ~18 W).
-      load: (volts) => (volts > 0 ? 15 * (volts / board.voltageDomains / 1.15) * chipCount(board) : 0),
-      onOutput: (on) => chain.setPowered(on),
-    });
-    i2c.attach(power.regulator.address, regulator);
-    chain.setPowered(false);
-  }
-  let fan: Emc2101Model | Emc2302Model | undefined;
-  if (power?.fan !== undefined) {
-    fan = power.fan.kind === 'emc2101' ? new Emc2101Model() : new Emc2302Model();
-    i2c.attach(power.fan.address, fan);
-  }
-  for (const sensor of board.sensors) {
-    if (sensor.kind === 'sim' || sensor.kind === 'sysfs' || i2c.device(sensor.address) !== undefined)
-      continue;
-    // A board sensor with no model of its own reads a steady 40 °C in its register layout.
-    const map = new RegisterMapDevice();
-    if (sensor.kind === 'tmp1075') map.registers.set(0x00, 40).set(0x01, 0);
-    else if (sensor.kind === 'tmp451') map.registers.set(0x01, 40 + 7).set(0x10, 0);
-    else map.registers.set(0x01, 40).set(0x10, 0);
-    i2c.attach(sensor.address, map);
-  }
-  if (fan instanceof Emc2101Model) {
-    // Chip power warms the diode; the fan takes up to two thirds of the rise away.
-    fan.thermal = (duty) => {
-      const watts = (regulator?.voutV ?? 0) * (regulator === undefined ? 0 : 15 * chipCount(board));
-      return 30 + (watts * 1.6) / (1 + 2 * duty);
-    };
-  }
-  const reset = board.reset;
+  const devices = createSimBoardDevices({ ...options, busName: 'bridge-i2c' });
+  const lines: [BoardLineRole, ControlLine | undefined][] = [
+    ['reset', board.reset],
+    ['powerEnable', board.powerEnable],
+    ['ioEnable', board.ioEnable],
+  ];
   const bridge = new SimBridge({
-    i2c,
+    i2c: devices.i2c,
     onPin: (pin, level) => {
-      if (reset?.kind !== 'bridge' || pin !== reset.pin) return;
-      const asserted = reset.activeLow ? level === 0 : level === 1;
-      chain.setResetHeld(asserted);
+      for (const [role, line] of lines)
+        if (line?.kind === 'bridge' && line.pin === pin)
+          devices.setLine(role, line.activeLow ? level === 0 : level === 1);
     },
   });
-  return { chain, bridge, i2c, regulator, fan };
-}
-
-function chipCount(board: BoardDefinition): number {
-  return board.chains.reduce((n, c) => n + c.chipCount, 0);
+  const { chain, i2c, regulator, dac, fan } = devices;
+  return { chain, bridge, i2c, regulator, dac, fan };
 }

@@ -12,7 +12,7 @@ describe('board registry', () => {
     expect(board.sim?.simTargetShift).toBeGreaterThan(0);
   });
 
-  it('lists the sim chains, one Pi UART board per chip model and the USB-bridged boards', () => {
+  it('lists the sim chains, one Pi UART board per chip model, the Pi TPS546 board and the USB-bridged boards', () => {
     expect(boardIds()).toEqual([
       'sim-bm1370-1',
       'sim-bm1370-chain',
@@ -21,6 +21,7 @@ describe('board registry', () => {
       'rpi-uart-bm1366',
       'rpi-uart-bm1368',
       'rpi-uart-bm1370',
+      'rpi-tps546-bm1370',
       'bitaxe-gamma-usb',
       'emberone00',
     ]);

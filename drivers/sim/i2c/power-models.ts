@@ -1,21 +1,23 @@
 /**
- * The older boards' core supply at register level: a DS4432U+ whose OUT0 code sets the buck's
- * output through the boards' resistor network (the inverse of drivers/power/ds4432u.ts), and an
+ * The DS4432U boards' core supply at register level: a DS4432U+ whose OUT0 code sets the buck's
+ * output through the board's resistor network (the inverse of drivers/power/ds4432u.ts), and an
  * INA260 that reports the input the board draws.
  */
 import { type I2cDevice, RegisterMapDevice } from '../../peripherals/fake-i2c.js';
-import { DS4432U_OUT0 } from '../../power/ds4432u.js';
+import { BITAXE_TPS40305, DS4432U_OUT0, type Ds4432uNetwork, ds4432uOutputV } from '../../power/ds4432u.js';
 import { INA260 } from '../../power/ina260.js';
 
 export class Ds4432uModel implements I2cDevice {
   readonly map = new RegisterMapDevice();
+  private readonly network: Ds4432uNetwork;
+
+  constructor(network: Ds4432uNetwork = BITAXE_TPS40305) {
+    this.network = network;
+  }
 
   /** The trimmed buck output (V) for the current code. */
   get voutV(): number {
-    const code = this.map.registers.get(DS4432U_OUT0) ?? 0;
-    const current = ((code & 0x7f) / 127) * 0.000098921;
-    const sign = code & 0x80 ? -1 : 1;
-    return 0.6 + 4750 * (0.6 / 3320 + sign * current);
+    return ds4432uOutputV(this.map.registers.get(DS4432U_OUT0) ?? 0, this.network);
   }
 
   transfer(write: Uint8Array, readLength: number): Uint8Array {

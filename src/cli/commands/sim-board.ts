@@ -4,7 +4,9 @@
  * The board comes from boards/ (--board) or from --model/--chips. SIGHUP pulses the chips' reset;
  * SIGINT/SIGTERM stop. Baud on a pty is not modelled (see drivers/sim/sim-pty.ts).
  */
-import { appendFileSync, openSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { boardById } from '../../../boards/registry.js';
@@ -12,6 +14,7 @@ import type { BoardDefinition } from '../../../boards/types.js';
 import { type ChipModel, isChipModel } from '../../../drivers/bm13xx/chips.js';
 import type { ChainFaults } from '../../../drivers/sim/faults.js';
 import { SIM_DEFAULTS, type SimChainOptions } from '../../../drivers/sim/sim-chain.js';
+import { serveSimLinuxBoard } from '../../../drivers/sim/sim-linux-board.js';
 import { type PtyRelay, type PtyServer, servePty, serveSimBoardOnPty } from '../../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../../drivers/sim/sim-usb-board.js';
 import { SvMinerError, UsageError } from '../../errors.js';
@@ -33,17 +36,26 @@ Options:
   --hashrate <h/s>      real hashes per second for the whole chain (default ${SIM_DEFAULTS.hashrate})
   --shift <k>           ticket relaxation in bits (default ${SIM_DEFAULTS.simTargetShift})
   --sim-target-shift <k>  the same as --shift
-  --trace-i2c <file>    USB-bridged boards: append one JSON line per I2C transaction
+  --trace-i2c <file>    boards served whole: append one JSON line per I2C transaction
                         {"t_ms":…,"addr":36,"write":"<hex>","read":"<hex>"}
+  --dev-root <dir>      Linux-hosted boards (rpi-*): serve the board under this fake device root
+                        (default a fresh temp dir, removed at exit)
   --faults <json>       per-position faults, e.g. '{"1":{"silent":true},"2":{"badCrcRate":0.1}}'
   --link <path>         where to put the pty symlink (default in a fresh temp dir)
   --relay <name>        auto | socat | python3 (default auto)
   -h, --help            show this text
 
-A USB-bridged board with a power section (bitaxe-gamma-usb) is served whole: its bridge control
+A USB-bridged board with a power section (bitaxe-gamma-usb, emberone00) is served whole: its bridge control
 port (GPIO, I2C with the regulator, fan and sensors at register level) and its data port, each on
 a pty, printed as the lines "control: <path>", "data: <path>", then "sim-target-shift: <k>". The
 chips answer only while the simulated regulator's output is on and reset is released.
+
+A Linux-hosted board with a power section (rpi-tps546-bm1370) is served under a fake device root:
+its I2C devices on <root>/dev/i2c-N (a socket in place of the kernel's i2c-dev), its GPIO lines in
+<root>/sys/class/gpio (export, direction, active_low, value as the kernel's sysfs), its UART on a
+pty linked at <root>/dev/serial0; printed as "dev-root: <dir>", "data: <uart path>", then
+"sim-target-shift: <k>". Mine on it with: sv2miner run --board <id> --dev-root <dir>
+--sim-target-shift <k>.
 
 Baud: a pty has no real line rate, so the host rate "follows" the chips; baud mismatches are
 only modelled on the in-process sim binding. Send SIGHUP to reset the chips (NRST pulse).`;
@@ -77,6 +89,7 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
   let relay: PtyRelay | 'auto';
   let board: BoardDefinition | undefined;
   let traceFile: string | undefined;
+  let devRoot: string | undefined;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -90,6 +103,7 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
         shift: { type: 'string' },
         'sim-target-shift': { type: 'string' },
         'trace-i2c': { type: 'string' },
+        'dev-root': { type: 'string' },
         faults: { type: 'string' },
         link: { type: 'string' },
         relay: { type: 'string' },
@@ -108,8 +122,13 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
     chainOptions = chainFromArgs({ ...values, ...(shift === undefined ? {} : { shift }) });
     board = values.board === undefined ? undefined : boardById(values.board, '--board');
     traceFile = values['trace-i2c'];
-    if (traceFile !== undefined && !servesBridge(board))
-      throw new UsageError('sim-board: --trace-i2c needs a USB-bridged board with a power section (--board)');
+    if (traceFile !== undefined && !servesBridge(board) && !servesLinux(board))
+      throw new UsageError('sim-board: --trace-i2c needs a board with a power section (--board)');
+    devRoot = values['dev-root'] === undefined ? undefined : resolve(values['dev-root']);
+    if (devRoot !== undefined && !servesLinux(board))
+      throw new UsageError(
+        'sim-board: --dev-root needs a Linux-hosted board with a power section (--board rpi-…)',
+      );
     link = values.link;
     const r = values.relay ?? 'auto';
     if (r !== 'auto' && r !== 'socat' && r !== 'python3') {
@@ -121,6 +140,7 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   if (servesBridge(board)) return serveBridgedBoard(board, chainOptions, relay, traceFile, io);
+  if (servesLinux(board)) return serveLinuxBoard(board, chainOptions, relay, traceFile, devRoot, io);
   try {
     const server = await serveSimBoardOnPty({
       chain: chainOptions,
@@ -159,6 +179,64 @@ function servesBridge(board: BoardDefinition | undefined): board is BoardDefinit
   return board !== undefined && board.power !== undefined && board.reset?.kind === 'bridge';
 }
 
+/** Linux-hosted boards whose regulator is simulated too: a power section on /dev/i2c-N, GPIO lines. */
+function servesLinux(board: BoardDefinition | undefined): board is BoardDefinition {
+  return (
+    board !== undefined &&
+    !board.simulated &&
+    board.power !== undefined &&
+    /^\/dev\/i2c-\d+$/.test(board.power.regulator.bus) &&
+    board.reset?.kind === 'gpiochip'
+  );
+}
+
+function appender(file: string | undefined): ((line: string) => void) | undefined {
+  if (file === undefined) return undefined;
+  // Appended synchronously so a line is on disk before the host sees the reply it describes.
+  const fd = openSync(file, 'a');
+  return (line) => appendFileSync(fd, `${line}\n`);
+}
+
+async function serveLinuxBoard(
+  board: BoardDefinition,
+  chain: SimChainOptions,
+  relay: PtyRelay | 'auto',
+  traceFile: string | undefined,
+  devRoot: string | undefined,
+  io: CliIo,
+): Promise<number> {
+  const root = devRoot ?? mkdtempSync(join(tmpdir(), 'sv2miner-devroot-'));
+  const trace = appender(traceFile);
+  let sim: Awaited<ReturnType<typeof serveSimLinuxBoard>>;
+  try {
+    sim = await serveSimLinuxBoard({
+      board,
+      root,
+      relay,
+      chain: { simTargetShift: BRIDGED_SHIFT, ...chain },
+      ...(trace === undefined ? {} : { trace }),
+    });
+  } catch (error) {
+    if (devRoot === undefined) rmSync(root, { recursive: true, force: true });
+    if (!(error instanceof SvMinerError)) throw error;
+    io.err(`sim-board: ${error.message}`);
+    return 1;
+  }
+  io.out(`dev-root: ${root}`);
+  io.out(`data: ${sim.uart.path}`);
+  io.out(`sim-target-shift: ${chain.simTargetShift ?? BRIDGED_SHIFT}`);
+  io.err(
+    `sim-board: ${board.id} (${chain.model} x${chain.chipCount}) under the fake device root ${root}; run --board ${board.id} --dev-root ${root}; Ctrl-C to stop`,
+  );
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await sim.close();
+  if (devRoot === undefined) rmSync(root, { recursive: true, force: true });
+  return 0;
+}
+
 async function serveBridgedBoard(
   board: BoardDefinition,
   chain: SimChainOptions,
@@ -166,12 +244,7 @@ async function serveBridgedBoard(
   traceFile: string | undefined,
   io: CliIo,
 ): Promise<number> {
-  let trace: ((line: string) => void) | undefined;
-  if (traceFile !== undefined) {
-    // Appended synchronously so a line is on disk before the host sees the reply it describes.
-    const fd = openSync(traceFile, 'a');
-    trace = (line) => appendFileSync(fd, `${line}\n`);
-  }
+  const trace = appender(traceFile);
   const sim = createSimUsbBoard({
     board,
     chain: { simTargetShift: BRIDGED_SHIFT, ...chain },

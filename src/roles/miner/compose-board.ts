@@ -24,9 +24,10 @@ import {
   type Gpio,
   OnoffGpio,
   pulseReset,
+  SysfsGpio,
   sysfsGpioNumber,
 } from '../../../drivers/peripherals/gpio.js';
-import { type I2cBus, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
+import { type I2cBus, isLinuxI2cPath, LinuxI2cBus } from '../../../drivers/peripherals/i2c.js';
 import { I2cTemperatureReader } from '../../../drivers/peripherals/i2c-sensors.js';
 import { SysfsThermalReader, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
 import { fanFor, regulatorFor } from '../../../drivers/power/board-power.js';
@@ -155,8 +156,21 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
   // Power stays off until the first bring-up asserts it.
   const power = await openLine(board.powerEnable, 0, log);
   if (board.power !== undefined) {
+    // boards/wiring: the chips' I/O supply where the board switches it (emberOne/00 VDDIO_EN).
+    const io = await openLine(board.ioEnable, 0, log);
     // The board's regulator is ours: the sequencer runs up and down (drivers/power/sequencer.ts).
-    const sequencer = boardSequencer(board, board.power, reset, power, log, hold, settle);
+    const sequencer = boardSequencer(
+      board,
+      board.power,
+      reset,
+      power,
+      log,
+      hold,
+      settle,
+      undefined,
+      undefined,
+      io,
+    );
     const coreMv = options.coreVoltageMv ?? board.power.coreVoltageMv.default;
     return {
       link,
@@ -171,6 +185,7 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
           .catch((err: unknown) => log.warn({ err }, 'power-down at release failed'));
         await reset?.close();
         await power?.close();
+        await io?.close();
       },
     };
   }
@@ -214,6 +229,7 @@ export function boardSequencer(
   resetSettleMs: number,
   openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
   wait: (ms: number) => Promise<void> = (ms) => sleep(ms),
+  ioEnable: Gpio | undefined = undefined,
 ): PowerSequencer {
   const bus = openBus(def.regulator.bus);
   if (bus === undefined)
@@ -224,6 +240,8 @@ export function boardSequencer(
     regulator: regulatorFor(def.regulator, bus, board.voltageDomains),
     reset,
     powerEnable,
+    ioEnable,
+    ...(def.enableOrder === undefined ? {} : { enableOrder: def.enableOrder }),
     settleMs: def.settleMs,
     resetHoldMs,
     resetSettleMs,
@@ -245,6 +263,11 @@ async function openLine(
   if (line === undefined) return undefined;
   switch (line.kind) {
     case 'gpiochip': {
+      // boards/wiring: a fake device root's sysfs (run --dev-root) is driven file by file.
+      if (line.sysfsRoot !== undefined) {
+        const number = await sysfsGpioNumber(line.chip, line.line, line.sysfsRoot);
+        return SysfsGpio.open(number, { root: line.sysfsRoot, activeLow: line.activeLow, initial });
+      }
       const number = await sysfsGpioNumber(line.chip, line.line);
       return OnoffGpio.open(number, { activeLow: line.activeLow, initial });
     }
@@ -285,7 +308,8 @@ export async function closeBridgePorts(): Promise<void> {
 /** The I2C bus a board names: `/dev/i2c-N` on Linux, or `bridge:<control port>`. */
 function i2cBusFor(path: string, log: Logger): I2cBus | undefined {
   if (path.startsWith('bridge:')) return new BridgeI2cBus(bridgePort(path.slice('bridge:'.length), log));
-  if (path.startsWith('/dev/i2c-')) return new LinuxI2cBus(path);
+  // boards/wiring: /dev/i2c-N, or the same under a fake device root (run --dev-root).
+  if (isLinuxI2cPath(path)) return new LinuxI2cBus(path);
   return undefined;
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from 'node:util';
-import { withPorts } from '../../../boards/ports.js';
+import { withDevRoot, withPorts } from '../../../boards/ports.js';
 import { boardById } from '../../../boards/registry.js';
 import type { RigSnapshot } from '../../api/snapshot.js';
 import { type LifecycleResult, runLifecycle } from '../../app/lifecycle.js';
@@ -46,6 +46,7 @@ Options:
   --control-port <path> a USB-bridged board's control port (config ports.control)
   --data-port <path>    its data port (config ports.data)
   --sim-target-shift <k>  relax the chip target by 2^k, for a board served by sim-board only
+  --dev-root <dir>      a Linux-hosted board's /dev and /sys/class/gpio under <dir> (sim-board --dev-root)
   --status-interval <seconds>
                         print the status line this often (default 5; 0 = never)
   --for <seconds>       mine this long, stop, and print a JSON summary as the last stdout line:
@@ -90,6 +91,7 @@ interface RunArgs {
   readonly controlPort: string | undefined;
   readonly dataPort: string | undefined;
   readonly simTargetShift: number | undefined;
+  readonly devRoot: string | undefined;
 }
 
 export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps = {}): Promise<number> {
@@ -140,6 +142,8 @@ export async function runMiner(argv: readonly string[], io: CliIo, deps: RunDeps
       control: args.controlPort ?? config.ports?.control,
       data: args.dataPort ?? config.ports?.data,
     });
+    // boards/wiring: a Linux-hosted board's /dev and sysfs under a simulator's fake root.
+    board = withDevRoot(board, args.devRoot);
   } catch (error) {
     io.err(`sv2miner run: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
@@ -207,6 +211,7 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
       'control-port': { type: 'string' },
       'data-port': { type: 'string' },
       'sim-target-shift': { type: 'string' },
+      'dev-root': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -239,6 +244,7 @@ function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     controlPort: values['control-port'],
     dataPort: values['data-port'],
     simTargetShift,
+    devRoot: values['dev-root'],
     forSeconds,
     statusIntervalS,
     noApi: values['no-api'] === true,

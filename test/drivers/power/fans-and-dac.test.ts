@@ -99,7 +99,7 @@ describe('DS4432U core voltage (Max/Ultra/Supra 400-401 at 0x48)', () => {
     const step = (4750 * 0.000098921) / 127;
     expect(Math.abs(model.voutV - 1.2)).toBeLessThan(step);
     await expect(dac.setCoreVoltage(2100)).rejects.toThrow(
-      'core voltage 2100 mV: the DS4432U reaches 989..1928 mV',
+      'core voltage 2100 mV: the DS4432U on the bitaxe-tps40305 network reaches 989..1928 mV',
     );
     expect(bus.transactions).toHaveLength(1);
   });
