@@ -5,6 +5,7 @@
  */
 import type { BoardDefinition } from '../../../boards/types.js';
 import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
+import type { ThermalReader } from '../../../drivers/peripherals/thermal.js';
 import type { LogTap } from '../../app/log-tap.js';
 import type { HashrateUpdatePolicy } from '../../channels/client/channel-set.js';
 import type { Config } from '../../config/schema.js';
@@ -41,6 +42,8 @@ export interface MinerOptions extends ProgressDeadlines {
    * defaults in src/pool (client-options.ts).
    */
   readonly poolLimits?: PoolLimits;
+  /** The chip temperature sensors (tests); default the board's (board-io.ts thermalReaders). */
+  readonly thermalReaders?: readonly ThermalReader[];
 }
 
 /** The hostile-pool bounds of the pool client (README Reliability). */
