@@ -95,7 +95,15 @@ describe('ThermalGuard', () => {
     const clock = new FakeClock();
     let reads = 0;
     const guard = new ThermalGuard({
-      readers: [{ label: 'asic', read: async () => (reads++, 50) }],
+      readers: [
+        {
+          label: 'asic',
+          read: async () => {
+            reads++;
+            return 50;
+          },
+        },
+      ],
       limits: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
       clock,
       log: silentLog,
