@@ -25,7 +25,7 @@ import { HashrateReportSchedule } from './hashrate-report.js';
 import type { MinerOptions } from './miner-options.js';
 import { OVERHEAT_STATE_FILE, OverheatLatch } from './overheat-latch.js';
 import { PoolSet } from './pool-set.js';
-import { chainWork, type Health, ProgressWatch } from './progress-watch.js';
+import { chainWork, expectedNonceIntervalMs, type Health, ProgressWatch } from './progress-watch.js';
 import { Rig } from './rig.js';
 import { buildRigSnapshot, expectedHashrate, type RetiredCounters, retiredCounters } from './rig-snapshot.js';
 import { statusLine } from './status-line.js';
@@ -96,7 +96,15 @@ export abstract class MinerCore {
     this.log = this.baseLog.child({ component: 'daemon' });
     this.clock = options.clock ?? systemClock;
     this.startedAtMono = this.clock.now();
-    this.progress = new ProgressWatch(this.startedAtMono, options);
+    this.progress = new ProgressWatch(this.startedAtMono, {
+      // The watchdog's nonce rule: how often this rig should return a nonce (progress-watch.ts).
+      expectedNonceIntervalMs: expectedNonceIntervalMs(
+        expectedHashrate(this.board, this.frequencyMhz()),
+        this.config.chipDifficulty,
+        this.board.simulated ? this.board.sim.simTargetShift : (this.board.hostTargetShift ?? 0),
+      ),
+      ...options,
+    });
     this.hashrateReports = new HashrateReportSchedule(this.startedAtMono, options.hashrateReportMs);
     this.fanLoop = new FanLoop({
       control: new FanControl(this.config.fan),
@@ -478,6 +486,9 @@ export abstract class MinerCore {
     if (!this.paused) this.latchPaused = true;
     await this.applyFan();
     await this.pause();
+    // Tripped during start-up: the daemon is up and stopped on purpose (READY, then pings).
+    this.readyResolve?.();
+    this.readyResolve = undefined;
   }
 
   /** Every thermal sample: the fan loop, then whether a latched rig may resume. */
