@@ -180,8 +180,5 @@ describe.skipIf(!hasPython)('overheat latch on the simulated bitaxe-gamma-usb', 
       fanspeed: 100,
     });
     expect(sim.regulator?.on).toBe(false);
-    console.log(
-      `regulator fault -> paused ${faultToPausedMs?.toFixed(0)} ms; VR 110 °C -> paused ${vrToPausedMs?.toFixed(0)} ms`,
-    );
   }, 150_000);
 });
