@@ -8,6 +8,8 @@
  * the measurement, reverse acting: hotter = more fan), with its gains Kp 3, Ki 0.1, Kd 1 in
  * percent per degree, per degree-second and per degree/second, so they hold at any sample period.
  * The integral is clamped to the output range (no wind-up while pinned at 100 % or the minimum).
+ * The duty is a whole percent: finer than the controllers' PWM steps (EMC2101 1/63, EMC2302
+ * 1/255 of full), and the fan is only written when it changes.
  */
 
 /** ESP-Miner's fan PID gains (main/tasks/fan_controller_task.c), target and minimum defaults (nvs_config.c). */
@@ -119,15 +121,10 @@ export class FanControl {
     const error = tempC - targetC;
     this.integral = clamp(this.integral + ki * error * dtS, minPercent, 100);
     const slope = previousTemp === undefined || dtS === 0 ? 0 : (tempC - previousTemp) / dtS;
-    return round1(clamp(kp * error + this.integral + kd * slope, minPercent, 100));
+    return Math.round(clamp(kp * error + this.integral + kd * slope, minPercent, 100));
   }
 }
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
-}
-
-/** A tenth of a percent is finer than any fan controller's PWM step (EMC2101: 1/63). */
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
 }

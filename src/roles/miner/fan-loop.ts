@@ -18,6 +18,7 @@ export class FanLoop {
   private last: FanDecision | undefined;
   private rpmValue: number | null = null;
   private wasStalled = false;
+  private queue: Promise<void> = Promise.resolve();
 
   /** `fan` is looked up at each update: a rig rebuilt on resume brings its own controller. */
   constructor(o: { control: FanControl; fan: () => FanController | undefined; log: Logger }) {
@@ -44,7 +45,17 @@ export class FanLoop {
     this.written = undefined;
   }
 
-  async update(input: FanStepInput): Promise<FanDecision> {
+  /** One step; steps run one at a time, so a late write never overtakes a newer decision. */
+  update(input: FanStepInput): Promise<FanDecision> {
+    const run = this.queue.then(() => this.step(input));
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private async step(input: FanStepInput): Promise<FanDecision> {
     const decision = this.control.step(input);
     this.last = decision;
     this.logReason(decision);

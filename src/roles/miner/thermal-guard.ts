@@ -144,7 +144,8 @@ export class ThermalGuard {
       } else if (decision.kind === 'throttle') {
         this.log.warn({ tempC: decision.tempC }, 'too hot: throttling');
         await this.actions.throttle(true);
-      } else if (previous === 'throttle') {
+      } else if (previous !== 'ok') {
+        // From a shutdown too: a rig the latch resumes must not stay at the throttled frequency.
         this.log.info({ tempC: hottest }, 'cool again: back to full frequency');
         await this.actions.throttle(false);
       }

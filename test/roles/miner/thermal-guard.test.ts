@@ -122,4 +122,20 @@ describe('ThermalGuard', () => {
     }
     guard.stop();
   });
+
+  it('cooling straight from a shutdown to ok also ends the throttle (a resumed rig runs at full frequency)', async () => {
+    const calls: string[] = [];
+    const guard = new ThermalGuard({
+      readers: [new FakeThermalReader('asic', [60, 75, 85, 55])],
+      limits: { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3 },
+      clock: systemClock,
+      log: silentLog,
+      actions: {
+        throttle: async (on) => void calls.push(`throttle ${on}`),
+        shutdown: async (reason) => void calls.push(`shutdown ${reason}`),
+      },
+    });
+    for (let i = 0; i < 4; i++) await guard.sample();
+    expect(calls).toEqual(['throttle true', 'shutdown over-temperature', 'throttle false']);
+  });
 });
