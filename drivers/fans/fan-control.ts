@@ -32,7 +32,7 @@ export interface FanGains {
   readonly kd: number;
 }
 
-export type FanReason = 'auto' | 'fixed' | 'sensor-failure' | 'fault' | 'stalled';
+export type FanReason = 'auto' | 'fixed' | 'starting' | 'sensor-failure' | 'fault' | 'stalled';
 
 export interface FanDecision {
   readonly percent: number;
@@ -42,8 +42,11 @@ export interface FanDecision {
 }
 
 export interface FanStepInput {
-  /** Hottest chip temperature this sample; undefined when no sensor could be read or it is implausible. */
-  readonly tempC: number | undefined;
+  /**
+   * Hottest chip temperature this sample; undefined when no sensor could be read or it is
+   * implausible; null before the first sample (auto runs at 100 % until then, without alarm).
+   */
+  readonly tempC: number | undefined | null;
   /** Monotonic milliseconds. */
   readonly now: number;
   /** A fault in force (regulator fault, overheat latch): the fan runs flat out. */
@@ -103,15 +106,15 @@ export class FanControl {
     const dtS = this.lastAt === undefined ? 0 : Math.max(0, (now - this.lastAt) / 1000);
     const previousTemp = this.lastTempC;
     this.lastAt = now;
-    this.lastTempC = tempC;
+    this.lastTempC = typeof tempC === 'number' ? tempC : undefined;
     // The PID runs on every good reading, even while overridden, so it takes over smoothly.
-    const pid = tempC === undefined ? undefined : this.pid(tempC, previousTemp, dtS);
+    const pid = typeof tempC === 'number' ? this.pid(tempC, previousTemp, dtS) : undefined;
     if (input.fault !== undefined) return { percent: 100, reason: 'fault', detail: input.fault };
     if (this.stalled)
       return { percent: 100, reason: 'stalled', detail: 'tach reads 0 RPM with duty above 0' };
     if (!this.settings.auto)
       return { percent: clamp(this.settings.speedPercent, this.settings.minPercent, 100), reason: 'fixed' };
-    if (pid === undefined) return { percent: 100, reason: 'sensor-failure' };
+    if (pid === undefined) return { percent: 100, reason: tempC === null ? 'starting' : 'sensor-failure' };
     return { percent: pid, reason: 'auto' };
   }
 

@@ -101,6 +101,8 @@ export class FanLoop {
     if (d.reason === 'auto')
       this.log.info(fields, `fan under PID control toward ${this.control.current.targetC} °C`);
     else if (d.reason === 'fixed') this.log.info(fields, `fan at a fixed ${d.percent} %`);
+    else if (d.reason === 'starting')
+      this.log.info(fields, 'fan at 100 % until the first temperature sample');
     else if (d.reason === 'sensor-failure') this.log.warn(fields, 'no chip temperature: fan at 100 %');
     else if (d.reason === 'fault') this.log.warn(fields, `fan at 100 % (${d.detail ?? 'fault'})`);
   }

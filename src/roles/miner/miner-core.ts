@@ -461,9 +461,10 @@ export abstract class MinerCore {
   protected async applyFan(): Promise<void> {
     this.fanLoop.control.configure(this.config.fan);
     this.fanLoop.invalidate();
-    const hottest = this.thermal?.hottest();
+    // Before the guard's first sample there is no reading yet, which is not a sensor failure.
+    const hottest = this.thermal === undefined ? null : (this.thermal.hottest() ?? undefined);
     await this.fanLoop.update({
-      tempC: hottest === null || hottest === undefined ? undefined : hottest,
+      tempC: hottest,
       now: this.clock.now(),
       fault: this.fanFault(),
     });

@@ -87,6 +87,8 @@ describe('FanControl', () => {
       percent: 100,
       reason: 'sensor-failure',
     });
+    // Before any sample: full speed too, but not reported as a failure.
+    expect(new FanControl(auto).step({ tempC: null, now: 0 })).toEqual({ percent: 100, reason: 'starting' });
     expect(control.step({ tempC: 40, now: 51_000 }).reason).toBe('auto');
     expect(control.step({ tempC: 40, now: 51_500, fault: 'regulator fault' })).toEqual({
       percent: 100,
