@@ -87,8 +87,14 @@ describe('architecture', () => {
 
   it("the miner's composition root alone picks hardware and pool implementations", () => {
     // Outside compose*.ts the role uses what it is handed (parts.ts); from drivers/ it may take
-    // only data and pure decisions: the chip table, the simulator's defaults, the thermal rule.
-    const data = ['drivers/bm13xx/chips.js', 'drivers/sim/sim-chain.js', 'drivers/peripherals/thermal.js'];
+    // only data and pure decisions: the chip table, the simulator's defaults, the thermal rule,
+    // the fan's PID.
+    const data = [
+      'drivers/bm13xx/chips.js',
+      'drivers/sim/sim-chain.js',
+      'drivers/peripherals/thermal.js',
+      'drivers/fans/fan-control.js',
+    ];
     const picks = (t: string): boolean =>
       (t.startsWith('drivers/') && !data.includes(t)) || t.startsWith('src/pool-server/');
     const offenders = sources('src/roles/miner')

@@ -87,7 +87,7 @@ export type ThermalDecision =
   | { readonly kind: 'throttle'; readonly tempC: number | undefined }
   | {
       readonly kind: 'shutdown';
-      readonly reason: 'over-temperature' | 'sensor-failure';
+      readonly reason: 'over-temperature' | 'sensor-failure' | 'vr-over-temperature';
       readonly tempC?: number;
     };
 

@@ -160,6 +160,11 @@ export class Tps546 {
     return { vinV, voutV, coreMv: Math.round((voutV * 1000) / this.voltageDomains), ioutA, temperatureC };
   }
 
+  /** READ_TEMPERATURE_1 alone: the overheat check reads it twice a second, the rest of the telemetry every 5 s. */
+  async temperatureC(): Promise<number> {
+    return decodeLinear11(await this.bus.readWord(this.address, PMBUS.READ_TEMPERATURE_1));
+  }
+
   private async checkDeviceId(): Promise<void> {
     let last = 'no answer';
     for (let attempt = 1; attempt <= ID_ATTEMPTS; attempt++) {

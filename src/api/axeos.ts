@@ -39,8 +39,11 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     temp: s.temperatures.chipC ?? 0,
     temp2: 0,
     vrTemp: s.power ? s.power.regulatorC : (s.temperatures.boardC ?? 0),
-    fanspeed: s.fan.speedPercent,
+    // What the fan is driven at now (PID, fixed or the 100 % override); manualFanSpeed is the setting.
+    fanspeed: s.fan.dutyPercent ?? s.fan.speedPercent,
     manualFanSpeed: s.fan.speedPercent,
+    minFanSpeed: s.fan.minPercent ?? 0,
+    temptarget: s.fan.targetC ?? 0,
     fanrpm: s.fan.rpm ?? 0,
     fan2rpm: 0,
     autofanspeed: s.fan.auto ? 1 : 0,
@@ -78,7 +81,11 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
     secondaryPoolIndex: s.pools.length > 1 ? 1 : -1,
     activePoolIndex: s.activePoolIndex ?? -1,
     miningPaused: s.paused,
-    overheat_mode: 0,
+    overheat_mode: s.overheat?.latched === true ? 1 : 0,
+    // Our extension: why the latch is set and what it waits for (null when not latched).
+    overheatReason: s.overheat?.latched === true ? s.overheat.reason : null,
+    overheatWaitingFor: s.overheat?.waitingFor ?? null,
+    fanStalled: s.fan.stalled === true,
     // Our extension: the regulator faults that stopped hashing, by name ([] when none).
     powerFaults: [...(s.powerFaults ?? [])],
     hashrateMonitor: {

@@ -46,7 +46,7 @@ function sampleValues(s: RigSnapshot): Record<string, number> {
     voltage: 0,
     power: 0,
     current: 0,
-    fanSpeed: s.fan.speedPercent,
+    fanSpeed: s.fan.dutyPercent ?? s.fan.speedPercent,
     fanRpm: s.fan.rpm ?? 0,
     fan2Rpm: 0,
     wifiRssi: 0,

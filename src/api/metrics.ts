@@ -150,8 +150,37 @@ export function renderMetrics(s: RigSnapshot): string {
     [{ scope: 'all_time' }, s.bestDifficulty.allTime],
   ]);
   family('sv2miner_paused', 'gauge', 'Mining paused (1=paused)', one(s.paused ? 1 : 0));
-  family('sv2miner_fan_speed_percent', 'gauge', 'Fan duty', one(s.fan.speedPercent));
+  family('sv2miner_fan_speed_percent', 'gauge', 'Fan duty', one(s.fan.dutyPercent ?? s.fan.speedPercent));
   family('sv2miner_fan_auto', 'gauge', 'Automatic fan control (1=auto)', one(s.fan.auto ? 1 : 0));
+  if (s.fan.minPercent !== undefined)
+    family('sv2miner_fan_min_percent', 'gauge', 'Fan duty floor (minFanSpeed)', one(s.fan.minPercent));
+  if (s.fan.targetC !== undefined)
+    family('sv2miner_fan_target_celsius', 'gauge', 'Fan PID target temperature', one(s.fan.targetC));
+  if (s.fan.stalled !== undefined)
+    family(
+      'sv2miner_fan_stalled',
+      'gauge',
+      'Fan tach reads 0 RPM while driven (1=stalled)',
+      one(s.fan.stalled ? 1 : 0),
+    );
+  if (s.overheat !== undefined) {
+    family(
+      'sv2miner_overheat_mode',
+      'gauge',
+      'Overheat/fault latch set (1=latched: chips unpowered until it releases)',
+      one(s.overheat.latched ? 1 : 0),
+    );
+    if (s.overheat.latched)
+      family('sv2miner_overheat_info', 'gauge', 'Why the overheat latch is set', [
+        [{ reason: s.overheat.reason ?? '' }, 1],
+      ]);
+    family(
+      'sv2miner_overheat_trips',
+      'gauge',
+      'Latch trips in a row (the hold doubles with each)',
+      one(s.overheat.trips),
+    );
+  }
   if (s.network.blockHeight !== null)
     family('sv2miner_block_height', 'gauge', 'Height of the block being mined', one(s.network.blockHeight));
 

@@ -1,7 +1,8 @@
 /**
  * PATCH /api/system body (ESP-Miner openapi Settings, monitoring.md §3a/§3b) -> SettingsPatch.
  * Accepts AxeOS keys (stratumURL/Port/User/Password for pool 0, fallbackStratum* for pool 1,
- * frequency, coreVoltage, fanspeed, autofanspeed and pyasic's autoFanspeed) and our own `pools` list. Unknown
+ * frequency, coreVoltage, fanspeed (or manualFanSpeed), autofanspeed and pyasic's autoFanspeed, minFanSpeed,
+ * temptarget, and overheat_mode: 0 to clear the overheat latch) and our own `pools` list. Unknown
  * keys are ignored, as AxeOS does. Error messages name the key but never echo a password.
  */
 import { fitsStr0_255, STR0_255_EXPECTED, str0_255Got } from '../config/wire-bounds.js';
@@ -24,7 +25,8 @@ export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsP
     pools?: PoolInput[];
     frequencyMhz?: number;
     coreVoltage?: number;
-    fan?: { auto?: boolean; speedPercent?: number };
+    fan?: { auto?: boolean; speedPercent?: number; minPercent?: number; targetC?: number };
+    overheatClear?: true;
   } = {};
 
   if (b['pools'] !== undefined) patch.pools = poolList(b['pools']);
@@ -40,21 +42,34 @@ export function settingsFromBody(body: unknown, current: RigSnapshot): SettingsP
   // Millivolts; the board's range is checked with the config, before anything is written.
   if (b['coreVoltage'] !== undefined) patch.coreVoltage = positiveNumber(b['coreVoltage'], 'coreVoltage');
   const auto = b['autofanspeed'] ?? b['autoFanspeed'];
-  const fan: { auto?: boolean; speedPercent?: number } = {};
+  const fan: { auto?: boolean; speedPercent?: number; minPercent?: number; targetC?: number } = {};
   if (auto !== undefined)
     fan.auto = flag(auto, b['autofanspeed'] !== undefined ? 'autofanspeed' : 'autoFanspeed');
-  if (b['fanspeed'] !== undefined) fan.speedPercent = percent(b['fanspeed'], 'fanspeed');
-  if (fan.auto !== undefined || fan.speedPercent !== undefined) patch.fan = fan;
+  // AxeOS's own form sends manualFanSpeed; older clients and pyasic send fanspeed.
+  const manual = b['fanspeed'] !== undefined ? 'fanspeed' : 'manualFanSpeed';
+  if (b[manual] !== undefined) fan.speedPercent = percent(b[manual], manual);
+  if (b['minFanSpeed'] !== undefined) fan.minPercent = percent(b['minFanSpeed'], 'minFanSpeed');
+  // Whole degrees here; the config check puts it below thermal.throttleC.
+  if (b['temptarget'] !== undefined) fan.targetC = celsius(b['temptarget'], 'temptarget');
+  if (Object.keys(fan).length > 0) patch.fan = fan;
+  // AxeOS clears its overheat mode with a PATCH of overheat_mode 0 (ESP-Miner allows 0 only).
+  if (b['overheat_mode'] !== undefined) {
+    const v = b['overheat_mode'];
+    if (v !== 0 && v !== '0' && v !== false)
+      throw new ConfigError('overheat_mode', '0 (clears the overheat latch)', describe(v));
+    patch.overheatClear = true;
+  }
 
   if (
     patch.pools === undefined &&
     patch.frequencyMhz === undefined &&
     patch.coreVoltage === undefined &&
-    patch.fan === undefined
+    patch.fan === undefined &&
+    patch.overheatClear === undefined
   )
     throw new ConfigError(
       'body',
-      'at least one of stratumURL, stratumPort, stratumUser, stratumPassword, fallbackStratum*, pools, frequency, coreVoltage, fanspeed, autofanspeed',
+      'at least one of stratumURL, stratumPort, stratumUser, stratumPassword, fallbackStratum*, pools, frequency, coreVoltage, fanspeed, autofanspeed, minFanSpeed, temptarget, overheat_mode',
       `keys ${Object.keys(b).join(', ') || '(none)'}`,
     );
   return patch;
@@ -210,6 +225,13 @@ function percent(value: unknown, path: string): number {
   const n = numeric(value);
   if (!Number.isFinite(n) || n < 0 || n > 100)
     throw new ConfigError(path, 'a percentage 0..100', describe(value));
+  return n;
+}
+
+function celsius(value: unknown, path: string): number {
+  const n = numeric(value);
+  if (!Number.isFinite(n) || n < 0 || n > 150)
+    throw new ConfigError(path, 'degrees C 0..150', describe(value));
   return n;
 }
 

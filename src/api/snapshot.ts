@@ -120,7 +120,29 @@ export interface RigSnapshot {
   readonly hardwareErrors: number;
   readonly bestDifficulty: { readonly session: number; readonly allTime: number };
   readonly temperatures: { readonly chipC: number | null; readonly boardC: number | null };
-  readonly fan: { readonly auto: boolean; readonly speedPercent: number; readonly rpm: number | null };
+  /**
+   * The operator's fan settings (auto, the fixed speedPercent, minPercent, targetC) and what the
+   * fan is doing: dutyPercent as last decided (null before the first sample), rpm from the tach,
+   * stalled when the tach reads 0 while driven. The optional fields are absent on older sources.
+   */
+  readonly fan: {
+    readonly auto: boolean;
+    readonly speedPercent: number;
+    readonly rpm: number | null;
+    readonly minPercent?: number;
+    readonly targetC?: number;
+    readonly dutyPercent?: number | null;
+    readonly stalled?: boolean;
+  };
+  /** The overheat/fault latch (AxeOS overheat_mode): why it tripped and what it waits for. */
+  readonly overheat?: {
+    readonly latched: boolean;
+    readonly reason: string | null;
+    readonly since: string | null;
+    readonly cleared: boolean;
+    readonly trips: number;
+    readonly waitingFor: string | null;
+  };
   readonly jobSwitchLatencyMs: readonly number[];
   readonly network: { readonly blockHeight: number | null; readonly nbits: number | null };
   /**
@@ -151,7 +173,14 @@ export interface SettingsPatch {
   readonly frequencyMhz?: number;
   /** Millivolts per chip (AxeOS `coreVoltage`). */
   readonly coreVoltage?: number;
-  readonly fan?: { readonly auto?: boolean; readonly speedPercent?: number };
+  readonly fan?: {
+    readonly auto?: boolean;
+    readonly speedPercent?: number;
+    readonly minPercent?: number;
+    readonly targetC?: number;
+  };
+  /** The operator's clear of the overheat latch (AxeOS `overheat_mode: 0`). */
+  readonly overheatClear?: true;
 }
 
 export interface RigControl {

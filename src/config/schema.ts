@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { BOARDS, boardIds } from '../../boards/registry.js';
 import { pllForFrequency } from '../../drivers/bm13xx/pll.js';
+import { DEFAULT_MIN_PERCENT, DEFAULT_TARGET_C } from '../../drivers/fans/fan-control.js';
 import { ConfigError } from '../errors.js';
 import { parseAllowList } from '../net/cidr.js';
 import { parseAuthorityPublicKey } from '../noise/authority-key.js';
@@ -138,8 +139,16 @@ const configSchema = z
           shutdownC: celsius('a shutdown temperature'),
           hysteresisC: celsius('a hysteresis'),
           maxBadReadings: integer('a count >= 1', 1, 100),
+          // The overheat latch (src/roles/miner/overheat-latch.ts): mining resumes only below
+          // resumeC (default shutdownC - 15), the regulator only below vrShutdownC by the same margin.
+          resumeC: celsius('a resume temperature').optional(),
+          // ESP-Miner's TPS546 throttle point, the Gamma profile's OT warn limit.
+          vrShutdownC: celsius('a regulator shutdown temperature').default(105),
+          requireClear: z.boolean(expect('true or false')).default(false),
         },
-        expect('an object {throttleC, shutdownC, hysteresisC, maxBadReadings}'),
+        expect(
+          'an object {throttleC, shutdownC, hysteresisC, maxBadReadings, resumeC?, vrShutdownC?, requireClear?}',
+        ),
       ),
       // What the operator asked of the fan (AxeOS autofanspeed/fanspeed); kept and served even
       // where the board has no fan driver, so a PATCH survives a restart.
@@ -148,10 +157,18 @@ const configSchema = z
           {
             auto: z.boolean(expect('true or false')),
             speedPercent: integer('a whole percent from 0 to 100', 0, 100),
+            // AxeOS minFanSpeed and temptarget; defaults as ESP-Miner's (drivers/fans/fan-control.ts).
+            minPercent: integer('a whole percent from 0 to 100', 0, 100).default(DEFAULT_MIN_PERCENT),
+            targetC: celsius('a target temperature').default(DEFAULT_TARGET_C),
           },
-          expect('an object {auto, speedPercent}'),
+          expect('an object {auto, speedPercent, minPercent?, targetC?}'),
         )
-        .default({ auto: true, speedPercent: 100 }),
+        .default({
+          auto: true,
+          speedPercent: 100,
+          minPercent: DEFAULT_MIN_PERCENT,
+          targetC: DEFAULT_TARGET_C,
+        }),
       logLevel: z.enum(LOG_LEVELS, expect(`one of ${LOG_LEVELS.join(', ')}`)),
       localPool: z.strictObject(
         {
@@ -210,6 +227,21 @@ const configSchema = z
         message: voltageProblem,
         input: config.coreVoltage,
       });
+    const { resumeC, shutdownC, throttleC } = config.thermal;
+    if (resumeC !== undefined && resumeC >= shutdownC)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thermal', 'resumeC'],
+        message: `a value below shutdownC (${shutdownC})`,
+        input: resumeC,
+      });
+    if (config.fan.targetC >= throttleC)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fan', 'targetC'],
+        message: `a value below thermal.throttleC (${throttleC})`,
+        input: config.fan.targetC,
+      });
     if (config.thermal.throttleC >= config.thermal.shutdownC) {
       ctx.addIssue({
         code: 'custom',
@@ -219,6 +251,16 @@ const configSchema = z
       });
     }
   });
+
+/** The chip temperature below which an overheat latch may release (thermal.resumeC or its default). */
+export function resumeCelsius(thermal: Config['thermal']): number {
+  return thermal.resumeC ?? thermal.shutdownC - 15;
+}
+
+/** The regulator's resume point: below vrShutdownC by the chips' margin. */
+export function vrResumeCelsius(thermal: Config['thermal']): number {
+  return thermal.vrShutdownC - (thermal.shutdownC - resumeCelsius(thermal));
+}
 
 function pllReaches(chip: Parameters<typeof pllForFrequency>[0], mhz: number): boolean {
   try {

@@ -152,6 +152,7 @@ describe('statistics', () => {
 describe('write endpoints need the bearer token', () => {
   const writes: [string, string, string?][] = [
     ['PATCH', '/api/system', JSON.stringify({ frequency: 500 })],
+    ['PATCH', '/api/system', JSON.stringify({ overheat_mode: 0 })],
     ['POST', '/api/system/restart'],
     ['POST', '/api/system/pause'],
     ['POST', '/api/system/resume'],
@@ -203,6 +204,17 @@ describe('write endpoints need the bearer token', () => {
         },
       },
     ]);
+  });
+
+  it('PATCH overheat_mode 0 with the token is the operator clear of the overheat latch', async () => {
+    h.rig.calls.length = 0;
+    const r = await h.http('/api/system', {
+      method: 'PATCH',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ overheat_mode: 0 }),
+    });
+    expect(r.status).toBe(200);
+    expect(h.rig.calls).toEqual([{ kind: 'applySettings', patch: { overheatClear: true } }]);
   });
 
   it('PATCH answers 400 with the ConfigError message for bad values', async () => {

@@ -292,7 +292,12 @@ describe('writes against the live rig', () => {
     });
     expect(r.status, r.text).toBe(200);
     const info = await json('/api/system/info');
-    expect([info['autofanspeed'], info['fanspeed']]).toEqual([1, 45]);
+    // As in AxeOS: manualFanSpeed is the setting, fanspeed what the fan runs at (here the PID's duty).
+    expect([info['autofanspeed'], info['manualFanSpeed'], info['minFanSpeed'], info['temptarget']]).toEqual([
+      1, 45, 25, 60,
+    ]);
+    expect(info['fanspeed']).toBeGreaterThanOrEqual(25);
+    expect(info['fanspeed']).toBeLessThanOrEqual(100);
     const patchAuto = await http('/api/system', {
       method: 'PATCH',
       headers: writeHeaders(rig.token),
@@ -303,8 +308,11 @@ describe('writes against the live rig', () => {
       string,
       unknown
     >;
-    expect(local).toEqual({ frequencyMhz: 500, fan: { auto: false, speedPercent: 45 } });
-    expect(rig.miner.snapshot().fan).toEqual({ auto: false, speedPercent: 45, rpm: null });
+    const fan = { auto: false, speedPercent: 45, minPercent: 25, targetC: 60 };
+    expect(local).toEqual({ frequencyMhz: 500, fan });
+    // The fixed duty applies at once (the sim board has no fan driver: no tach, never stalled).
+    expect(rig.miner.snapshot().fan).toEqual({ ...fan, dutyPercent: 45, rpm: null, stalled: false });
+    expect((await json('/api/system/info'))['fanspeed']).toBe(45);
   });
 
   it('PATCH with bad values is a 400 naming the field, and changes nothing', async () => {

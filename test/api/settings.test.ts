@@ -17,6 +17,28 @@ describe('PATCH body -> SettingsPatch', () => {
     });
   });
 
+  it('maps AxeOS minFanSpeed, temptarget and manualFanSpeed; overheat_mode 0 is the latch clear', () => {
+    expect(settingsFromBody({ minFanSpeed: 30, temptarget: '55' }, snap)).toEqual({
+      fan: { minPercent: 30, targetC: 55 },
+    });
+    expect(settingsFromBody({ manualFanSpeed: 70 }, snap)).toEqual({ fan: { speedPercent: 70 } });
+    expect(settingsFromBody({ overheat_mode: 0 }, snap)).toEqual({ overheatClear: true });
+    expect(settingsFromBody({ overheat_mode: '0', autofanspeed: 1 }, snap)).toEqual({
+      fan: { auto: true },
+      overheatClear: true,
+    });
+    // AxeOS allows 0 only: an API cannot set the latch, only clear it.
+    expect(() => settingsFromBody({ overheat_mode: 1 }, snap)).toThrow(
+      /^overheat_mode: expected 0 \(clears the overheat latch\), got 1$/,
+    );
+    expect(() => settingsFromBody({ minFanSpeed: 101 }, snap)).toThrow(
+      /^minFanSpeed: expected a percentage 0\.\.100, got 101$/,
+    );
+    expect(() => settingsFromBody({ temptarget: 'hot' }, snap)).toThrow(
+      /^temptarget: expected degrees C 0\.\.150, got "hot"$/,
+    );
+  });
+
   it('maps AxeOS coreVoltage (millivolts); a non-number is refused naming the key', () => {
     expect(settingsFromBody({ coreVoltage: 1150 }, snap)).toEqual({ coreVoltage: 1150 });
     expect(settingsFromBody({ coreVoltage: '1200' }, snap)).toEqual({ coreVoltage: 1200 });

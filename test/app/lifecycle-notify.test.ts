@@ -143,4 +143,61 @@ describe('systemd notify protocol, end to end', () => {
     const pings = systemd.received.filter((d) => d.text === 'WATCHDOG=1');
     expect(pings).toHaveLength(verdicts.filter((ok) => ok).length);
   }, 40_000);
+
+  it('keeps pinging while the overheat latch holds the chips off, past every chip deadline', async () => {
+    systemd = await fakeSystemd();
+    cleanups.push(() => systemd.close());
+    const asic = {
+      label: 'asic',
+      celsius: 55,
+      async read(): Promise<number> {
+        return this.celsius;
+      },
+    };
+    const verdicts: boolean[] = [];
+    let latchedAt = -1;
+    let timedOut = false;
+    let miner: Miner | undefined;
+    const code = await runMiner(['--config-dir', configDir(), '--for', '60', '--no-api'], quiet, {
+      env: { NOTIFY_SOCKET: systemd.path, WATCHDOG_USEC: '400000' },
+      // Short chip deadlines (work 1.5 s, nonces 20 x 0.26 s = 5.2 s) that a paused rig would miss.
+      miner: { chainDeadlineMs: 1_500, thermalReaders: [asic] },
+      onMiner: (m) => {
+        miner = m;
+        const health = m.health.bind(m);
+        m.health = () => {
+          const h = health();
+          verdicts.push(h.ok);
+          return h;
+        };
+        void m.ready.then(async () => {
+          await until(() => m.snapshot().nonces > 0 && verdicts.filter((ok) => ok).length >= 2, 20_000, 20);
+          asic.celsius = 90;
+          await until(() => m.snapshot().overheat?.latched === true && m.snapshot().paused, 5_000, 10);
+          latchedAt = verdicts.length;
+          // Eight seconds of watchdog periods (200 ms) with the chips off, then systemd stops it.
+          stopWhen(
+            () => latchedAt >= 0 && verdicts.length - latchedAt >= 40,
+            () => {
+              timedOut = true;
+            },
+          );
+        });
+      },
+    });
+    expect(timedOut).toBe(false);
+    expect(code).toBe(0);
+    expect(latchedAt).toBeGreaterThan(0);
+    expect(miner?.snapshot().overheat).toMatchObject({
+      latched: true,
+      reason: 'chip 90.0 °C at or over thermal.shutdownC 80',
+    });
+    expect(miner?.snapshot().chains[0]?.state).toBe('stopped');
+    // Every verdict while latched was healthy, and each one sent its ping.
+    expect(verdicts.slice(latchedAt)).not.toContain(false);
+    expect(verdicts.length - latchedAt).toBeGreaterThanOrEqual(40);
+    await systemdSaw('STOPPING=1');
+    const pings = systemd.received.filter((d) => d.text === 'WATCHDOG=1');
+    expect(pings).toHaveLength(verdicts.filter((ok) => ok).length);
+  }, 60_000);
 });

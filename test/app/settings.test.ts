@@ -35,13 +35,15 @@ describe('run-time settings', () => {
     );
   });
   it('fan settings are a config key with a default, validated like the rest', () => {
-    expect(base().fan).toEqual({ auto: true, speedPercent: 100 });
-    expect(patchedConfig(base(), { fan: { auto: false, speedPercent: 30 } }).fan).toEqual({
-      auto: false,
-      speedPercent: 30,
-    });
-    expect(() => patchedConfig(base(), { fan: { auto: false, speedPercent: 130 } })).toThrow(
+    expect(base().fan).toEqual({ auto: true, speedPercent: 100, minPercent: 25, targetC: 60 });
+    const fan = { auto: false, speedPercent: 30, minPercent: 20, targetC: 55 };
+    expect(patchedConfig(base(), { fan }).fan).toEqual(fan);
+    expect(() => patchedConfig(base(), { fan: { ...fan, speedPercent: 130 } })).toThrow(
       /^fan\.speedPercent: expected a whole percent from 0 to 100, got 130$/,
+    );
+    // A target at or above the throttle point would throttle the chips instead of spinning the fan.
+    expect(() => patchedConfig(base(), { fan: { ...fan, targetC: 70 } })).toThrow(
+      /^fan\.targetC: expected a value below thermal\.throttleC \(70\), got 70$/,
     );
   });
 });

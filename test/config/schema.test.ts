@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig, loadConfig } from '../../src/config/load.js';
-import { validateConfig } from '../../src/config/schema.js';
+import { resumeCelsius, validateConfig, vrResumeCelsius } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
 import { readVectorJson } from '../helpers/vectors.js';
 
@@ -167,6 +167,28 @@ describe('validateConfig', () => {
       'frequencyMhz: expected at most 625 MHz for board sim-bm1370-1, got 700',
       'thermal.throttleC: expected a value below shutdownC (80), got 85',
     ]);
+  });
+
+  it('overheat latch keys: defaults, resumeC below shutdownC, the regulator resume point follows the margin', () => {
+    const result = validateConfig(valid());
+    expect(result.ok && result.config.thermal).toEqual({
+      throttleC: 70,
+      shutdownC: 80,
+      hysteresisC: 5,
+      maxBadReadings: 3,
+      vrShutdownC: 105,
+      requireClear: false,
+    });
+    if (!result.ok) return;
+    expect(resumeCelsius(result.config.thermal)).toBe(65);
+    expect(vrResumeCelsius(result.config.thermal)).toBe(90);
+    const thermal = { ...result.config.thermal, resumeC: 72, vrShutdownC: 110 };
+    expect(vrResumeCelsius(thermal)).toBe(102);
+    const raw = valid();
+    raw['thermal'] = { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3, resumeC: 80 };
+    expect(messages(raw)).toEqual(['thermal.resumeC: expected a value below shutdownC (80), got 80']);
+    raw['thermal'] = { throttleC: 70, shutdownC: 80, hysteresisC: 5, maxBadReadings: 3, requireClear: 'yes' };
+    expect(messages(raw)).toEqual(['thermal.requireClear: expected true or false, got "yes"']);
   });
 
   it('errors are ConfigError with the path as a field', () => {

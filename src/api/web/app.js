@@ -37,7 +37,9 @@ function renderInfo(info) {
   $('uptime').textContent = `up ${formatAge(info.uptimeSeconds)}`;
   $('board').textContent = `${info.ASICModel} ×${info.asicCount} · ${info.boardVersion} · ${info.version}`;
   const state = $('state');
-  state.textContent = info.miningPaused ? 'paused' : 'mining';
+  state.textContent = info.overheat_mode === 1 ? 'overheat' : info.miningPaused ? 'paused' : 'mining';
+  state.title =
+    info.overheat_mode === 1 ? `${info.overheatReason}; waiting for ${info.overheatWaitingFor}` : '';
   state.className = `pill ${info.miningPaused ? 'bad' : 'ok'}`;
 }
 
@@ -196,7 +198,8 @@ function fillForm(info) {
   $('stratumURL').placeholder = info.pools[0]?.url ?? 'stratum2+tcp://host:port/key';
   $('stratumUser').value = info.stratumUser;
   $('autofanspeed').checked = info.autofanspeed === 1;
-  $('fanspeed').value = info.fanspeed;
+  // The setting, not the duty the PID or an override runs the fan at now (AxeOS's fanspeed).
+  $('fanspeed').value = info.manualFanSpeed;
 }
 
 async function save(event) {

@@ -7,6 +7,7 @@
  * link (job-switch latency) passes `wrapLink`, a test that needs faster chain pacing `timing`.
  */
 import type { ChainTiming } from '../../../drivers/bm13xx/chain-options.js';
+import type { ThermalReader } from '../../../drivers/peripherals/thermal.js';
 import type { ByteLink } from '../../../drivers/transport/uart-link.js';
 import type { Config } from '../../config/schema.js';
 import { type Logger, silentLog } from '../../log.js';
@@ -22,6 +23,8 @@ export interface ComposeOptions extends MinerOptions {
   readonly localPool?: Partial<LocalPoolOptions>;
   /** Chain pacing instead of the driver's (or, on simulated boards, SIM_TIMING). */
   readonly timing?: Partial<ChainTiming>;
+  /** The chip temperature sensors instead of the board's (tests script temperatures). */
+  readonly thermalReaders?: readonly ThermalReader[];
   /** Sees each chain's link before the driver does. */
   readonly wrapLink?: (link: ByteLink, chain: number) => ByteLink;
 }
@@ -41,7 +44,7 @@ export function minerParts(options: ComposeOptions): MinerParts {
       timing: options.timing,
       wrapLink: options.wrapLink,
     }),
-    thermalReaders: thermalReaders(board, log.child({ component: 'thermal' })),
+    thermalReaders: options.thermalReaders ?? thermalReaders(board, log.child({ component: 'thermal' })),
     startEmbeddedPool: () =>
       startEmbeddedPool(config, log.child({ component: 'local-pool' }), options.localPool),
     release: closeBridgePorts,

@@ -5,25 +5,30 @@
  * starts the embedded local SV2 pool and mines on it over real TCP and Noise. Never exits the
  * process (lifecycle.ts does). Its options are in miner-options.ts; miner.ts adds the controls.
  */
+import { join } from 'node:path';
 import type { BoardDefinition } from '../../../boards/types.js';
+import { FanControl } from '../../../drivers/fans/fan-control.js';
+import { plausibleCelsius, type ThermalReader } from '../../../drivers/peripherals/thermal.js';
 import type { RigSnapshot } from '../../api/snapshot.js';
 import { VERSION } from '../../app/version.js';
-import type { Config, PoolConfig } from '../../config/schema.js';
+import { type Config, type PoolConfig, resumeCelsius, vrResumeCelsius } from '../../config/schema.js';
 import { ChipError, ConfigError } from '../../errors.js';
 import { type Logger, silentLog } from '../../log.js';
 import type { LocalPool } from '../../pool-server/local-pool.js';
 import { type Clock, systemClock, type TimerHandle } from '../../time/clock.js';
 import type { Job, Share } from '../../work/job.js';
 import { deviceIdentity } from './device-identity.js';
+import { FanLoop } from './fan-loop.js';
 import { HashrateReportSchedule } from './hashrate-report.js';
 import type { MinerOptions } from './miner-options.js';
+import { OVERHEAT_STATE_FILE, OverheatLatch } from './overheat-latch.js';
 import type { MinerParts } from './parts.js';
 import { PoolSet } from './pool-set.js';
-import { chainWork, type Health, ProgressWatch } from './progress-watch.js';
+import { chainWork, expectedNonceIntervalMs, type Health, ProgressWatch } from './progress-watch.js';
 import { Rig } from './rig.js';
 import { buildRigSnapshot, expectedHashrate, type RetiredCounters, retiredCounters } from './rig-snapshot.js';
 import { statusLine } from './status-line.js';
-import { ThermalGuard } from './thermal-guard.js';
+import { ThermalGuard, type ThermalSample } from './thermal-guard.js';
 
 const MAX_LATENCIES = 32;
 /** How often the regulator's STATUS_WORD is read while mining: a fault stops hashing within 1 s. */
@@ -65,7 +70,13 @@ export abstract class MinerCore {
   protected readonly statusListeners = new Set<(s: RigSnapshot) => void>();
   protected pollTimer: TimerHandle | undefined;
   private powerPolls = 0;
-  private fanRpm: number | undefined;
+  /** Fan duty from each thermal sample (fan-loop.ts). */
+  protected readonly fanLoop: FanLoop;
+  /** The overheat/fault latch (overheat-latch.ts), loaded from the state dir at start. */
+  protected latch: OverheatLatch | undefined;
+  /** The rig is paused because the latch tripped (not by the operator): a release resumes it. */
+  protected latchPaused = false;
+  private latchResuming = false;
   private regulatorTimer: TimerHandle | undefined;
   private regulatorInFlight = false;
   /** The named regulator faults that stopped hashing, until the rig is resumed. */
@@ -87,8 +98,21 @@ export abstract class MinerCore {
     this.log = this.baseLog.child({ component: 'daemon' });
     this.clock = options.clock ?? systemClock;
     this.startedAtMono = this.clock.now();
-    this.progress = new ProgressWatch(this.startedAtMono, options);
+    this.progress = new ProgressWatch(this.startedAtMono, {
+      // The watchdog's nonce rule: how often this rig should return a nonce (progress-watch.ts).
+      expectedNonceIntervalMs: expectedNonceIntervalMs(
+        expectedHashrate(this.board, this.frequencyMhz()),
+        this.config.chipDifficulty,
+        this.board.simulated ? this.board.sim.simTargetShift : (this.board.hostTargetShift ?? 0),
+      ),
+      ...options,
+    });
     this.hashrateReports = new HashrateReportSchedule(this.startedAtMono, options.hashrateReportMs);
+    this.fanLoop = new FanLoop({
+      control: new FanControl(this.config.fan),
+      fan: () => this.rig?.chains[0]?.io.fan,
+      log: this.baseLog.child({ component: 'fan' }),
+    });
     this.ready = new Promise((resolve) => {
       this.readyResolve = resolve;
     });
@@ -132,20 +156,31 @@ export abstract class MinerCore {
       onProgress: () => this.progress.poolMoved(this.clock.now()),
       log: this.baseLog.child({ component: 'pools' }),
     });
+    this.latch = await OverheatLatch.load({
+      path: join(this.config.stateDir, OVERHEAT_STATE_FILE),
+      limits: {
+        resumeC: resumeCelsius(this.config.thermal),
+        vrResumeC: vrResumeCelsius(this.config.thermal),
+        requireClear: this.config.thermal.requireClear,
+      },
+      log: this.baseLog.child({ component: 'overheat' }),
+      now: this.clock.now(),
+    });
     // Connect while the chains come up: the handshake and the bring-up overlap.
     this.pools.start();
-    await this.startRig();
+    if (this.latch.latched) await this.startLatched();
+    else await this.startRig();
     this.thermal = new ThermalGuard({
       readers: this.parts.thermalReaders,
+      ...(this.board.power?.regulator.kind === 'tps546' ? { vr: this.regulatorThermal() } : {}),
       limits: this.config.thermal,
       clock: this.clock,
       log: this.baseLog.child({ component: 'thermal' }),
       actions: {
         throttle: (on) => this.throttle(on),
-        shutdown: async () => {
-          await this.pause();
-        },
+        shutdown: (_reason, detail) => this.overheat(detail),
       },
+      onSample: (sample) => this.onThermalSample(sample),
     });
     this.thermal.start();
     this.schedulePoll();
@@ -189,8 +224,13 @@ export abstract class MinerCore {
       pools: this.pools?.snapshot() ?? [],
       activePoolIndex: this.pools?.activeIndex() ?? null,
       tempC: this.thermal?.hottest() ?? null,
-      // No supported board has a tachometer yet.
-      fan: { ...this.config.fan, rpm: this.fanRpm ?? null },
+      fan: {
+        ...this.config.fan,
+        rpm: this.fanLoop.rpm,
+        dutyPercent: this.fanLoop.percent,
+        stalled: this.fanLoop.stalled,
+      },
+      ...(this.latch === undefined ? {} : { overheat: this.latch.snapshot() }),
       ...(this.rig?.chains[0]?.io.power === undefined ? {} : { power: this.power ?? null }),
       ...(this.regulatorFault === undefined ? {} : { powerFaults: this.regulatorFault }),
       ...(this.board.power === undefined
@@ -211,16 +251,7 @@ export abstract class MinerCore {
 
   protected async startRig(): Promise<void> {
     this.chainsUp = false;
-    const rig = await Rig.build({
-      config: this.config,
-      board: this.board,
-      clock: this.clock,
-      log: this.baseLog.child({ component: 'rig' }),
-      frequencyMhz: this.frequencyMhz(),
-      onShare: (share) => this.onShare(share),
-      openChain: this.parts.openChain,
-      ...(this.rig === undefined ? {} : { hashrate: this.rig.hashrate, best: this.rig.best }),
-    });
+    const rig = await this.buildRig();
     // The replaced rig's totals carry over, so served counters never fall (rig-snapshot.ts).
     if (this.rig !== undefined) this.retired = retiredCounters(this.snapshot());
     this.rig = rig;
@@ -239,6 +270,39 @@ export abstract class MinerCore {
       this.queueJob(this.lastJob);
       await this.draining;
     }
+  }
+
+  /**
+   * A start while the overheat latch is set: the board's I/O is opened (fan, regulator, sensors)
+   * and at once closed again, which holds the chips in reset and the regulator off, so nothing is
+   * powered until the latch releases. The daemon counts as up (READY): paused on purpose.
+   */
+  private async startLatched(): Promise<void> {
+    this.paused = true;
+    this.latchPaused = true;
+    const rig = await this.buildRig();
+    this.rig = rig;
+    await rig.close();
+    this.log.error(
+      { reason: this.latch?.reason },
+      `overheat latch set: chips not powered (${this.latch?.reason ?? 'no reason'})`,
+    );
+    await this.applyFan();
+    this.readyResolve?.();
+    this.readyResolve = undefined;
+  }
+
+  private buildRig(): Promise<Rig> {
+    return Rig.build({
+      config: this.config,
+      board: this.board,
+      clock: this.clock,
+      log: this.baseLog.child({ component: 'rig' }),
+      frequencyMhz: this.frequencyMhz(),
+      onShare: (share) => this.onShare(share),
+      openChain: this.parts.openChain,
+      ...(this.rig === undefined ? {} : { hashrate: this.rig.hashrate, best: this.rig.best }),
+    });
   }
 
   protected onJob(job: Job): void {
@@ -332,16 +396,6 @@ export abstract class MinerCore {
     this.powerPolls = (this.powerPolls + 1) % POWER_READ_S;
     if (source === undefined || this.powerInFlight || this.powerPolls !== 1) return;
     this.powerInFlight = true;
-    const fan = this.rig?.chains[0]?.io.fan;
-    if (fan !== undefined)
-      void fan
-        .readRpm()
-        .then((rpm) => {
-          this.fanRpm = rpm;
-        })
-        .catch(() => {
-          this.fanRpm = undefined;
-        });
     source
       .telemetry()
       .then((t) => {
@@ -385,12 +439,11 @@ export abstract class MinerCore {
         // A status read that lands after stop() began sees the rail going down on purpose.
         if (!status.fault || this.paused || !this.chainsUp || this.regulatorTimer === undefined) return;
         this.regulatorFault = status.flags;
-        await this.setFan(100, 'regulator fault');
         this.log.error(
           { statusWord: status.word, faults: status.flags },
           `regulator fault (${status.flags.join(', ')}): hashing stopped, chips in reset and core power off`,
         );
-        await this.pause();
+        await this.overheat(`regulator fault (${status.flags.join(', ')})`);
       })
       .catch((err: unknown) => this.log.warn({ err }, 'regulator status unreadable'))
       .finally(() => {
@@ -399,25 +452,84 @@ export abstract class MinerCore {
   }
 
   /**
-   * The fan duty the operator asked for (config `fan`): a fixed percent, or 100 % under `auto`
-   * until a temperature loop drives it; 100 % whatever was asked on a fault.
+   * The operator's fan settings (config `fan`) to the fan loop, and one step at once with the
+   * latest reading, so a new rig or a changed setting does not wait for the next sample.
    */
   protected async applyFan(): Promise<void> {
-    if (this.regulatorFault !== undefined) return this.setFan(100, 'regulator fault');
-    const { auto, speedPercent } = this.config.fan;
-    await this.setFan(
-      auto ? 100 : speedPercent,
-      auto ? 'auto: full speed (no temperature loop yet)' : 'fixed',
-    );
+    this.fanLoop.control.configure(this.config.fan);
+    this.fanLoop.invalidate();
+    // Before the guard's first sample there is no reading yet, which is not a sensor failure.
+    const hottest = this.thermal === undefined ? null : (this.thermal.hottest() ?? undefined);
+    await this.fanLoop.update({
+      tempC: hottest,
+      now: this.clock.now(),
+      fault: this.fanFault(),
+    });
   }
 
-  private async setFan(percent: number, why: string): Promise<void> {
-    const fan = this.rig?.chains[0]?.io.fan;
-    if (fan === undefined) return;
-    await fan
-      .setDutyPercent(percent)
-      .then(() => this.log.info({ fan: fan.label, percent }, `fan at ${percent} % (${why})`))
-      .catch((err: unknown) => this.log.warn({ err, fan: fan.label }, 'fan duty not written'));
+  /** What forces the fan to 100 %: a latched overheat or a regulator fault. */
+  private fanFault(): string | undefined {
+    if (this.latch?.latched === true) return `overheat: ${this.latch.reason ?? 'latched'}`;
+    if (this.regulatorFault !== undefined) return 'regulator fault';
+    return undefined;
+  }
+
+  /**
+   * Over a limit, sensors gone or a regulator fault: the latch is set and on disk first (a crash
+   * from here on still comes back latched), then the fan goes to 100 % and the chips stop (reset
+   * held, core power off).
+   */
+  protected async overheat(reason: string): Promise<void> {
+    await this.latch?.trip(reason, this.clock.now());
+    if (!this.paused) this.latchPaused = true;
+    await this.applyFan();
+    await this.pause();
+    // Tripped during start-up: the daemon is up and stopped on purpose (READY, then pings).
+    this.readyResolve?.();
+    this.readyResolve = undefined;
+  }
+
+  /** Every thermal sample: the fan loop, then whether a latched rig may resume. */
+  private async onThermalSample(sample: ThermalSample): Promise<void> {
+    await this.fanLoop.update({
+      tempC: sample.chipC ?? undefined,
+      now: sample.now,
+      fault: this.fanFault(),
+    });
+    const latch = this.latch;
+    if (latch === undefined || !latch.latched || this.latchResuming) return;
+    if (!latch.mayResume({ chipC: sample.chipC, vrC: sample.vrC }, sample.now)) return;
+    this.latchResuming = true;
+    // Not awaited: a power-up takes seconds and the samples (and the fan) must go on meanwhile.
+    void (async () => {
+      await latch.release();
+      this.regulatorFault = undefined;
+      if (this.latchPaused) {
+        this.latchPaused = false;
+        await this.resume();
+      }
+      await this.applyFan();
+    })()
+      .catch((err: unknown) => this.log.error({ err }, 'resume after the overheat latch failed'))
+      .finally(() => {
+        this.latchResuming = false;
+      });
+  }
+
+  /** The core regulator's temperature for the overheat check (undefined while unreadable). */
+  private regulatorThermal(): ThermalReader {
+    return {
+      label: 'vr',
+      read: async () => {
+        const source = this.rig?.chains[0]?.io.power;
+        if (source === undefined) return undefined;
+        try {
+          return plausibleCelsius(await source.temperatureC());
+        } catch {
+          return undefined;
+        }
+      },
+    };
   }
 
   /** The measured rig rate to the pool client on schedule; nothing while paused or too early. */
@@ -448,4 +560,7 @@ export abstract class MinerCore {
 
   /** Chips into reset, no work (thermal shutdown and the pause control). */
   abstract pause(): Promise<void>;
+
+  /** Chips powered and initialised again (the resume control and the latch's release). */
+  abstract resume(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
   type SettingsKey,
 } from '../../app/settings.js';
 import type { Config, PoolConfig } from '../../config/schema.js';
+import { ConfigError } from '../../errors.js';
 import { MinerCore } from './miner-core.js';
 
 export class Miner extends MinerCore implements RigControl {
@@ -28,6 +29,14 @@ export class Miner extends MinerCore implements RigControl {
   resume(): Promise<void> {
     return this.serial(async () => {
       if (!this.paused) return;
+      // Only the latch itself resumes a latched rig (it releases first): cool, held, cleared.
+      if (this.latch?.latched === true)
+        throw new ConfigError(
+          'overheat_mode',
+          `the overheat latch released first (waiting for ${this.latch.snapshot().waitingFor ?? 'the next thermal sample'})`,
+          `latched: ${this.latch.reason ?? 'no reason'}`,
+        );
+      this.latchPaused = false;
       this.paused = false;
       this.regulatorFault = undefined;
       await this.startRig();
@@ -58,8 +67,10 @@ export class Miner extends MinerCore implements RigControl {
         if (this.currentRig?.chains[0]?.io.fan === undefined)
           // Kept for the APIs and for a board that has a fan driver.
           this.log.warn('fan settings stored but not applied: this board has no fan control');
-        else await this.applyFan();
+        await this.applyFan();
       }
+      // Not a config key: the latch's own state file records the clear.
+      if (patch.overheatClear === true) await this.latch?.clear();
       if (change.frequencyMhz !== undefined) {
         keys.push('frequencyMhz');
         this.config = next;

@@ -27,7 +27,7 @@ export interface ChainIo {
   /** Releases the GPIO lines. */
   readonly release: () => Promise<void>;
   /** The core regulator's readings, where it reports them (TPS546). */
-  readonly power?: Pick<Tps546, 'telemetry' | 'status'> | undefined;
+  readonly power?: Pick<Tps546, 'telemetry' | 'status' | 'temperatureC'> | undefined;
   /** The board's fan controller, where sv2miner drives it. */
   readonly fan?: FanController | undefined;
 }

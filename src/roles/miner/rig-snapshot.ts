@@ -36,6 +36,7 @@ interface SnapshotInputs {
   readonly power?: RigSnapshot['power'];
   readonly coreVoltageMv?: number;
   readonly powerFaults?: readonly string[];
+  readonly overheat?: RigSnapshot['overheat'];
   readonly jobSwitchLatencyMs: readonly number[];
   readonly nbits: number | null;
   /** Shares counted stale in the pipeline before reaching a pool (not in any pool's counters). */
@@ -172,6 +173,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     ...(i.power === undefined ? {} : { power: i.power }),
     ...(i.coreVoltageMv === undefined ? {} : { coreVoltageMv: i.coreVoltageMv }),
     ...(i.powerFaults === undefined ? {} : { powerFaults: [...i.powerFaults] }),
+    ...(i.overheat === undefined ? {} : { overheat: i.overheat }),
     jobSwitchLatencyMs: [...i.jobSwitchLatencyMs],
     network: { blockHeight: null, nbits: i.nbits },
   };

@@ -20,6 +20,8 @@ const SHARES_EXPECTED_BEFORE_SUSPICION = 5;
 export function whyNotMined(o: RunOutcome): string | undefined {
   const s = o.snapshot;
   if (o.startError !== undefined) return `start failed: ${o.startError}`;
+  if (s.overheat?.latched === true && s.nonces === 0)
+    return `overheat latch set, chips kept off: ${s.overheat.reason ?? 'no reason'} (waiting for ${s.overheat.waitingFor ?? 'a thermal sample'})`;
   if (s.activePoolIndex === null) return `no pool gave the rig a job: ${poolErrors(s)}`;
   const failed = s.chains.filter((c) => c.state === 'failed').map((c) => c.index);
   if (!o.wasReady)

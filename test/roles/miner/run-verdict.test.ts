@@ -21,6 +21,22 @@ describe('whyNotMined', () => {
     expect(runSummary(mined).reason).toBeNull();
   });
 
+  it('a rig kept off by the overheat latch says so, with the reason and what it waits for', () => {
+    const overheat = {
+      latched: true,
+      reason: 'regulator fault (ot_fault)',
+      since: '2026-12-07T23:00:00.000Z',
+      cleared: false,
+      trips: 1,
+      waitingFor: 'an operator clear (PATCH /api/system {"overheat_mode":0})',
+    };
+    expect(whyNotMined({ wasReady: true, snapshot: { ...mined, nonces: 0, overheat } })).toBe(
+      'overheat latch set, chips kept off: regulator fault (ot_fault) (waiting for an operator clear (PATCH /api/system {"overheat_mode":0}))',
+    );
+    // It mined before the latch tripped: a run that mined is a run that mined.
+    expect(whyNotMined({ wasReady: true, snapshot: { ...mined, overheat } })).toBeUndefined();
+  });
+
   it('names every pool and its last error when no pool gave a job', () => {
     const s = withPools(mined, ['connecting: connect ECONNREFUSED 10.0.0.1:3333', null]);
     const reason = whyNotMined({ wasReady: false, snapshot: s });
