@@ -95,8 +95,15 @@ export class Bm13xxChain implements HashChain {
       versionMaskValue: this.versionMaskValue,
     });
     await runInitPlan(this.bringUpContext(), plan, st);
+    // A re-init of the same chain (flatline recovery) keeps each chip's counters: they are totals.
+    const kept = this.counters.chips.length === st.addresses.length ? [...this.counters.chips] : [];
     this.counters.chips.length = 0;
     st.addresses.forEach((address, index) => {
+      const before = kept[index];
+      if (before !== undefined && before.address === address) {
+        this.counters.chips.push(before);
+        return;
+      }
       this.counters.chips.push({
         index,
         address,
