@@ -218,6 +218,11 @@ export class SimChain {
     if (revived) this.faults = next;
   }
 
+  /** The faults now in force at `position` (a hang a reset cleared reads false). */
+  faultsAt(position: number): ChipFaults {
+    return this.faults[position] ?? {};
+  }
+
   close(): void {
     this.closed = true;
     this.stopTicking();
