@@ -24,13 +24,10 @@ export function chainExpectation(
   const info = chain.info();
   if (info === undefined || info.chipCount === 0) return undefined;
   const boardChips = board.chains.reduce((n, c) => n + c.chipCount, 0);
-  const servedBySimulator = board.simulated || (board.hostTargetShift ?? 0) > 0;
-  const chipHashrate = servedBySimulator
-    ? expectedHashrate(board, info.frequencyMhz) / boardChips
-    : info.nominalHashrate / info.chipCount;
   return {
     chips: info.chipCount,
-    chipHashrate,
+    // At the chain's present frequency (a thermal throttle lowers what is due).
+    chipHashrate: expectedHashrate(board, info.frequencyMhz) / boardChips,
     nonceDifficulty: relaxedTicketDifficulty(info.chipDifficulty, targetShift),
     chipEvents: chain.needsCounterReads ? { kind: 'counter', difficulty: counterWeight } : { kind: 'nonce' },
   };

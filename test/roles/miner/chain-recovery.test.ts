@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { boardById } from '../../../boards/registry.js';
 import { silentLog } from '../../../src/log.js';
 import {
   backoffMs,
@@ -7,8 +8,10 @@ import {
   DEFAULT_RECOVERY_POLICY,
   type RecoverableChain,
 } from '../../../src/roles/miner/chain-recovery.js';
+import { chainExpectation } from '../../../src/roles/miner/rig-recovery.js';
 import { type ChainExpectation, ChipHealthMonitor } from '../../../src/work/chip-health.js';
 import { FakeClock } from '../../upstream/helpers/fake-clock.js';
+import { FakeChain as FakeHashChain } from '../../work/helpers/fakes.js';
 
 // Two chips, each 2^32 H/s at difficulty 1: one nonce a second each, so a window is 40 s.
 const EXPECT: ChainExpectation = {
@@ -191,5 +194,35 @@ describe('ChainRecovery', () => {
     expect(c.bringUps).toEqual([]);
     expect(h.status(0)?.chips).toEqual([]);
     h.recovery.close();
+  });
+});
+
+describe('chainExpectation (what a rig chain owes)', () => {
+  it('silicon: frequency x small cores per chip, the ticket difficulty per nonce', () => {
+    const board = boardById('rpi-uart-bm1370');
+    const chain = new FakeHashChain(0, { chipCount: 1, frequencyMhz: 525, chipDifficulty: 256 });
+    expect(chainExpectation(board, chain, 0, 1)).toEqual({
+      chips: 1,
+      chipHashrate: 525e6 * 2040,
+      nonceDifficulty: 256,
+      chipEvents: { kind: 'nonce' },
+    });
+    // Throttled to 420 MHz: 80 % is due.
+    const slow = new FakeHashChain(0, { chipCount: 1, frequencyMhz: 420, chipDifficulty: 256 });
+    expect(chainExpectation(board, slow, 0, 1)?.chipHashrate).toBe(420e6 * 2040);
+  });
+
+  it("a simulated board: its configured speed per chip, the relaxed chip target, the counters' weight", () => {
+    const board = boardById('sim-bm1370-chain'); // 600 kH/s, k = 24, 4 chips
+    const chain = Object.assign(new FakeHashChain(0, { chipCount: 4, chipDifficulty: 256 }), {
+      needsCounterReads: true,
+    });
+    expect(chainExpectation(board, chain, 24, 2 ** -24)).toEqual({
+      chips: 4,
+      chipHashrate: 150_000,
+      nonceDifficulty: 2 ** -16,
+      chipEvents: { kind: 'counter', difficulty: 2 ** -24 },
+    });
+    expect(chainExpectation(board, new FakeHashChain(0, null), 24, 1)).toBeUndefined();
   });
 });
