@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { boardById } from '../../../boards/registry.js';
 import { silentLog } from '../../../src/log.js';
@@ -76,9 +77,9 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-function harness(chains: FakeChain[], clock: FakeClock) {
+function harness(chains: FakeChain[], clock: FakeClock, log = silentLog) {
   const monitor = new ChipHealthMonitor();
-  const recovery = new ChainRecovery({ chains, monitor, clock, log: silentLog });
+  const recovery = new ChainRecovery({ chains, monitor, clock, log });
   recovery.start();
   /** Runs `seconds` of clock, every live chip of a chain with work returning one nonce a second. */
   const run = async (seconds: number) => {
@@ -106,7 +107,9 @@ describe('ChainRecovery', () => {
     const clock = new FakeClock();
     const dead = fakeChain(0, clock);
     const good = fakeChain(1, clock);
-    const h = harness([dead, good], clock);
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const h = harness([dead, good], clock, log);
     await h.run(40);
     dead.alive = new Set(); // the whole chain falls silent at 40 s, for good
     dead.bringUpWorks = false;
@@ -128,13 +131,29 @@ describe('ChainRecovery', () => {
     expect(good.state).toBe('mining');
     expect(good.bringUps).toEqual([]);
     expect(h.status(1)?.chips).toEqual(['ok', 'ok']);
+    // Logged: the flatline, each failure with its next delay, the disabling.
+    const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
+    expect(lines[0]?.msg).toBe(
+      'chain 0: flatline: 0 nonces in 40 s where 80.0 were expected: re-initialising',
+    );
+    expect(errors.slice(0, 4).map((m) => /next attempt in (\d+) s$/.exec(m)?.[1])).toEqual([
+      '10',
+      '20',
+      '40',
+      '80',
+    ]);
+    expect(errors[4]).toMatch(
+      /^chain 0 disabled after 5 failed recoveries in 30 min \(last: re-init failed: .*\); chips held in reset, the other chains mine on$/,
+    );
     h.recovery.close();
   });
 
   it('a hung chip is cured by one re-init of its chain; the chain proves healthy and the backoff resets', async () => {
     const clock = new FakeClock();
     const c = fakeChain(0, clock);
-    const h = harness([c], clock);
+    const lines: { level: number; msg: string; reason?: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const h = harness([c], clock, log);
     c.alive = new Set([0]); // chip 1 hangs from the start
     await h.run(40);
     expect(h.status(0)?.recoveriesByReason['chip-silent']).toBe(1);
@@ -147,6 +166,12 @@ describe('ChainRecovery', () => {
     expect(s?.chips).toEqual(['ok', 'ok']);
     expect(s?.recoveries).toBe(1);
     expect(s?.failures).toBe(0);
+    // One warning with the reason, one line when it mines again.
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'chain 0: chip-silent: chip 1 (0 of 40.0 expected) in 40 s: re-initialising'],
+      [30, 'chain 0 re-initialised: mining again'],
+    ]);
+    expect(lines[0]?.reason).toBe('chip-silent');
     h.recovery.close();
   });
 
