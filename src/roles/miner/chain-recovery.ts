@@ -10,7 +10,8 @@
  * re-init is reported, not re-initialised again and again). A failed attempt (bring-up refused,
  * or the chain still flatlined at its next verdict) is retried after an exponential backoff;
  * `maxFailures` failures within `failureWindowMs` disable the chain (held in reset, out of
- * dispatch) while the other chains mine on. The clock is injected; nothing here touches a port.
+ * dispatch) while the other chains mine on. A chain whose bring-up failed at start is retried
+ * the same way, the start counting as its first failure. The clock is injected; nothing here touches a port.
  */
 import type { Logger } from '../../log.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
@@ -52,7 +53,8 @@ export function backoffMs(failures: number, p: RecoveryPolicy = DEFAULT_RECOVERY
 export type RecoveryReason = 'flatline' | 'chip-silent' | 'chip-weak';
 export const RECOVERY_REASONS: readonly RecoveryReason[] = ['flatline', 'chip-silent', 'chip-weak'];
 
-export type ChainRunState = 'mining' | 'recovering' | 'disabled';
+/** 'failed': its bring-up at start failed; it is retried like a failed re-init. */
+export type ChainRunState = 'mining' | 'recovering' | 'disabled' | 'failed';
 
 /** What recovery does to one chain; the rig supplies it. */
 export interface RecoverableChain {
@@ -116,6 +118,11 @@ interface ChainRecoveryOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly policy?: Partial<RecoveryPolicy>;
+  /**
+   * Chains whose bring-up at start failed, with the error: retried after the first backoff step
+   * (the start counts as the first failure), under the same bound.
+   */
+  readonly failedAtStart?: ReadonlyMap<number, string>;
 }
 
 export class ChainRecovery {
@@ -134,13 +141,14 @@ export class ChainRecovery {
     return this.p;
   }
 
-  /** Watch every chain given (each must be mining) and start the checks. */
+  /** Watch every chain given (mining, or failed at start and then retried) and start the checks. */
   start(): void {
     const now = this.o.clock.now();
     for (const target of this.o.chains) {
+      const startError = this.o.failedAtStart?.get(target.index);
       const entry: Entry = {
         target,
-        state: 'mining',
+        state: startError === undefined ? 'mining' : 'failed',
         recoveries: 0,
         byReason: { flatline: 0, 'chip-silent': 0, 'chip-weak': 0 },
         failures: 0,
@@ -156,9 +164,29 @@ export class ChainRecovery {
         busy: false,
       };
       this.entries.set(target.index, entry);
-      this.o.monitor.watch(target.index, () => target.expectation(), now);
+      if (startError === undefined) this.o.monitor.watch(target.index, () => target.expectation(), now);
+      else this.retryFailedStart(entry, startError, now);
     }
     this.scheduleTick();
+  }
+
+  /** A chain that did not come up at start: its first failure; a retry (a flatline: it returns nothing) after the backoff. */
+  private retryFailedStart(e: Entry, error: string, now: number): void {
+    e.failures = 1;
+    e.consecutive = 1;
+    e.failureTimes = [now];
+    e.lastReason = `bring-up at start failed: ${error}`;
+    const delay = backoffMs(1, this.p);
+    e.nextAttemptAt = now + delay;
+    this.o.log.warn(
+      { chain: e.target.index, retryInMs: delay },
+      `chain ${e.target.index}: bring-up at start failed; next attempt in ${Math.round(delay / 1000)} s`,
+    );
+    e.timer = this.o.clock.setTimer(() => {
+      if (this.closed) return;
+      e.byReason.flatline++;
+      void this.attempt(e);
+    }, delay);
   }
 
   /** Stop checking and cancel planned attempts; an attempt under way ends without touching the chain again. */

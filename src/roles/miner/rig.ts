@@ -190,13 +190,17 @@ export class Rig {
     return this.miningChains();
   }
 
-  /** Flatline recovery over the chains that came up (a chain that failed at start waits for a restart). */
+  /** Flatline recovery over the chains that came up, and retries of those that failed at start. */
   private startRecovery(): void {
     if (this.recoveryOptions === false || this.closed) return;
     const shift = targetShift(this.board);
-    const mining = this.chains.filter((c) => c.state === 'mining');
+    const watched = this.chains.filter((c) => c.state === 'mining' || c.state === 'failed');
+    const failedAtStart = new Map(
+      watched.flatMap((c) => (c.state === 'failed' ? [[c.index, c.error ?? 'unknown error'] as const] : [])),
+    );
     this.recovery = new ChainRecovery({
-      chains: mining.map((c) =>
+      failedAtStart,
+      chains: watched.map((c) =>
         recoverableChain(c, this.dispatcher, () =>
           chainExpectation(this.board, c.chain, shift, this.counterDeltas.weightPerCount),
         ),

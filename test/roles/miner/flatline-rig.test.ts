@@ -57,7 +57,7 @@ afterEach(async () => {
   SimBinding.reset();
 });
 
-async function startRig(policy: Record<string, number> = {}) {
+async function startRig(policy: Record<string, number> = {}, beforeStart: () => void = () => {}, mining = 2) {
   const clock = new FakeClock();
   const shares: number[] = [];
   const r = await Rig.build({
@@ -69,7 +69,8 @@ async function startRig(policy: Record<string, number> = {}) {
     recovery: { thresholds: THRESHOLDS, policy: { offMs: 0, ...policy } },
   });
   rig = r;
-  expect(await r.start()).toBe(2);
+  beforeStart();
+  expect(await r.start()).toBe(mining);
   await r.dispatcher.setJob(job);
   const sims = r.chains.map((c) => c.io.sim).filter((s): s is SimChain => s !== undefined);
   const chipNonces = (chain: number) => r.chains[chain]?.chain.stats().chips.map((c) => c.nonces) ?? [];
@@ -203,5 +204,36 @@ describe('flatline recovery on simulated chains', () => {
     expect(r.dispatcher.stats().chains[0]?.workSent).toBe(workToZero);
     expect(status(1)?.chips).toEqual(['ok', 'ok']);
     expect(status(1)?.recoveries).toBe(0);
+  }, 40_000);
+
+  it('a chain that failed its bring-up at start is retried after the first backoff step and mines', async () => {
+    const { r, clock, shares, sims, window, status } = await startRig(
+      {},
+      () => {
+        // Chain 1's chips do not answer at start (its simulated chips exist from Rig.build on).
+        const sim = SimBinding.getChain('sim:flatline-b:1');
+        for (const chip of sim?.chips ?? []) sim?.setFaults(chip.position, { silent: true });
+      },
+      1,
+    );
+    expect(r.chains[1]?.state).toBe('failed');
+    expect(status(1)?.lastReason).toMatch(
+      /^bring-up at start failed: chain 1: expected 2 BM1366 chips, 0 answered/,
+    );
+    expect(status(1)?.nextAttemptAt).toBe(10_000);
+    // The fault clears (a connector reseated); the retry 10 s later brings the chain up.
+    for (const chip of sims[1]?.chips ?? []) sims[1]?.setFaults(chip.position, {});
+    const live = [
+      [0, 0],
+      [0, 1],
+    ] as const;
+    for (let t = 0; t < 10_000; t += STEP_MS) await window(live);
+    await waitFor(() => r.chains[1]?.state === 'mining');
+    expect(status(1)?.recoveriesByReason.flatline).toBe(1);
+    // It gets work again (the job it missed is still the job) and finds shares.
+    await waitFor(() => shares.some((c) => c === 1));
+    await window(ALL);
+    expect(status(1)?.chips).toEqual(['ok', 'ok']);
+    expect(clock.now()).toBeGreaterThanOrEqual(10_000);
   }, 40_000);
 });
