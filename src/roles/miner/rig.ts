@@ -186,7 +186,8 @@ export class Rig {
     // The baseline reading before any work, so the first second of hashing counts too.
     await this.readAllCounters();
     this.scheduleCounterReads();
-    this.startRecovery();
+    // With nothing mining the start failed as a whole: the caller reports it, nothing retries here.
+    if (this.miningChains() > 0) this.startRecovery();
     return this.miningChains();
   }
 
