@@ -30,6 +30,8 @@ interface FakeChain extends RecoverableChain {
   held: boolean;
   /** Chips returning nonces (by index); the test feeds them every second. */
   alive: Set<number>;
+  /** Live chips that return only one nonce in ten seconds. */
+  slow: Set<number>;
   /** Whether a bring-up succeeds, and which chips answer afterwards. */
   bringUpWorks: boolean;
   aliveAfterBringUp: Set<number>;
@@ -44,6 +46,7 @@ function fakeChain(index: number, clock: FakeClock): FakeChain {
     shutDowns: [],
     held: false,
     alive: new Set([0, 1]),
+    slow: new Set(),
     bringUpWorks: true,
     aliveAfterBringUp: new Set([0, 1]),
     work: true,
@@ -85,7 +88,8 @@ function harness(chains: FakeChain[], clock: FakeClock, log = silentLog) {
   const run = async (seconds: number) => {
     for (let s = 0; s < seconds; s++) {
       for (const c of chains)
-        if (c.state === 'mining' && c.hasWork()) for (const chip of c.alive) monitor.nonce(c.index, chip);
+        if (c.state === 'mining' && c.hasWork())
+          for (const chip of c.alive) if (!c.slow.has(chip) || s % 10 === 0) monitor.nonce(c.index, chip);
       clock.advance(1000);
       await settle();
     }
@@ -172,6 +176,18 @@ describe('ChainRecovery', () => {
       [30, 'chain 0 re-initialised: mining again'],
     ]);
     expect(lines[0]?.reason).toBe('chip-silent');
+    h.recovery.close();
+  });
+
+  it('a weak chip (4 of 40) gets one re-init with its reason', async () => {
+    const clock = new FakeClock();
+    const c = fakeChain(0, clock);
+    const h = harness([c], clock);
+    c.slow = new Set([1]);
+    await h.run(41);
+    expect(h.status(0)?.recoveriesByReason).toEqual({ flatline: 0, 'chip-silent': 0, 'chip-weak': 1 });
+    expect(h.status(0)?.lastReason).toBe('chip-weak: chip 1 (4 of 40.0 expected) in 40 s');
+    expect(h.status(0)?.chips).toEqual(['ok', 'weak']);
     h.recovery.close();
   });
 
