@@ -220,8 +220,9 @@ export class Rig {
   }
 
   private scheduleCounterReads(): void {
-    // Chains that need reads, whether mining now or not: one being re-initialised comes back.
-    if (this.closed || !this.chains.some((c) => c.chain.needsCounterReads)) return;
+    if (this.closed) return;
+    // Under flatline recovery a chain being re-initialised comes back: keep the reads scheduled.
+    if (this.counterChains().length === 0 && this.recovery === undefined) return;
     this.counterTimer = this.clock.setTimer(() => {
       // One read per chain at a time: the next is scheduled only once every answer is in.
       void this.readAllCounters().then(() => this.scheduleCounterReads());
