@@ -49,6 +49,10 @@ export function benchSnapshot(): RigSnapshot {
       jobsSent: 1e4,
       state: 'mining' as const,
       temperatureC: 60,
+      recoveries: 0,
+      recoveriesByReason: { flatline: 0, 'chip-silent': 0, 'chip-weak': 0 },
+      recoveryFailures: 0,
+      lastRecoveryReason: null,
     })),
     chips: Array.from({ length: CHAINS * CHIPS_PER_CHAIN }, (_, i) => ({
       chain: Math.floor(i / CHIPS_PER_CHAIN),
@@ -60,6 +64,7 @@ export function benchSnapshot(): RigSnapshot {
       stale: 0,
       crcErrors: 0,
       lastNonceAgeS: 0.5,
+      health: 'ok' as const,
     })),
     pools: [],
     activePoolIndex: null,

@@ -304,6 +304,7 @@ const observations: Observations = {
   stopCode: exitInfo?.code,
   fuzz,
   fuzzInputs,
+  chipHung: schedule.chipHung,
 };
 const rows = evaluate(observations);
 say('');

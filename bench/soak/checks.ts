@@ -39,6 +39,8 @@ export interface Observations {
   readonly stopCode: number | null | undefined;
   readonly fuzz: readonly FuzzResult[];
   readonly fuzzInputs: number;
+  /** A chip was made to hang during the fault phase (chip-death). */
+  readonly chipHung?: boolean;
 }
 
 const RSS_GROWTH_MB = 5;
@@ -103,6 +105,13 @@ export function evaluate(o: Observations): Row[] {
     'equal',
     o.apiSharesAccepted === l.accepted,
   );
+  if (o.chipHung === true)
+    row(
+      'hung chip: its chain re-initialised',
+      `${l.chainRecoveries ?? 0} re-init(s), ${l.chainsDisabled ?? 0} chain(s) disabled`,
+      '>= 1 re-init, 0 disabled',
+      (l.chainRecoveries ?? 0) >= 1 && (l.chainsDisabled ?? 0) === 0,
+    );
   const duplicates = o.pools.reduce((n, p) => n + p.duplicates, 0);
   row('shares submitted twice (pool side)', String(duplicates), '0', duplicates === 0);
   const late = o.pools.reduce((n, p) => n + p.staleAfterSwitch, 0);

@@ -28,7 +28,7 @@ const createChain = SimBinding.createChain.bind(SimBinding);
 SimBinding.createChain = (path, options) => createChain(path, { ...options, tickMs: SIM_TICK_MS });
 const board = simulatedBoard(spec);
 let miner: Miner | undefined;
-const dead = new Set<number>();
+const quiet = new Set<number>();
 let line: ChipFaults = {};
 
 process.on('message', (raw) => {
@@ -39,13 +39,12 @@ process.on('message', (raw) => {
       applyFaults();
       return;
     case 'chip':
-      if (command.dead) dead.add(command.position);
-      else dead.delete(command.position);
-      applyFaults();
+      // A dying chip hangs (recovered by a re-init of its chain); `dead: false` changes nothing.
+      if (command.dead) applyFaults(command.position);
       return;
     case 'quiet':
       // Every chip stops answering: no new nonces while the books settle.
-      for (let p = 0; p < chipCount(); p++) dead.add(p);
+      for (let p = 0; p < chipCount(); p++) quiet.add(p);
       line = {};
       applyFaults();
       return;
@@ -99,13 +98,19 @@ function chipCount(): number {
   return board.chains.reduce((n, c) => n + c.chipCount, 0);
 }
 
-/** Line faults on every live chip; a dead chip is silent (it relays but never answers). */
-function applyFaults(): void {
+/**
+ * Line faults on every live chip; a quiet chip is silent (it relays but never answers). A chip
+ * that died hangs until its chain is reset (the rig's flatline recovery does that): a new line
+ * fault keeps the hang the chain still has.
+ */
+function applyFaults(dying?: number): void {
   board.chains.forEach((def, index) => {
     const chain = SimBinding.getChain(simChainPath(def, index));
     if (chain === undefined) return;
-    for (const chip of chain.chips)
-      chain.setFaults(chip.position, dead.has(chip.position) ? { silent: true } : line);
+    for (const chip of chain.chips) {
+      const hung = chip.position === dying || chain.faultsAt(chip.position).hung === true;
+      chain.setFaults(chip.position, quiet.has(chip.position) ? { silent: true } : { ...line, hung });
+    }
   });
 }
 
@@ -147,6 +152,8 @@ function ledger(): RigLedger {
     for (const [k, v] of Object.entries(p.counters.staleByReason))
       staleByReason[k] = (staleByReason[k] ?? 0) + v;
   const snapshot = m?.snapshot();
+  const chainRecoveries = snapshot?.chains.reduce((n, c) => n + c.recoveries, 0) ?? 0;
+  const chainsDisabled = snapshot?.chains.filter((c) => c.state === 'disabled').length ?? 0;
   const clientStale = sum((c) => c.stale);
   return {
     pid: process.pid,
@@ -170,5 +177,7 @@ function ledger(): RigLedger {
     staleByReason,
     // Shares the daemon held while no pool client existed at all.
     localStale: (snapshot?.shares.stale ?? clientStale) - clientStale,
+    chainRecoveries,
+    chainsDisabled,
   };
 }

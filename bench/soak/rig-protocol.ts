@@ -57,6 +57,9 @@ export interface RigLedger {
   readonly clientStale: number;
   readonly staleByReason: Readonly<Record<string, number>>;
   readonly localStale: number;
+  /** Flatline recovery: chain re-initialisations, and chains disabled after failed ones. */
+  readonly chainRecoveries?: number;
+  readonly chainsDisabled?: number;
 }
 
 export type RigMessage =

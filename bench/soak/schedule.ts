@@ -33,6 +33,8 @@ const CHIPS = 4;
 export class FaultSchedule {
   private readonly o: ScheduleOptions;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** True once a chip was made to hang (the books then expect its chain re-initialised). */
+  chipHung = false;
   private readonly pending = new Set<Promise<void>>();
   private stopped = false;
 
@@ -53,7 +55,8 @@ export class FaultSchedule {
     if (f.has('chip-death')) {
       const position = 1 + Math.floor(this.o.random() * (CHIPS - 1));
       this.after(durationMs * (0.2 + 0.3 * this.o.random()), () => {
-        this.o.log(`chip ${position} dies`);
+        this.o.log(`chip ${position} hangs (its chain must be re-initialised)`);
+        this.chipHung = true;
         this.o.rig({ type: 'chip', position, dead: true });
       });
     }

@@ -50,6 +50,8 @@ export class Bm13xxChain implements HashChain {
   private readonly state: BringUpState = { addresses: [], interval: 256, frequencyMhz: POWER_ON_MHZ };
   private versionMaskValue = 0x9000ffff; // full mask 0x1FFFE000 until work says otherwise (§4.4)
   private lastNonceKey = -1;
+  /** Where bring-up ramps to: the configured frequency, or the last one set while mining (a re-init keeps a throttle). */
+  private targetMhz: number;
   private readonly counters: ChainStats;
 
   constructor(options: Bm13xxChainOptions) {
@@ -60,6 +62,7 @@ export class Bm13xxChain implements HashChain {
     this.log = options.logger ?? silentLog;
     this.now = options.now ?? (() => performance.now());
     this.baudOption = checkChainOptions(options, this.spec);
+    this.targetMhz = options.frequencyMhz;
     this.parser = new ReplyParser(options.model, this.spec.replyLength.plain, (r) => this.onReply(r));
     this.ring = new JobRing(this.spec.jobId.sequence);
     this.counters = {
@@ -95,8 +98,15 @@ export class Bm13xxChain implements HashChain {
       versionMaskValue: this.versionMaskValue,
     });
     await runInitPlan(this.bringUpContext(), plan, st);
+    // A re-init of the same chain (flatline recovery) keeps each chip's counters: they are totals.
+    const kept = this.counters.chips.length === st.addresses.length ? [...this.counters.chips] : [];
     this.counters.chips.length = 0;
     st.addresses.forEach((address, index) => {
+      const before = kept[index];
+      if (before !== undefined && before.address === address) {
+        this.counters.chips.push(before);
+        return;
+      }
       this.counters.chips.push({
         index,
         address,
@@ -139,7 +149,7 @@ export class Bm13xxChain implements HashChain {
       chain: this.index,
       spec: this.spec,
       expectedChipCount: this.o.expectedChipCount,
-      targetMhz: this.o.frequencyMhz,
+      targetMhz: this.targetMhz,
       baudOption: this.baudOption,
       timing: this.timing,
       link: this.o.link,
@@ -154,6 +164,7 @@ export class Bm13xxChain implements HashChain {
   /** Change frequency on a running chain: ramp, then recompute HCN (§5.3). Resolves with the reached MHz. */
   async setFrequency(mhz: number): Promise<number> {
     checkChainOptions({ ...this.o, frequencyMhz: mhz }, this.spec);
+    this.targetMhz = mhz;
     const ctx = this.bringUpContext();
     this.state.frequencyMhz = await ramp(ctx, this.state.frequencyMhz, mhz);
     await writeHcn(ctx, this.state);

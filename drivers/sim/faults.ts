@@ -14,12 +14,23 @@ export interface ChipFaults {
   readonly badCrcRate?: number | undefined;
   /** The chip relays commands to the chips behind it but never answers nor reports nonces. */
   readonly silent?: boolean | undefined;
+  /**
+   * The chip hung: like `silent` (no answers, no nonces, commands still relayed), but a reset of
+   * the chain (NRST asserted or the core rail lost) brings it back, and the fault is gone. A
+   * `silent` chip stays silent through resets: a dead chip.
+   */
+  readonly hung?: boolean | undefined;
   /** The chip stops reporting nonces after this many (register reads still answer). */
   readonly stopNoncesAfter?: number | undefined;
   /** Every reply of this chip reaches the host this many milliseconds late. */
   readonly replyLatencyMs?: number | undefined;
   /** The position is empty: the chain has one chip fewer than the board says. */
   readonly missing?: boolean | undefined;
+}
+
+/** True when the chip neither answers nor reports nonces (dead or hung). */
+export function isMute(faults: ChipFaults | undefined): boolean {
+  return faults?.silent === true || faults?.hung === true;
 }
 
 /** Faults by chip position (0 = nearest the host). */

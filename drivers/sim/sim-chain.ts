@@ -6,7 +6,7 @@
  */
 import { CHIPS, type ChipModel, RESET_BAUD } from '../bm13xx/chips.js';
 import { type Command, parseCommand } from '../bm13xx/commands.js';
-import { type ChainFaults, type ChipFaults, lineNoise, seededRandom, spoilReply } from './faults.js';
+import { type ChainFaults, type ChipFaults, isMute, lineNoise, seededRandom, spoilReply } from './faults.js';
 import { SimChip } from './sim-chip.js';
 
 export interface SimChainOptions {
@@ -172,6 +172,7 @@ export class SimChain {
   /** The NRST line (board reset GPIO): every chip back to power-on state, hashing stops (§10.1). */
   reset(): void {
     for (const chip of this.chips) chip.reset();
+    this.reviveHungChips();
     this.nonceCount.clear();
     this.rx = new Uint8Array(0);
     this.stopTicking();
@@ -203,6 +204,23 @@ export class SimChain {
       throw new RangeError(`no chip at position ${position}`);
     this.faults = { ...this.faults, [position]: faults };
     this.nonceCount.clear();
+  }
+
+  /** A reset clears a hang (the chip comes back from power-on state); a dead chip stays dead. */
+  private reviveHungChips(): void {
+    let revived = false;
+    const next: Record<number, ChipFaults> = { ...this.faults };
+    for (const [position, f] of Object.entries(this.faults)) {
+      if (f.hung !== true) continue;
+      next[Number(position)] = { ...f, hung: false };
+      revived = true;
+    }
+    if (revived) this.faults = next;
+  }
+
+  /** The faults now in force at `position` (a hang a reset cleared reads false). */
+  faultsAt(position: number): ChipFaults {
+    return this.faults[position] ?? {};
   }
 
   close(): void {
@@ -256,7 +274,7 @@ export class SimChain {
   /** Sends one reply frame from chip `index` toward the host through the chips in front of it. */
   private emit(chip: SimChip, index: number, frame: Uint8Array): void {
     const faults: ChipFaults = this.faults[chip.position] ?? {};
-    if (faults.silent) return;
+    if (isMute(faults)) return;
     let bytes = spoilReply(frame, faults, this.random);
     let pathOk = this.hostMatches(chip.baud);
     for (let i = index; i > 0 && pathOk; i--) {
@@ -294,7 +312,7 @@ export class SimChain {
   private tick(): void {
     this.timer = undefined;
     const start = performance.now();
-    const active = this.chips.filter((chip) => chip.hashing && !this.faults[chip.position]?.silent);
+    const active = this.chips.filter((chip) => chip.hashing && !isMute(this.faults[chip.position]));
     if (this.closed || active.length === 0) {
       this.carry = 0;
       return;

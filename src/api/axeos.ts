@@ -93,12 +93,20 @@ export function systemInfo(s: RigSnapshot, host: HostFacts): Record<string, Json
         total: gh(c.hashrate.h1m),
         domains: [],
         errorCount: c.hardwareErrors + c.crcErrors,
+        // Our extension: returned work against what the chip should return ('ok', 'weak', 'silent', 'unknown').
+        health: c.health,
       })),
-      // Our extension: per chain, what the UART reply parser skipped (line noise, lost bytes).
+      // Our extension: per chain, what the UART reply parser skipped (line noise, lost bytes), and
+      // flatline recovery: state ('mining', 'recovering', 'disabled', …), re-initialisations by reason.
       chains: s.chains.map((c) => ({
         chain: c.index,
         uartJunkBytes: c.uartJunkBytes,
         crcErrors: c.crcErrors,
+        state: c.state,
+        recoveries: c.recoveries,
+        recoveriesByReason: { ...c.recoveriesByReason },
+        recoveryFailures: c.recoveryFailures,
+        lastRecoveryReason: c.lastRecoveryReason,
       })),
     },
     blockHeight: s.network.blockHeight ?? 0,

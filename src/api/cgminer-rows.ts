@@ -57,6 +57,20 @@ export function summaryRow(s: RigSnapshot, now: number): Section {
   };
 }
 
+/** cgminer's device statuses; a chain being re-initialised is 'Sick' until it mines again. */
+function devStatus(state: RigSnapshot['chains'][number]['state']): string {
+  switch (state) {
+    case 'mining':
+      return 'Alive';
+    case 'initialising':
+      return 'Initialising';
+    case 'recovering':
+      return 'Sick';
+    default:
+      return 'Dead';
+  }
+}
+
 export function devRow(s: RigSnapshot, c: RigSnapshot['chains'][number], i: number, now: number): Section {
   const minutes = Math.max(s.uptimeS / 60, 1 / 60);
   // Shares are counted per pool, not per chain: a single-chain rig reports the rig totals.
@@ -65,8 +79,8 @@ export function devRow(s: RigSnapshot, c: RigSnapshot['chains'][number], i: numb
     ASC: i,
     Name: c.chipModel,
     ID: c.index,
-    Enabled: c.state === 'stopped' ? 'N' : 'Y',
-    Status: c.state === 'mining' ? 'Alive' : c.state === 'initialising' ? 'Initialising' : 'Dead',
+    Enabled: c.state === 'stopped' || c.state === 'disabled' ? 'N' : 'Y',
+    Status: devStatus(c.state),
     Temperature: c.temperatureC ?? 0,
     'MHS av': r3((c.hashrate.h1h > 0 ? c.hashrate.h1h : c.hashrate.h1m) / MH),
     'MHS 5s': r3(c.hashrate.h5s / MH),
@@ -78,6 +92,7 @@ export function devRow(s: RigSnapshot, c: RigSnapshot['chains'][number], i: numb
     'Hardware Errors': c.hardwareErrors,
     // Not a cgminer key; tools ignore what they do not know.
     'UART Junk Bytes': c.uartJunkBytes,
+    'Chain Recoveries': c.recoveries,
     Utility: single ? r3(s.shares.accepted / minutes) : 0,
     'Last Share Pool': s.activePoolIndex ?? -1,
     'Last Share Time': Math.floor(now / 1000),

@@ -216,6 +216,23 @@ export function renderMetrics(s: RigSnapshot): string {
     s.chains.map((c): Sample => [{ chain: c.index, state: c.state }, 1]),
   );
   family(
+    'sv2miner_chain_recoveries_total',
+    'counter',
+    'Chain re-initialisations by flatline recovery, by reason',
+    s.chains.flatMap((c): Sample[] =>
+      Object.entries(c.recoveriesByReason).map(([reason, n]): Sample => [{ chain: c.index, reason }, n]),
+    ),
+  );
+  family(
+    'sv2miner_chain_recovery_failures_total',
+    'counter',
+    'Chain re-initialisations that failed (bring-up refused, or still no nonces after it)',
+    s.chains.map((c): Sample => [chain(c), c.recoveryFailures]),
+  );
+  family('sv2miner_chains_disabled', 'gauge', 'Chains disabled after repeated failed recoveries', [
+    [{}, s.chains.filter((c) => c.state === 'disabled').length],
+  ]);
+  family(
     'sv2miner_chain_temperature_celsius',
     'gauge',
     'Chain temperature',
@@ -252,6 +269,12 @@ export function renderMetrics(s: RigSnapshot): string {
     'counter',
     'Stale nonces per chip',
     s.chips.map((c): Sample => [chip(c), c.stale]),
+  );
+  family(
+    'sv2miner_chip_health',
+    'gauge',
+    'Chip returned work against expectation (1 for the current state: ok, weak, silent, unknown)',
+    s.chips.map((c): Sample => [{ ...chip(c), state: c.health }, 1]),
   );
   family(
     'sv2miner_chip_last_nonce_age_seconds',

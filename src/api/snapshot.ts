@@ -24,6 +24,11 @@ export interface ChipSnapshot {
   readonly crcErrors: number;
   /** Seconds since the chip last returned a nonce, or null if never. */
   readonly lastNonceAgeS: number | null;
+  /**
+   * Returned work against what the chip should return at its frequency and difficulty, over the
+   * last judged window (src/work/chip-health.ts): 'unknown' before one.
+   */
+  readonly health: 'unknown' | 'ok' | 'weak' | 'silent';
 }
 
 export interface ChainSnapshot {
@@ -40,8 +45,15 @@ export interface ChainSnapshot {
   /** UART bytes the reply parser skipped because they began no valid reply (noise, lost bytes). */
   readonly uartJunkBytes: number;
   readonly jobsSent: number;
-  readonly state: 'initialising' | 'mining' | 'failed' | 'stopped';
+  readonly state: 'initialising' | 'mining' | 'failed' | 'stopped' | 'recovering' | 'disabled';
   readonly temperatureC: number | null;
+  /** Re-initialisations by flatline recovery (chain-recovery.ts), in all and by reason. */
+  readonly recoveries: number;
+  readonly recoveriesByReason: Readonly<Record<'flatline' | 'chip-silent' | 'chip-weak', number>>;
+  /** Re-initialisations that failed (bring-up refused, or still flatlined after it). */
+  readonly recoveryFailures: number;
+  /** Why the chain was last re-initialised or last failed, or null. */
+  readonly lastRecoveryReason: string | null;
 }
 
 export type SnapshotPoolState =

@@ -13,7 +13,8 @@ interface ChipWeight {
 }
 
 export class NonceCounterDeltas {
-  private readonly weightPerCount: number;
+  /** Difficulty-1 nonces one count stands for: 1 on silicon, 2^-k on a relaxed sim board. */
+  readonly weightPerCount: number;
   private readonly last = new Map<string, number>();
 
   /** `relaxationShift` k: a counted nonce is worth 2^-k of a difficulty-1 nonce (sim boards). */

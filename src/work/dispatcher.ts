@@ -94,6 +94,8 @@ interface DispatchChain {
   timer: TimerHandle | undefined;
   chipTarget: bigint;
   weight: number;
+  /** Taken out of dispatch (a chain being re-initialised or disabled): no work until resumed. */
+  held: boolean;
 }
 
 export class Dispatcher {
@@ -125,6 +127,7 @@ export class Dispatcher {
       timer: undefined,
       chipTarget: 0n,
       weight: 1,
+      held: false,
     }));
     for (const state of this.states) state.chain.onNonce((result) => this.handleNonce(state, result));
   }
@@ -156,6 +159,42 @@ export class Dispatcher {
     for (const state of this.states) this.clearTimer(state);
   }
 
+  /** Send `chain` no more work (its chips are being reset or it is disabled); the others go on. */
+  holdChain(chain: number): void {
+    const state = this.stateOf(chain);
+    if (state === undefined) return;
+    state.held = true;
+    this.clearTimer(state);
+  }
+
+  /**
+   * Give a held chain work again (after its re-init): the current job where the chain still has a
+   * place in it, else it waits for the next job. A job split into lanes while the chain was out
+   * has no lane for it, and work from the shared cursor would overlap the lanes' work.
+   */
+  async resumeChain(chain: number): Promise<void> {
+    const state = this.stateOf(chain);
+    if (state === undefined) return;
+    state.held = false;
+    const active = this.active;
+    if (this.stopped || active === undefined || !this.prepareChain(state)) return;
+    if (active.lanes !== undefined && !active.lanes.byChain.has(state)) return;
+    await this.sendNext(state, active, true);
+  }
+
+  /** True while `chain` has live work: a job, not held, its work space not exhausted. */
+  hasWork(chain: number): boolean {
+    const state = this.stateOf(chain);
+    const active = this.active;
+    if (this.stopped || state === undefined || state.held || active === undefined) return false;
+    if (active.exhausted || state.chain.info() === undefined) return false;
+    return active.lanes === undefined || active.lanes.byChain.has(state);
+  }
+
+  private stateOf(chain: number): DispatchChain | undefined {
+    return this.states.find((s) => s.chain.index === chain);
+  }
+
   stats(): DispatcherStats {
     const sum = (key: keyof ChainWorkStats): number => this.states.reduce((n, s) => n + s.stats[key], 0);
     return {
@@ -175,6 +214,7 @@ export class Dispatcher {
   /** Loads chip target and nonce weight from the chain's info; false if the chain is not initialised. */
   private prepareChain(state: DispatchChain): boolean {
     this.clearTimer(state);
+    if (state.held) return false;
     const info = state.chain.info();
     if (info === undefined) return false;
     const shift = this.options.simTargetShift ?? 0;
@@ -271,7 +311,7 @@ export class Dispatcher {
     const delay = secondsShort * 1000 - (elapsed % 1000);
     state.timer = this.options.clock.setTimer(() => {
       state.timer = undefined;
-      if (this.stopped || this.active !== active) return;
+      if (this.stopped || state.held || this.active !== active) return;
       void this.sendNext(state, active, false);
     }, delay);
   }
@@ -289,7 +329,7 @@ export class Dispatcher {
     );
     state.timer = this.options.clock.setTimer(() => {
       state.timer = undefined;
-      if (this.stopped || this.active !== active) return;
+      if (this.stopped || state.held || this.active !== active) return;
       void this.sendNext(state, active, false);
     }, delay);
   }

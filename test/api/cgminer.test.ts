@@ -106,6 +106,28 @@ describe('cgminer wire format (monitoring.md §3c)', () => {
       [1, 'Alive', 'Y', 56, 2110000],
     ]);
     expect(devs.map((d) => d['UART Junk Bytes'])).toEqual([7, 107]);
+    expect(devs.map((d) => d['Chain Recoveries'])).toEqual([0, 2]);
+  });
+
+  it('devs shows a chain under flatline recovery as Sick and a disabled one as Dead and not enabled', async () => {
+    const before = h.rig.snapshot().chains;
+    const [c0, c1] = before;
+    if (c0 === undefined || c1 === undefined) throw new Error('FakeRig has two chains');
+    h.rig.update({
+      chains: [
+        { ...c0, state: 'recovering' },
+        { ...c1, state: 'disabled' },
+      ],
+    });
+    try {
+      const devs = (await cgminer(port, '{"command":"devs"}'))['DEVS'] as Record<string, unknown>[];
+      expect(devs.map((d) => [d['Status'], d['Enabled']])).toEqual([
+        ['Sick', 'Y'],
+        ['Dead', 'N'],
+      ]);
+    } finally {
+      h.rig.update({ chains: before });
+    }
   });
 
   it('pools carries the fields pyasic reads', async () => {

@@ -56,8 +56,16 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
     expect(await page.textContent('#hashrate')).toBe('4.22 TH/s');
     expect(await page.locator('#chips tbody tr').count()).toBe(4);
-    // UART junk per chain (FakeRig: 7 and 107), the column after HW err.
-    expect(await page.locator('#chains tbody tr td:nth-child(7)').allTextContents()).toEqual(['7', '107']);
+    // UART junk per chain (FakeRig: 7 and 107), the column after HW err; re-inits after State.
+    expect(await page.locator('#chains tbody tr td:nth-child(8)').allTextContents()).toEqual(['7', '107']);
+    expect(await page.locator('#chains tbody tr td:nth-child(6)').allTextContents()).toEqual(['0', '2']);
+    // Chip health after the hashrate (FakeRig: chain 1 chip 1 silent).
+    expect(await page.locator('#chips tbody tr td:nth-child(5)').allTextContents()).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'silent',
+    ]);
 
     const rows = Number(await page.getAttribute('body', 'data-chart-rows'));
     expect(rows).toBeGreaterThanOrEqual(2);

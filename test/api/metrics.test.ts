@@ -73,6 +73,15 @@ describe('renderMetrics', () => {
     expect(types.get('sv2miner_uart_junk_bytes_total')).toBe('counter');
     expect(value(series, 'sv2miner_uart_junk_bytes_total', { chain: '0' })).toBe(7);
     expect(value(series, 'sv2miner_uart_junk_bytes_total', { chain: '1' })).toBe(107);
+    // Flatline recovery (FakeRig: chain 1 re-initialised twice, once failed; chip 1:1 silent).
+    expect(types.get('sv2miner_chain_recoveries_total')).toBe('counter');
+    expect(value(series, 'sv2miner_chain_recoveries_total', { chain: '1', reason: 'flatline' })).toBe(1);
+    expect(value(series, 'sv2miner_chain_recoveries_total', { chain: '1', reason: 'chip-silent' })).toBe(1);
+    expect(value(series, 'sv2miner_chain_recoveries_total', { chain: '0', reason: 'chip-weak' })).toBe(0);
+    expect(value(series, 'sv2miner_chain_recovery_failures_total', { chain: '1' })).toBe(1);
+    expect(value(series, 'sv2miner_chains_disabled')).toBe(0);
+    expect(value(series, 'sv2miner_chip_health', { chain: '1', chip: '1', state: 'silent' })).toBe(1);
+    expect(value(series, 'sv2miner_chip_health', { chain: '0', chip: '1', state: 'ok' })).toBe(1);
     // Latencies 0.8, 2, 4.5, 30, 120 ms.
     expect(types.get('sv2miner_job_switch_latency_seconds')).toBe('histogram');
     expect(value(series, 'sv2miner_job_switch_latency_seconds_bucket', { le: '0.001' })).toBe(1);

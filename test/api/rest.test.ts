@@ -93,11 +93,31 @@ describe('pyasic detection and reads (monitoring.md §3a)', () => {
       info['hashrateMonitor'] as { asics: { total: number; domains: unknown[]; errorCount: number }[] }
     ).asics;
     expect(asics).toHaveLength(4);
-    expect(asics[1]).toEqual({ total: 1060, domains: [], errorCount: 1 });
-    // Per chain: bytes the UART reply parser skipped (FakeRig: 7 and 107).
+    expect(asics[1]).toEqual({ total: 1060, domains: [], errorCount: 1, health: 'ok' });
+    // FakeRig: chain 1 chip 1 is silent.
+    expect(asics.map((a) => (a as { health?: string }).health)).toEqual(['ok', 'ok', 'ok', 'silent']);
+    // Per chain: bytes the UART reply parser skipped (FakeRig: 7 and 107), and flatline recovery.
     expect((info['hashrateMonitor'] as { chains: unknown[] }).chains).toEqual([
-      { chain: 0, uartJunkBytes: 7, crcErrors: 0 },
-      { chain: 1, uartJunkBytes: 107, crcErrors: 1 },
+      {
+        chain: 0,
+        uartJunkBytes: 7,
+        crcErrors: 0,
+        state: 'mining',
+        recoveries: 0,
+        recoveriesByReason: { flatline: 0, 'chip-silent': 0, 'chip-weak': 0 },
+        recoveryFailures: 0,
+        lastRecoveryReason: null,
+      },
+      {
+        chain: 1,
+        uartJunkBytes: 107,
+        crcErrors: 1,
+        state: 'mining',
+        recoveries: 2,
+        recoveriesByReason: { flatline: 1, 'chip-silent': 1, 'chip-weak': 0 },
+        recoveryFailures: 1,
+        lastRecoveryReason: 'chip-silent: chip 1 (0 of 40.0 expected) in 41 s',
+      },
     ]);
   });
 

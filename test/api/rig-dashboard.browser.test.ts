@@ -85,8 +85,10 @@ async function expectReadableFigures(page: Page): Promise<void> {
   const rtt = await text('#pools tbody tr td:nth-child(8)');
   expect(rtt).toMatch(/^(\d+(\.\d+)? ms|–)$/);
   expect(await text('#chains tbody tr td:nth-child(4)')).toMatch(unit);
-  expect(await text('#chains tbody tr td:nth-child(7)')).toMatch(/^\d+$/); // UART junk bytes
-  expect(await text('#chains tbody tr td:nth-child(8)')).toMatch(/^(\d+\.\d °C|–)$/);
+  expect(await text('#chains tbody tr td:nth-child(6)')).toMatch(/^\d+$/); // re-inits
+  expect(await text('#chains tbody tr td:nth-child(8)')).toMatch(/^\d+$/); // UART junk bytes
+  expect(await text('#chains tbody tr td:nth-child(9)')).toMatch(/^(\d+\.\d °C|–)$/);
+  expect(await text('#chips tbody tr td:nth-child(5)')).toMatch(/^(unknown|ok|weak|silent)$/); // health
   expect(await text('#temp')).toMatch(/^(\d+\.\d °C|–)$/);
   // The chart axis: round steps from 0 in H/s, kH/s or MH/s, never a column of "0.00".
   const axis = ((await page.getAttribute('#chart', 'data-axis')) ?? '').split('|');

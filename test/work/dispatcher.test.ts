@@ -350,3 +350,44 @@ describe('Dispatcher: nonces', () => {
     dispatcher.stop();
   });
 });
+
+describe('Dispatcher: chains held out of dispatch (flatline recovery)', () => {
+  it('a held chain gets no work, not even refreshes; resumed, it takes the next work item of the job, clean', async () => {
+    const chains = [
+      new FakeChain(0, { nominalHashrate: 2 ** 48 / 10 }),
+      new FakeChain(1, { nominalHashrate: 2 ** 48 / 10 }),
+    ];
+    const { clock, dispatcher } = setup(chains);
+    const [a, b] = chains as [FakeChain, FakeChain];
+    dispatcher.holdChain(1);
+    expect(dispatcher.hasWork(1)).toBe(false);
+    await dispatcher.setJob(sriJob());
+    expect(dispatcher.hasWork(0)).toBe(true);
+    expect(b.sent).toHaveLength(0);
+    clock.advance(60_000);
+    expect(b.sent).toHaveLength(0);
+    expect(a.sent.length).toBeGreaterThan(1);
+    await dispatcher.resumeChain(1);
+    expect(dispatcher.hasWork(1)).toBe(true);
+    expect(b.sent.map((s) => s.clean)).toEqual([true]);
+    // Its own slot of the job, not a repeat of chain 0's.
+    const taken = new Set(a.sent.map((s) => `${s.work.ntime}:${s.work.version}`));
+    expect(taken.has(`${firstWork(b).ntime}:${firstWork(b).version}`)).toBe(false);
+    dispatcher.stop();
+    expect(dispatcher.hasWork(0)).toBe(false);
+  });
+
+  it('a chain resumed into a job split into lanes without it waits for the next job', async () => {
+    const chains = [0, 1, 2].map((i) => new FakeChain(i));
+    const { dispatcher } = setup(chains);
+    dispatcher.holdChain(2);
+    await dispatcher.setJob(sriJob({ maxNtime: valid.ntime })); // one work item: lanes for chains 0 and 1
+    await dispatcher.resumeChain(2);
+    expect(chains[2]?.sent).toHaveLength(0);
+    expect(dispatcher.hasWork(2)).toBe(false);
+    await dispatcher.setJob(sriJob({ jobId: 11, maxNtime: valid.ntime }));
+    expect(chains[2]?.sent).toHaveLength(1);
+    expect(dispatcher.hasWork(2)).toBe(true);
+    dispatcher.stop();
+  });
+});

@@ -16,6 +16,7 @@ import type {
   RigSnapshot,
 } from '../../api/snapshot.js';
 import type { HashrateRates } from '../../work/hashrate.js';
+import { type ChainRecoveryStatus, RECOVERY_REASONS } from './chain-recovery.js';
 import type { Rig } from './rig.js';
 
 interface SnapshotInputs {
@@ -47,7 +48,15 @@ interface SnapshotInputs {
 
 type ChainCounters = Pick<
   ChainSnapshot,
-  'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors' | 'uartJunkBytes' | 'jobsSent'
+  | 'nonces'
+  | 'hardwareErrors'
+  | 'stale'
+  | 'crcErrors'
+  | 'uartJunkBytes'
+  | 'jobsSent'
+  | 'recoveries'
+  | 'recoveriesByReason'
+  | 'recoveryFailures'
 >;
 type ChipCounters = Pick<ChipSnapshot, 'nonces' | 'hardwareErrors' | 'stale' | 'crcErrors'>;
 
@@ -76,6 +85,9 @@ export function retiredCounters(s: RigSnapshot): RetiredCounters {
           crcErrors: c.crcErrors,
           uartJunkBytes: c.uartJunkBytes,
           jobsSent: c.jobsSent,
+          recoveries: c.recoveries,
+          recoveriesByReason: c.recoveriesByReason,
+          recoveryFailures: c.recoveryFailures,
         },
       ]),
     ),
@@ -97,7 +109,9 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
   const work = rig?.dispatcher.stats();
   const chains: ChainSnapshot[] = [];
   const chips: ChipSnapshot[] = [];
+  const recovery = rig?.recovery?.status() ?? [];
   for (const c of rig?.chains ?? []) {
+    const rec = recovery.find((r) => r.chain === c.index);
     const stats = c.chain.stats();
     const info = c.chain.info();
     const chainRates = rates?.chains.find((r) => r.chain === c.index);
@@ -118,6 +132,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
       jobsSent: stats.jobsSent + (base?.jobsSent ?? 0),
       state: c.state,
       temperatureC: i.tempC,
+      ...recoveryFigures(rec, base),
     });
     for (const chip of stats.chips) {
       const chipBase = i.retired?.chips.get(`${c.index}:${chip.index}`);
@@ -131,6 +146,7 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
         stale: chip.stale + (chipBase?.stale ?? 0),
         crcErrors: chip.crcErrors + (chipBase?.crcErrors ?? 0),
         lastNonceAgeS: chip.lastNonceAt === undefined ? null : Math.max(0, (now - chip.lastNonceAt) / 1000),
+        health: rec?.chips[chip.index] ?? 'unknown',
       });
     }
   }
@@ -176,6 +192,22 @@ export function buildRigSnapshot(i: SnapshotInputs): RigSnapshot {
     ...(i.overheat === undefined ? {} : { overheat: i.overheat }),
     jobSwitchLatencyMs: [...i.jobSwitchLatencyMs],
     network: { blockHeight: null, nbits: i.nbits },
+  };
+}
+
+/** A chain's recovery counts, carried over rig rebuilds like every other total. */
+function recoveryFigures(
+  rec: ChainRecoveryStatus | undefined,
+  base: ChainCounters | undefined,
+): Pick<ChainSnapshot, 'recoveries' | 'recoveriesByReason' | 'recoveryFailures' | 'lastRecoveryReason'> {
+  const byReason = { flatline: 0, 'chip-silent': 0, 'chip-weak': 0 };
+  for (const reason of RECOVERY_REASONS)
+    byReason[reason] = (rec?.recoveriesByReason[reason] ?? 0) + (base?.recoveriesByReason[reason] ?? 0);
+  return {
+    recoveries: (rec?.recoveries ?? 0) + (base?.recoveries ?? 0),
+    recoveriesByReason: byReason,
+    recoveryFailures: (rec?.failures ?? 0) + (base?.recoveryFailures ?? 0),
+    lastRecoveryReason: rec?.lastReason ?? null,
   };
 }
 

@@ -14,11 +14,15 @@ import { type Logger, silentLog } from '../../log.js';
 import { type Clock, systemClock, type TimerHandle } from '../../time/clock.js';
 import { BestDifficulty } from '../../work/best-difficulty.js';
 import { NonceCounterDeltas } from '../../work/chip-counters.js';
+import { ChipHealthMonitor, type HealthThresholds } from '../../work/chip-health.js';
 import { Dispatcher, type DispatcherOptions } from '../../work/dispatcher.js';
 import { HashrateTracker } from '../../work/hashrate.js';
+import { ChainRecovery, type RecoveryPolicy } from './chain-recovery.js';
 import type { ChainIo, OpenChain } from './parts.js';
+import { chainExpectation, recoverableChain } from './rig-recovery.js';
 
-type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped';
+/** 'recovering' and 'disabled': flatline recovery (chain-recovery.ts). */
+type ChainState = 'initialising' | 'mining' | 'failed' | 'stopped' | 'recovering' | 'disabled';
 
 export interface RigChain {
   readonly index: number;
@@ -41,6 +45,10 @@ interface RigOptions {
   readonly best?: BestDifficulty;
   /** Overrides config.frequencyMhz (a patch applied at run time). */
   readonly frequencyMhz?: number;
+  /** Flatline recovery tuning (tests); false turns it off. */
+  readonly recovery?:
+    | false
+    | { readonly thresholds?: Partial<HealthThresholds>; readonly policy?: Partial<RecoveryPolicy> };
 }
 
 /** How often chip nonce counters are read where they are needed (ESP-Miner reads about once a second). */
@@ -57,10 +65,20 @@ export class Rig {
   private readonly counterDeltas: NonceCounterDeltas;
   private counterTimer: TimerHandle | undefined;
   private closed = false;
+  // --- flatline recovery wiring (chain-recovery.ts) ---
+  readonly health: ChipHealthMonitor;
+  private readonly recoveryOptions: RigOptions['recovery'];
+  recovery: ChainRecovery | undefined;
 
   private constructor(
-    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best'> & { log: Logger; clock: Clock },
+    init: Pick<Rig, 'board' | 'chains' | 'dispatcher' | 'hashrate' | 'best' | 'health'> & {
+      log: Logger;
+      clock: Clock;
+      recovery: RigOptions['recovery'];
+    },
   ) {
+    this.health = init.health;
+    this.recoveryOptions = init.recovery;
     this.board = init.board;
     this.chains = init.chains;
     this.dispatcher = init.dispatcher;
@@ -91,6 +109,7 @@ export class Rig {
     const hashrate = options.hashrate ?? new HashrateTracker(clock.now());
     const best =
       options.best ?? (await BestDifficulty.load(join(config.stateDir, 'best-difficulty.json'), log));
+    const health = new ChipHealthMonitor(options.recovery === false ? {} : options.recovery?.thresholds);
     const dispatcher = new Dispatcher({
       chains: chains.map((c) => c.chain),
       clock,
@@ -98,13 +117,24 @@ export class Rig {
       onChipNonce: (event) => {
         hashrate.record(event);
         best.record(event.difficulty);
+        health.nonce(event.chain, event.chipIndex);
       },
       simTargetShift: targetShift(board),
       // No rolling override: the dispatcher splits version bits itself when chains outnumber the
       // job's host space (dispatcher.ts splitLanes).
       log: log.child({ component: 'dispatcher' }),
     });
-    return new Rig({ board, chains, dispatcher, hashrate, best, log, clock });
+    return new Rig({
+      board,
+      chains,
+      dispatcher,
+      hashrate,
+      best,
+      health,
+      log,
+      clock,
+      recovery: options.recovery,
+    });
   }
 
   /** Initialise every chain at once; resolves with how many are mining (0 = nothing to mine with). */
@@ -128,7 +158,32 @@ export class Rig {
     // The baseline reading before any work, so the first second of hashing counts too.
     await this.readAllCounters();
     this.scheduleCounterReads();
+    // With nothing mining the start failed as a whole: the caller reports it, nothing retries here.
+    if (this.miningChains() > 0) this.startRecovery();
     return this.miningChains();
+  }
+
+  /** Flatline recovery over the chains that came up, and retries of those that failed at start. */
+  private startRecovery(): void {
+    if (this.recoveryOptions === false || this.closed) return;
+    const shift = targetShift(this.board);
+    const watched = this.chains.filter((c) => c.state === 'mining' || c.state === 'failed');
+    const failedAtStart = new Map(
+      watched.flatMap((c) => (c.state === 'failed' ? [[c.index, c.error ?? 'unknown error'] as const] : [])),
+    );
+    this.recovery = new ChainRecovery({
+      failedAtStart,
+      chains: watched.map((c) =>
+        recoverableChain(c, this.dispatcher, () =>
+          chainExpectation(this.board, c.chain, shift, this.counterDeltas.weightPerCount),
+        ),
+      ),
+      monitor: this.health,
+      clock: this.clock,
+      log: this.log.child({ component: 'recovery' }),
+      ...(this.recoveryOptions?.policy === undefined ? {} : { policy: this.recoveryOptions.policy }),
+    });
+    this.recovery.start();
   }
 
   /** Chains that need the chips' counters for per-chip rates: their nonces do not name the chip. */
@@ -137,7 +192,9 @@ export class Rig {
   }
 
   private scheduleCounterReads(): void {
-    if (this.closed || this.counterChains().length === 0) return;
+    if (this.closed) return;
+    // Under flatline recovery a chain being re-initialised comes back: keep the reads scheduled.
+    if (this.counterChains().length === 0 && this.recovery === undefined) return;
     this.counterTimer = this.clock.setTimer(() => {
       // One read per chain at a time: the next is scheduled only once every answer is in.
       void this.readAllCounters().then(() => this.scheduleCounterReads());
@@ -152,8 +209,10 @@ export class Rig {
     try {
       const readings = await c.chain.readNonceCounters();
       const at = this.clock.now();
-      for (const w of this.counterDeltas.update(c.index, readings))
+      for (const w of this.counterDeltas.update(c.index, readings)) {
         this.hashrate.recordChip({ chain: c.index, chipIndex: w.chipIndex, weight: w.weight, at });
+        this.health.chipCounts(c.index, w.chipIndex, w.weight / this.counterDeltas.weightPerCount);
+      }
     } catch (err) {
       this.log.debug({ chain: c.index, err }, 'nonce counter read failed');
     }
@@ -166,11 +225,13 @@ export class Rig {
   /** Stop work, hold the chips in reset, close the ports; saves the best difficulty. */
   async close(): Promise<void> {
     this.closed = true;
+    this.recovery?.close();
     if (this.counterTimer !== undefined) this.clock.clearTimer(this.counterTimer);
     this.dispatcher.stop();
     await Promise.all(
       this.chains.map(async (c) => {
-        if (c.state !== 'failed') {
+        // A disabled chain is already held in reset with its port closed.
+        if (c.state !== 'failed' && c.state !== 'disabled') {
           await c.chain
             .close()
             .catch((err: unknown) => this.log.warn({ chain: c.index, err }, 'close failed'));

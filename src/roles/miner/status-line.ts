@@ -28,12 +28,18 @@ export function formatUptime(seconds: number): string {
 export function statusLine(s: RigSnapshot): string {
   const pool = s.activePoolIndex === null ? undefined : s.pools[s.activePoolIndex];
   const poolText = pool === undefined ? 'pool none' : `pool ${pool.host}:${pool.port} ${pool.state}`;
-  const failed = s.chains.filter((c) => c.state === 'failed').length;
+  const count = (state: RigSnapshot['chains'][number]['state']) =>
+    s.chains.filter((c) => c.state === state).length;
+  const failed = count('failed');
+  const recovering = count('recovering');
+  const disabled = count('disabled');
   return [
     `[sv2miner] ${statusHashrate(s.hashrate.h1m)} (1m)`,
     `accepted ${s.shares.accepted} rejected ${s.shares.rejected} stale ${s.shares.stale}`,
     poolText,
     ...(failed > 0 ? [`${failed} chain(s) failed`] : []),
+    ...(recovering > 0 ? [`${recovering} chain(s) recovering`] : []),
+    ...(disabled > 0 ? [`${disabled} chain(s) disabled`] : []),
     ...(s.paused ? ['paused'] : []),
     `up ${formatUptime(s.uptimeS)}`,
   ].join(' | ');

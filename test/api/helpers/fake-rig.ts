@@ -69,6 +69,7 @@ export function sampleSnapshot(): RigSnapshot {
       stale: 0,
       crcErrors: chain,
       lastNonceAgeS: 1.5,
+      health: chain === 1 && index === 1 ? ('silent' as const) : ('ok' as const),
     })),
   );
   return {
@@ -102,6 +103,10 @@ export function sampleSnapshot(): RigSnapshot {
       jobsSent: 500,
       state: 'mining' as const,
       temperatureC: 55 + index,
+      recoveries: index * 2,
+      recoveriesByReason: { flatline: index, 'chip-silent': index, 'chip-weak': 0 },
+      recoveryFailures: index,
+      lastRecoveryReason: index === 1 ? 'chip-silent: chip 1 (0 of 40.0 expected) in 41 s' : null,
     })),
     chips,
     pools: [pool(0, 'pool.example.org', true), pool(1, 'backup.example.net', false)],

@@ -31,6 +31,17 @@ const ledger: RigLedger = {
   localStale: 1,
 };
 
+describe('hung chip row', () => {
+  it('passes when the chain was re-initialised and none disabled; fails otherwise; absent without the fault', () => {
+    const row = (l: RigLedger, chipHung = true) =>
+      evaluate(observe({ ledger: l, chipHung })).find((r) => r.name.startsWith('hung chip'));
+    expect(row({ ...ledger, chainRecoveries: 1, chainsDisabled: 0 })?.result).toBe('pass');
+    expect(row({ ...ledger, chainRecoveries: 0, chainsDisabled: 0 })?.result).toBe('FAIL');
+    expect(row({ ...ledger, chainRecoveries: 4, chainsDisabled: 1 })?.result).toBe('FAIL');
+    expect(row(ledger, false)).toBeUndefined();
+  });
+});
+
 function books(accepted: number): SlotBooks {
   return {
     accepted,

@@ -113,3 +113,19 @@ describe.each([
     }
   });
 });
+
+describe('re-initialising a running chain (flatline recovery)', () => {
+  it('ramps back to the frequency last set, not the configured one, and keeps each chip its totals', async () => {
+    const { chain, simChain } = build('sim:reinit', 'BM1366', 2, {}, 1_000_000);
+    await chain.init();
+    expect(await chain.setFrequency(200)).toBeCloseTo(200, 0);
+    chain.reportHardwareError(1);
+    const before = chain.stats().chips.map((c) => c.address);
+    await chain.close();
+    const info = await chain.init();
+    expect(info.frequencyMhz).toBeCloseTo(200, 0);
+    expect(simChain.chips.map((c) => Math.round(c.frequencyMhz))).toEqual([200, 200]);
+    expect(chain.stats().chips.map((c) => c.address)).toEqual(before);
+    expect(chain.stats().chips.map((c) => c.hardwareErrors)).toEqual([0, 1]);
+  });
+});

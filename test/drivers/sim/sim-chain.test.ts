@@ -227,6 +227,20 @@ describe('SimChain runtime faults', () => {
     expect(bytesToHex(await h.send(cmd(READ_CHIP_ID)))).toBe(bytesToHex(clean));
   });
 
+  it('a hung chip answers nothing until the chain is reset or loses power; a silent (dead) one stays silent', async () => {
+    const h = harness({ chipCount: 3 });
+    const one = resp('9-byte chip-id reply');
+    h.chain.setFaults(1, { hung: true });
+    h.chain.setFaults(2, { silent: true });
+    expect(frames(await h.send(cmd(READ_CHIP_ID)), 9).map(bytesToHex)).toEqual([one]);
+    h.chain.reset(); // NRST pulse
+    expect(frames(await h.send(cmd(READ_CHIP_ID)), 9).map(bytesToHex)).toEqual([one, one]);
+    h.chain.setFaults(1, { hung: true });
+    h.chain.setPowered(false); // the core rail drops
+    h.chain.setPowered(true);
+    expect(frames(await h.send(cmd(READ_CHIP_ID)), 9).map(bytesToHex)).toEqual([one, one]);
+  });
+
   it('refuses a chip going missing at runtime and a position that is not there', () => {
     const h = harness({ chipCount: 2 });
     expect(() => h.chain.setFaults(0, { missing: true })).toThrow('cannot go missing');

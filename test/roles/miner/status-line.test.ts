@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localConfigPath } from '../../../src/app/settings.js';
-import { formatUptime, statusHashrate } from '../../../src/roles/miner/status-line.js';
+import { formatUptime, statusHashrate, statusLine } from '../../../src/roles/miner/status-line.js';
+import { sampleSnapshot } from '../../api/helpers/fake-rig.js';
 
 describe('status line pieces', () => {
   it('formats hashrates with the unit that keeps the figure under 1000', () => {
@@ -26,5 +27,22 @@ describe('local config path', () => {
     expect(localConfigPath(undefined, {})).toBe(
       join(import.meta.dirname, '..', '..', '..', 'config', 'local.json'),
     );
+  });
+});
+
+describe('status line', () => {
+  it('names chains under flatline recovery and disabled ones', () => {
+    const s = sampleSnapshot();
+    const [c0, c1] = s.chains;
+    if (c0 === undefined || c1 === undefined) throw new Error('two chains expected');
+    const line = statusLine({
+      ...s,
+      chains: [
+        { ...c0, state: 'recovering' },
+        { ...c1, state: 'disabled' },
+      ],
+    });
+    expect(line).toContain(' | 1 chain(s) recovering | 1 chain(s) disabled | ');
+    expect(statusLine(s)).not.toMatch(/recovering|disabled/);
   });
 });
