@@ -159,18 +159,18 @@ export async function openChainIo(options: ChainIoOptions): Promise<ChainIo> {
     // boards/wiring: the chips' I/O supply where the board switches it (emberOne/00 VDDIO_EN).
     const io = await openLine(board.ioEnable, 0, log);
     // The board's regulator is ours: the sequencer runs up and down (drivers/power/sequencer.ts).
-    const sequencer = boardSequencer(
+    const sequencer = boardSequencer({
       board,
-      board.power,
-      reset,
-      power,
+      def: board.power,
+      lines: {
+        ...(reset === undefined ? {} : { reset }),
+        ...(power === undefined ? {} : { powerEnable: power }),
+        ...(io === undefined ? {} : { ioEnable: io }),
+      },
       log,
-      hold,
-      settle,
-      undefined,
-      undefined,
-      io,
-    );
+      resetHoldMs: hold,
+      resetSettleMs: settle,
+    });
     const coreMv = options.coreVoltageMv ?? board.power.coreVoltageMv.default;
     return {
       link,
@@ -219,33 +219,33 @@ function boardFan(def: PowerDefinition, log: Logger): FanController | undefined 
 }
 
 /** The power sequencer of a board whose core regulator sv2miner drives, on the bus the board names. */
-export function boardSequencer(
-  board: BoardDefinition,
-  def: PowerDefinition,
-  reset: Gpio | undefined,
-  powerEnable: Gpio | undefined,
-  log: Logger,
-  resetHoldMs: number,
-  resetSettleMs: number,
-  openBus: (path: string) => I2cBus | undefined = (path) => i2cBusFor(path, log),
-  wait: (ms: number) => Promise<void> = (ms) => sleep(ms),
-  ioEnable: Gpio | undefined = undefined,
-): PowerSequencer {
-  const bus = openBus(def.regulator.bus);
+export function boardSequencer(o: {
+  readonly board: BoardDefinition;
+  readonly def: PowerDefinition;
+  readonly lines: { readonly reset?: Gpio; readonly powerEnable?: Gpio; readonly ioEnable?: Gpio };
+  readonly log: Logger;
+  readonly resetHoldMs: number;
+  readonly resetSettleMs: number;
+  /** The bus the regulator sits on (default: /dev/i2c-N or a bridge's, as the board names it). */
+  readonly openBus?: (path: string) => I2cBus | undefined;
+  readonly wait?: (ms: number) => Promise<void>;
+}): PowerSequencer {
+  const { board, def, log } = o;
+  const bus = (o.openBus ?? ((path) => i2cBusFor(path, log)))(def.regulator.bus);
   if (bus === undefined)
     throw new RangeError(
       `board ${board.id}: regulator bus "${def.regulator.bus}" is neither /dev/i2c-N nor bridge:<port>`,
     );
   return new PowerSequencer({
     regulator: regulatorFor(def.regulator, bus, board.voltageDomains),
-    reset,
-    powerEnable,
-    ioEnable,
+    reset: o.lines.reset,
+    powerEnable: o.lines.powerEnable,
+    ioEnable: o.lines.ioEnable,
     ...(def.enableOrder === undefined ? {} : { enableOrder: def.enableOrder }),
     settleMs: def.settleMs,
-    resetHoldMs,
-    resetSettleMs,
-    sleep: wait,
+    resetHoldMs: o.resetHoldMs,
+    resetSettleMs: o.resetSettleMs,
+    sleep: o.wait ?? ((ms) => sleep(ms)),
     onStep: (step) => log.info({ regulator: def.regulator.kind }, `power: ${step}`),
   });
 }

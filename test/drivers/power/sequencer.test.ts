@@ -117,22 +117,21 @@ describe('the daemon builds the sequencer from the board definition (src/roles/m
     const opened: string[] = [];
     const reset = new FakeGpio({ activeLow: true, initial: 1 });
     const waits: number[] = [];
-    const sequencer = boardSequencer(
-      bitaxeGammaUsb,
-      power,
-      reset,
-      undefined,
-      silentLog,
-      100,
-      100,
-      (path) => {
+    const sequencer = boardSequencer({
+      board: bitaxeGammaUsb,
+      def: power,
+      lines: { reset },
+      log: silentLog,
+      resetHoldMs: 100,
+      resetSettleMs: 100,
+      openBus: (path) => {
         opened.push(path);
         return bus;
       },
-      async (ms) => {
+      wait: async (ms) => {
         waits.push(ms);
       },
-    );
+    });
     await sequencer.powerUp(power.coreVoltageMv.default);
     expect(opened).toEqual(['bridge:/dev/ttyACM0']);
     expect(waits).toEqual([500, 100, 100]);
@@ -146,15 +145,14 @@ describe('the daemon builds the sequencer from the board definition (src/roles/m
 
   it('a regulator bus of no known form is refused with the board and the path', () => {
     expect(() =>
-      boardSequencer(
-        bitaxeGammaUsb,
-        { ...power, regulator: { ...power.regulator, bus: 'usb:3' } as typeof power.regulator },
-        undefined,
-        undefined,
-        silentLog,
-        0,
-        0,
-      ),
+      boardSequencer({
+        board: bitaxeGammaUsb,
+        def: { ...power, regulator: { ...power.regulator, bus: 'usb:3' } as typeof power.regulator },
+        lines: {},
+        log: silentLog,
+        resetHoldMs: 0,
+        resetSettleMs: 0,
+      }),
     ).toThrow('board bitaxe-gamma-usb: regulator bus "usb:3" is neither /dev/i2c-N nor bridge:<port>');
   });
 });

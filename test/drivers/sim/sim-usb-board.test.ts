@@ -61,17 +61,16 @@ describe.skipIf(!hasRelay)('simulated bitaxe-gamma-usb over two ptys', () => {
     });
     cleanups.push(() => port.close());
     const reset = await BridgeGpio.open(port, 0, { activeLow: true, initial: 1 });
-    const sequencer = boardSequencer(
-      bitaxeGammaUsb,
-      power,
-      reset,
-      undefined,
-      silentLog,
-      100,
-      100,
-      () => new BridgeI2cBus(port),
-      async () => {},
-    );
+    const sequencer = boardSequencer({
+      board: bitaxeGammaUsb,
+      def: power,
+      lines: { reset },
+      log: silentLog,
+      resetHoldMs: 100,
+      resetSettleMs: 100,
+      openBus: () => new BridgeI2cBus(port),
+      wait: async () => {},
+    });
     const link = new UartLink({ binding: autoDetect(), path: data.path });
     await link.open(115_200);
     cleanups.push(() => link.close());
