@@ -9,7 +9,7 @@ import { _SHA256 } from '@noble/hashes/sha2.js';
 /**
  * FIPS 180-4 §5.3.3 initial hash value H(0). A Uint32Array like every midstate, not a frozen array:
  * a frozen array holds its words above 2^31 as boxed numbers, and a compress() that reads states of
- * both kinds has V8 box every word it reads: about 50 bytes of garbage per simulated hash, which
+ * both kinds has V8 box the words it reads: about 50 bytes of garbage per simulated hash, which
  * at the default simulated board's rate grew the idle daemon's young generation to its 32 MB cap
  * (+33 MB RSS). Typed arrays cannot be frozen, so the type keeps it read-only.
  */
