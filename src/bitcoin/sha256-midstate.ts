@@ -6,16 +6,30 @@
  */
 import { _SHA256 } from '@noble/hashes/sha2.js';
 
-/** FIPS 180-4 §5.3.3 initial hash value H(0). */
-export const SHA256_IV: readonly number[] = Object.freeze([
-  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-]);
+/**
+ * FIPS 180-4 §5.3.3 initial hash value H(0). A Uint32Array like every midstate, not a frozen array:
+ * a frozen array holds its words above 2^31 as boxed numbers, and a compress() that reads states of
+ * both kinds has V8 box the words it reads: about 50 bytes of garbage per simulated hash, which
+ * at the default simulated board's rate grew the idle daemon's young generation to its 32 MB cap
+ * (+33 MB RSS). Typed arrays cannot be frozen, so the type keeps it read-only.
+ */
+export const SHA256_IV: Readonly<Uint32Array> = Uint32Array.of(
+  0x6a09e667,
+  0xbb67ae85,
+  0x3c6ef372,
+  0xa54ff53a,
+  0x510e527f,
+  0x9b05688c,
+  0x1f83d9ab,
+  0x5be0cd19,
+);
 
 /** Runs one 64-byte block from a state; the returned words are reused by the next call. */
 export class Sha256Compressor extends _SHA256 {
   private readonly out = new Uint32Array(8);
 
-  compress(state: ArrayLike<number>, block: DataView): Uint32Array {
+  /** `state` is a Uint32Array (SHA256_IV or a midstate), so the word loads stay unboxed (see SHA256_IV). */
+  compress(state: Readonly<Uint32Array>, block: DataView): Uint32Array {
     this.set(
       state[0] ?? 0,
       state[1] ?? 0,

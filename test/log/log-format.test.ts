@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configureRootLogger } from '../../src/log.js';
@@ -50,6 +50,27 @@ describe('log format', () => {
     expect(out).toContain('pool refused');
     expect(out).not.toContain('hunter2');
     expect(out).toContain('[redacted]');
+  });
+
+  it('the daemon loads pino-pretty only once a readable form is asked for (JSON runs never carry it)', async () => {
+    const dist = join(here, '..', '..', 'dist', 'src');
+    // A fresh process: this worker's module cache is shared with other test files.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const cache = createRequire(process.cwd() + '/').cache;",
+      "const loaded = () => Object.keys(cache).some((k) => k.includes('/node_modules/pino-pretty/'));",
+      `await import(${JSON.stringify(pathToFileURL(join(dist, 'roles', 'miner', 'main.js')).href)});`,
+      'const before = loaded();',
+      `const { prettyLineFormatter } = await import(${JSON.stringify(pathToFileURL(join(dist, 'log-format.js')).href)});`,
+      "const line = prettyLineFormatter(false)(JSON.stringify({ level: 30, time: 0, msg: 'hello' }) + '\\n');",
+      'console.log(JSON.stringify({ before, after: loaded(), line }));',
+    ].join('\n');
+    const run = await runNode(['--input-type=module', '-e', script]);
+    expect(run.stderr).toBe('');
+    const seen = JSON.parse(run.stdout) as { before: boolean; after: boolean; line: string };
+    expect(seen.before).toBe(false);
+    expect(seen.after).toBe(true);
+    expect(seen.line).toMatch(/INFO: hello/);
   });
 
   it('sv2miner run --for 1 --log-format pretty prints readable lines, json prints JSON, a bad form is a usage error', async () => {
@@ -100,8 +121,12 @@ describe('log format', () => {
 });
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runNode([CLI, ...args]);
+}
+
+function runNode(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
