@@ -19,7 +19,7 @@ import { FUZZ_INPUTS, FUZZ_TARGETS, type FuzzResult, type FuzzTargetName, runFuz
 import { ApiHammer, EndlessStream } from './hammer.js';
 import { HOSTILE_CLASSES } from './hostile-pool.js';
 import { PoolSlot } from './pool-slot.js';
-import type { RigLedger, RigMessage, RigSample, RigSpec } from './rig-protocol.js';
+import type { RigLedger, RigMemory, RigMessage, RigSample, RigSpec } from './rig-protocol.js';
 import { FaultSchedule } from './schedule.js';
 
 export const FAULT_CLASSES = [
@@ -140,6 +140,8 @@ const child: ChildProcess = fork(
   fileURLToPath(new URL('./rig-process.js', import.meta.url)),
   [JSON.stringify(RIG), '--config-dir', dir, '--log-format', 'json'],
   {
+    // --expose-gc: every memory reading is taken right after a full collection (settledMemory).
+    execArgv: [...process.execArgv, '--expose-gc'],
     stdio: ['ignore', 'ignore', openSync(logFile, 'a'), 'ipc'],
     env: { ...process.env, NODE_CONFIG_DIR: dir },
   },
@@ -159,13 +161,15 @@ let latest: RigSample | undefined;
 let phase: 'warmup' | 'faults' | 'settle' = 'warmup';
 let healthySamples = 0;
 let workingSamples = 0;
+/** Why the chips had no work from a healthy pool, by sample: where coverage is lost. */
+const idleReasons: Record<string, number> = {};
 let ledgerWaiter: ((l: RigLedger) => void) | undefined;
-let gcWaiter: ((heap: { used: number; total: number }) => void) | undefined;
+/** Answers to 'gc' commands arrive in order: one waiter each, oldest first. */
+const gcWaiters: ((memory: RigMemory) => void)[] = [];
 child.on('message', (raw) => {
   const m = raw as RigMessage;
   if (m.type === 'gc-done') {
-    gcWaiter?.({ used: m.heapUsedMb, total: m.heapTotalMb });
-    gcWaiter = undefined;
+    gcWaiters.shift()?.(m.memory);
     return;
   }
   if (m.type === 'ledger') {
@@ -178,13 +182,20 @@ child.on('message', (raw) => {
   if (!slots.some((s) => s.mode === 'healthy')) return;
   healthySamples++;
   const on = slots.find((s) => s.url === m.sample.currentPool);
-  if (
-    on?.mode === 'healthy' &&
-    m.sample.poolState === 'mining' &&
-    m.sample.hasJob &&
-    m.sample.miningChains > 0
-  )
-    workingSamples++;
+  const idle =
+    on === undefined
+      ? 'no pool'
+      : on.mode !== 'healthy'
+        ? `on a ${on.mode} pool`
+        : m.sample.poolState !== 'mining'
+          ? `pool ${m.sample.poolState ?? 'none'}`
+          : !m.sample.hasJob
+            ? 'no job'
+            : m.sample.miningChains === 0
+              ? 'no chain mining'
+              : undefined;
+  if (idle === undefined) workingSamples++;
+  else idleReasons[idle] = (idleReasons[idle] ?? 0) + 1;
 });
 
 let uptimeWentBack = false;
@@ -219,6 +230,16 @@ if (faults.has('api-hammer')) hammer.start();
 for (const s of streams) s.start();
 await sleep(warmupMs);
 const baseline = await settledMemory();
+// A reading every 10 s through the fault phase: a leak climbs steadily, an allocator settling
+// to its working set climbs and flattens. Printed and kept in result.json.
+const memoryTrace: { atS: number; memory: RigMemory }[] = [{ atS: 0, memory: baseline.memory }];
+const traceStart = performance.now();
+const tracer = setInterval(() => {
+  void collectedMemory().then((memory) => {
+    if (memory !== undefined)
+      memoryTrace.push({ atS: Math.round((performance.now() - traceStart) / 1000), memory });
+  });
+}, 10_000);
 // The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
 await getText(apiPort, '/metrics');
 const probe = startLagProbe();
@@ -235,9 +256,19 @@ schedule.start(totalMs - warmupMs - settleMs);
 await sleep(Math.max(0, totalMs - warmupMs - settleMs));
 
 phase = 'settle';
+clearInterval(tracer);
 await schedule.stop();
 hammer.stop();
 const end = await settledMemory();
+memoryTrace.push({ atS: Math.round((performance.now() - traceStart) / 1000), memory: end.memory });
+say(
+  `soak: rig memory after GC, MB (t s: rss / V8 heap used / committed / external / array buffers): ${memoryTrace
+    .map(
+      ({ atS, memory: m }) =>
+        `${atS}: ${[m.rssMb, m.heapUsedMb, m.heapTotalMb, m.externalMb, m.arrayBuffersMb].map((v) => v.toFixed(1)).join('/')}`,
+    )
+    .join(', ')}`,
+);
 const metrics = await getText(apiPort, '/metrics');
 const lagP99Ms = lagFromMetrics(metrics);
 const hostLagP99Ms = await probe.stop();
@@ -294,12 +325,14 @@ const observations: Observations = {
   uptimeWentBack,
   rssBaselineMb: baseline.rssMb,
   rssEndMb: end.rssMb,
-  heapBaseline: baseline.heap,
-  heapEnd: end.heap,
+  memoryBaseline: baseline.memory,
+  memoryEnd: end.memory,
+  memoryTrace,
   lagP99Ms,
   hostLagP99Ms,
   healthySamples,
   workingSamples,
+  idleReasons,
   stopSeconds: exitInfo === undefined ? undefined : (exitInfo.at - stopAt) / 1000,
   stopCode: exitInfo?.code,
   fuzz,
@@ -371,27 +404,43 @@ function rssMb(pid: number): number {
   }
 }
 
+/** One full collection in the rig and its memory right after; undefined if it did not answer. */
+function collectedMemory(): Promise<RigMemory | undefined> {
+  return new Promise((resolve) => {
+    const waiter = (memory: RigMemory) => {
+      clearTimeout(timer);
+      resolve(memory);
+    };
+    const timer = setTimeout(() => {
+      gcWaiters.splice(gcWaiters.indexOf(waiter), 1);
+      resolve(undefined);
+    }, 5_000);
+    gcWaiters.push(waiter);
+    child.send({ type: 'gc' });
+  });
+}
+
 /**
- * The rig's RSS right after a full collection it was asked to run (it runs with --expose-gc for
- * this alone), lowest of three a second apart: garbage, and pages the allocator has not handed
- * back yet, must not read as growth. Also the V8 heap in use after the last collection.
+ * The rig's RSS right after a full collection (it runs with --expose-gc), lowest of three a
+ * second apart: garbage, and pages the allocator has not handed back yet, must not read as
+ * growth. Also the rest of its memory figures after the last collection.
  */
-async function settledMemory(): Promise<{ rssMb: number; heap: { used: number; total: number } }> {
+async function settledMemory(): Promise<{ rssMb: number; memory: RigMemory }> {
   let rssLow = Number.POSITIVE_INFINITY;
-  let heap = { used: Number.NaN, total: Number.NaN };
+  let memory: RigMemory = {
+    rssMb: Number.NaN,
+    heapUsedMb: Number.NaN,
+    heapTotalMb: Number.NaN,
+    externalMb: Number.NaN,
+    arrayBuffersMb: Number.NaN,
+    collected: false,
+  };
   for (let i = 0; i < 3; i++) {
-    heap = await new Promise<{ used: number; total: number }>((resolve) => {
-      const timer = setTimeout(() => resolve({ used: Number.NaN, total: Number.NaN }), 5_000);
-      gcWaiter = (heap) => {
-        clearTimeout(timer);
-        resolve(heap);
-      };
-      child.send({ type: 'gc' });
-    });
+    memory = (await collectedMemory()) ?? memory;
     await sleep(1_000);
     rssLow = Math.min(rssLow, rssMb(childPid));
   }
-  return { rssMb: rssLow, heap };
+  return { rssMb: rssLow, memory };
 }
 
 async function getText(port: number, path: string): Promise<string> {
