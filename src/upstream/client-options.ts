@@ -48,6 +48,8 @@ export interface PoolClientOptions {
   readonly workDeadlineMs?: number;
   /** Health score over which a pool committing protocol violations is failed (pool-health.ts). */
   readonly maxViolationScore?: number;
+  /** Violations a pool may commit while giving no minable work before it is failed. Default 3. */
+  readonly maxViolationsWithoutWork?: number;
   /** A frame started must be complete within this many ms. Default 30 000. */
   readonly frameTimeoutMs?: number;
   /** After our close, the socket is destroyed if the pool has not closed its side by then. Default 5 000. */
@@ -130,7 +132,14 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
     onJob: d.onJob,
     onState: d.onState,
     probeOnly: d.probeOnly,
-    ...pick(o, ['maxFutureJobs', 'ntimeSlackSec', 'hashrateUpdate', 'workDeadlineMs', 'maxViolationScore']),
+    ...pick(o, [
+      'maxFutureJobs',
+      'ntimeSlackSec',
+      'hashrateUpdate',
+      'workDeadlineMs',
+      'maxViolationScore',
+      'maxViolationsWithoutWork',
+    ]),
   };
 }
 

@@ -42,15 +42,28 @@ export class FailoverPolicy {
     this.random = random;
   }
 
-  /** The highest-priority live pool whose backoff has expired, else how long to wait for the soonest. */
+  /**
+   * The pool to try now: the highest-priority live one in good standing (not failed since it last
+   * worked or probed healthy), else the highest-priority one whose backoff has expired, else how
+   * long to wait for the soonest. A pool that just failed is the least likely to work: going back
+   * to it while another pool is ready would idle the chips through its judgement again (a hostile
+   * pool holds a session until its work deadline). Probes and successes restore its standing, and
+   * fail-back returns to it once it has held up.
+   */
   next(now: number): FailoverDecision {
     let soonest: { index: number; at: number } | undefined;
+    let expired: number | undefined;
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slot(i);
       if (s.dead !== undefined) continue;
-      if (s.retryAt <= now) return { kind: 'connect', index: i };
+      if (s.retryAt <= now) {
+        if (s.failures === 0) return { kind: 'connect', index: i };
+        expired ??= i;
+        continue;
+      }
       if (soonest === undefined || s.retryAt < soonest.at) soonest = { index: i, at: s.retryAt };
     }
+    if (expired !== undefined) return { kind: 'connect', index: expired };
     if (soonest === undefined) return { kind: 'none' };
     return { kind: 'wait', ms: soonest.at - now, index: soonest.index };
   }

@@ -44,6 +44,13 @@ const DEFAULT_WORK_DEADLINE_MS = 10_000;
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
  */
 const MAX_PREV_HASHES_PER_MINUTE = 60;
+/**
+ * Violations a pool may commit while the rig has no minable work from it. A pool that feeds the
+ * chips earns the leaky bucket's patience (an odd message now and then is no reason to leave);
+ * one that gives nothing and misbehaves has shown what it is, and every second spent judging it
+ * is a second the chips idle. Not 1: a single oddity before the first job is forgiven.
+ */
+const DEFAULT_MAX_VIOLATIONS_WITHOUT_WORK = 3;
 
 export type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 
@@ -58,6 +65,10 @@ export class Session {
   private readonly health: PoolHealth;
   private readonly warnings: WarnLimiter;
   private violationCount = 0;
+  /** Violations since the channels last had minable work (or since they were requested). */
+  private violationsWithoutWork = 0;
+  /** Some channel had minable work at the last check: losing it is noticed as it happens. */
+  private hadWork = false;
   private readonly prevHashTimes: number[] = [];
   private versionMask = 0;
   private nextRequestId = 1;
@@ -400,13 +411,36 @@ export class Session {
     }, this.o.silenceMs);
   }
 
-  /** Counts a protocol violation against the pool; fails the session once the score is over its bound. */
+  /**
+   * Counts a protocol violation against the pool; fails the session once the score is over its
+   * bound, or at once after a few while the pool gives no minable work.
+   */
   private violation(kind: ViolationKind, what: string): void {
     this.violationCount++;
     const now = this.o.clock.now();
     const over = this.health.note(kind, now);
     this.warnings.warn(kind, { total: this.health.byKind[kind] }, `ignored: ${what}`);
-    if (!over || this.end !== undefined) return;
+    if (this.end !== undefined) return;
+    if (kind === 'unknown-job' && this.hadWork && !this.hasWork()) {
+      // A SetNewPrevHash naming a job we never got: every job we held was for the old tip (a new
+      // prev hash invalidates all others, spec 05 §5.3.17) and the pool named none to replace
+      // them. The chips would hash dead work until the deadline: fail over now.
+      const reason = `work withdrawn: ${what}, so no job is left to mine`;
+      this.o.log.warn(reason);
+      this.end = { kind: 'failed', stage: this.stateNow, reason };
+      return;
+    }
+    if (!this.hasWork() && this.stateNow !== 'setup' && this.stateNow !== 'connecting') {
+      this.violationsWithoutWork++;
+      const bound = this.o.maxViolationsWithoutWork ?? DEFAULT_MAX_VIOLATIONS_WITHOUT_WORK;
+      if (this.violationsWithoutWork >= bound) {
+        const reason = `protocol violations without work: ${this.violationsWithoutWork} while no channel had a minable job (last: ${kind})`;
+        this.o.log.warn(reason);
+        this.end = { kind: 'failed', stage: this.stateNow, reason };
+        return;
+      }
+    }
+    if (!over) return;
     const counts = Object.entries(this.health.byKind)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
@@ -440,9 +474,12 @@ export class Session {
   private checkWork(): void {
     if (this.o.probeOnly === true || this.stateNow === 'setup' || this.stateNow === 'connecting') return;
     if (this.hasWork()) {
+      this.hadWork = true;
+      this.violationsWithoutWork = 0;
       this.disarmWork();
       return;
     }
+    this.hadWork = false;
     if (this.workTimer !== undefined) return;
     const ms = this.o.workDeadlineMs ?? DEFAULT_WORK_DEADLINE_MS;
     this.workTimer = this.o.clock.setTimer(() => {

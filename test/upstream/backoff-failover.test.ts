@@ -47,6 +47,23 @@ describe('FailoverPolicy', () => {
     expect(p.next(0)).toEqual({ kind: 'none' });
   });
 
+  it('after a failure prefers a pool in good standing; a success or a healthy probe restores standing', () => {
+    const p = new FailoverPolicy(3, { backoff: opts }, () => 0);
+    p.failed(0, 0);
+    expect(p.next(0)).toEqual({ kind: 'connect', index: 1 });
+    // Pool 0's backoff is over, but it failed and has not worked since: pool 1 failing sends the
+    // rig to pool 2, not back to pool 0.
+    p.failed(1, 10_000);
+    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 2 });
+    // With every pool failed, the highest-priority one whose backoff is over goes first.
+    p.failed(2, 10_000);
+    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 0 });
+    p.succeeded(2);
+    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 2 });
+    p.probed(0, true, 10_000);
+    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 0 });
+  });
+
   it('fails back only after continuous healthy probes for holdMs; a failed probe restarts the hold', () => {
     const p = new FailoverPolicy(3, { backoff: opts, holdMs: 30_000 }, () => 0);
     p.failed(0, 0);
