@@ -232,12 +232,18 @@ await sleep(warmupMs);
 const baseline = await settledMemory();
 // A reading every 10 s through the fault phase: a leak climbs steadily, an allocator settling
 // to its working set climbs and flattens. Printed and kept in result.json.
-const memoryTrace: { atS: number; memory: RigMemory }[] = [{ atS: 0, memory: baseline.memory }];
+const memoryTrace: { atS: number; memory: RigMemory; maps: ResidentByMapping }[] = [
+  { atS: 0, memory: baseline.memory, maps: residentByMapping(childPid) },
+];
 const traceStart = performance.now();
 const tracer = setInterval(() => {
   void collectedMemory().then((memory) => {
     if (memory !== undefined)
-      memoryTrace.push({ atS: Math.round((performance.now() - traceStart) / 1000), memory });
+      memoryTrace.push({
+        atS: Math.round((performance.now() - traceStart) / 1000),
+        memory,
+        maps: residentByMapping(childPid),
+      });
   });
 }, 10_000);
 // The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
@@ -260,12 +266,16 @@ clearInterval(tracer);
 await schedule.stop();
 hammer.stop();
 const end = await settledMemory();
-memoryTrace.push({ atS: Math.round((performance.now() - traceStart) / 1000), memory: end.memory });
+memoryTrace.push({
+  atS: Math.round((performance.now() - traceStart) / 1000),
+  memory: end.memory,
+  maps: residentByMapping(childPid),
+});
 say(
-  `soak: rig memory after GC, MB (t s: rss / V8 heap used / committed / external / array buffers): ${memoryTrace
+  `soak: rig memory after GC, MB (t s: rss / V8 heap used / committed / external / array buffers / resident in malloc's brk heap / in anonymous maps): ${memoryTrace
     .map(
-      ({ atS, memory: m }) =>
-        `${atS}: ${[m.rssMb, m.heapUsedMb, m.heapTotalMb, m.externalMb, m.arrayBuffersMb].map((v) => v.toFixed(1)).join('/')}`,
+      ({ atS, memory: m, maps }) =>
+        `${atS}: ${[m.rssMb, m.heapUsedMb, m.heapTotalMb, m.externalMb, m.arrayBuffersMb, maps.brkHeapMb, maps.anonymousMb].map((v) => v.toFixed(1)).join('/')}`,
     )
     .join(', ')}`,
 );
@@ -402,6 +412,36 @@ function rssMb(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+interface ResidentByMapping {
+  /** glibc's main arena (the brk heap, `[heap]` in smaps): native allocations. */
+  readonly brkHeapMb: number;
+  /** Anonymous maps: V8's heap pages, thread arenas and large mmap'd allocations. */
+  readonly anonymousMb: number;
+}
+
+/** Where the rig's resident pages live (/proc/<pid>/smaps): tells V8's growth from malloc's. */
+function residentByMapping(pid: number): ResidentByMapping {
+  let brk = 0;
+  let anonymous = 0;
+  let current = '';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head !== null) {
+        current = head[1] ?? '';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line)?.[1];
+      if (rss === undefined) continue;
+      if (current === '[heap]') brk += Number(rss);
+      else if (current === '') anonymous += Number(rss);
+    }
+  } catch {
+    return { brkHeapMb: Number.NaN, anonymousMb: Number.NaN };
+  }
+  return { brkHeapMb: brk / 1024, anonymousMb: anonymous / 1024 };
 }
 
 /** One full collection in the rig and its memory right after; undefined if it did not answer. */
