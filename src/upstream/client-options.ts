@@ -44,7 +44,7 @@ export interface PoolClientOptions {
   readonly wideVersionMask?: boolean;
   /** No useful message within this many ms drops the connection. Default 120 000. */
   readonly silenceMs?: number;
-  /** No minable job on an open channel within this many ms fails the pool. Default 10 000. */
+  /** No minable job on an open channel within this many ms fails the pool. Default 5 000. */
   readonly workDeadlineMs?: number;
   /** Health score over which a pool committing protocol violations is failed (pool-health.ts). */
   readonly maxViolationScore?: number;

@@ -36,7 +36,7 @@ export interface SessionOptions {
   readonly maxTarget: bigint;
   readonly rollMask: number;
   readonly silenceMs: number;
-  /** No minable job on an open channel this long fails the pool. Default 10 000. */
+  /** No minable job on an open channel this long fails the pool. Default 5 000. */
   readonly workDeadlineMs?: number;
   /** Health score (pool-health.ts) that fails the pool. Default MAX_VIOLATION_SCORE. */
   readonly maxViolationScore?: number;
