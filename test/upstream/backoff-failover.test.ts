@@ -55,13 +55,15 @@ describe('FailoverPolicy', () => {
     // rig to pool 2, not back to pool 0.
     p.failed(1, 10_000);
     expect(p.next(10_000)).toEqual({ kind: 'connect', index: 2 });
-    // With every pool failed, the highest-priority one whose backoff is over goes first.
-    p.failed(2, 10_000);
-    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 0 });
+    // With every pool failed, the one that failed longest ago goes first (its backoff is over).
+    p.failed(2, 11_000);
+    expect(p.next(11_000)).toEqual({ kind: 'connect', index: 0 });
+    p.failed(0, 11_000);
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 1 });
     p.succeeded(2);
-    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 2 });
-    p.probed(0, true, 10_000);
-    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 0 });
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 2 });
+    p.probed(0, true, 20_000);
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 0 });
   });
 
   it('fails back only after continuous healthy probes for holdMs; a failed probe restarts the hold', () => {

@@ -302,6 +302,29 @@ describe('a pool that answers with Reconnect to itself', () => {
   });
 });
 
+describe('a pool that answers with Reconnect to itself, default bound', () => {
+  it('follows two Reconnects within a minute and fails the pool at the third', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock } = client([a.url, b.url]);
+    for (let session = 1; session <= 3; session++) {
+      const pa = await a.next();
+      await bringUp(pa);
+      await waitFor(() => c.status().pools[0]?.state === 'mining');
+      pa.send('Reconnect', { new_host: '', new_port: 0 });
+      // The second waits for its backoff (at most 250 ms): move the clock past it.
+      if (session === 2) {
+        await waitFor(() => c.status().pools[0]?.state === 'idle');
+        clock.advance(1_000);
+      }
+    }
+    const pb = await b.next();
+    await bringUp(pb);
+    expect(a.accepted).toBe(3);
+    expect(c.status().pools[0]?.lastError).toMatch(/Reconnect loop: more than 2 Reconnects within 60000 ms/);
+  });
+});
+
 describe('closing', () => {
   it('destroys the socket after the close timeout when the pool never closes its side', async () => {
     const p = await pool('half-open');
