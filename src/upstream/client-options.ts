@@ -46,6 +46,8 @@ export interface PoolClientOptions {
   readonly silenceMs?: number;
   /** No minable job on an open channel within this many ms fails the pool. Default 5 000. */
   readonly workDeadlineMs?: number;
+  /** No minable job within this many ms of a channel open being answered fails the pool. Default 2 000. */
+  readonly firstJobDeadlineMs?: number;
   /** Health score over which a pool committing protocol violations is failed (pool-health.ts). */
   readonly maxViolationScore?: number;
   /** Violations a pool may commit while giving no minable work before it is failed. Default 3. */
@@ -137,6 +139,7 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
       'ntimeSlackSec',
       'hashrateUpdate',
       'workDeadlineMs',
+      'firstJobDeadlineMs',
       'maxViolationScore',
       'maxViolationsWithoutWork',
     ]),

@@ -43,6 +43,13 @@ import { WarnLimiter } from './warn-limiter.js';
  */
 const DEFAULT_WORK_DEADLINE_MS = 5_000;
 /**
+ * Once a channel open is answered, its first job must follow within this: the spec makes
+ * NewMiningJob the first message after the Success, so a pool writes them together and no round
+ * trip is involved. A pool that opens channels and then says nothing is left after this, not
+ * after the whole work deadline.
+ */
+const DEFAULT_FIRST_JOB_DEADLINE_MS = 2_000;
+/**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
  */
@@ -65,6 +72,8 @@ export class Session {
   private end: SessionEnd | undefined;
   private silenceTimer: TimerHandle | undefined;
   private workTimer: TimerHandle | undefined;
+  /** Clock time the armed work deadline fires at. */
+  private workDeadlineAt = 0;
   private readonly health: PoolHealth;
   private readonly warnings: WarnLimiter;
   private violationCount = 0;
@@ -293,6 +302,7 @@ export class Session {
         }
         const perChannel = this.o.nominalHashrate / this.o.channels;
         this.channels.add(m.fields, this.versionMask, perChannel);
+        this.expectFirstJob();
         log.info(
           { channelId: m.fields.channel_id, group: m.fields.group_channel_id },
           'standard channel open',
@@ -310,6 +320,7 @@ export class Session {
         const f = m.fields;
         try {
           this.channels.addExtended(f, this.versionMask, this.o.nominalHashrate / this.o.channels);
+          this.expectFirstJob();
         } catch (err) {
           // A prefix + extranonce_size beyond SV2's 32 bytes: no share of it could be encoded.
           const reason = `OpenExtendedMiningChannel.Success unusable: ${describe(err)}`;
@@ -485,10 +496,23 @@ export class Session {
     this.hadWork = false;
     if (this.workTimer !== undefined) return;
     const ms = this.o.workDeadlineMs ?? DEFAULT_WORK_DEADLINE_MS;
+    this.armWork(ms, `no valid work: no job with its prev hash on an open channel for ${ms} ms`);
+  }
+
+  /** A channel just opened: without work, the deadline comes down to the first-job deadline. */
+  private expectFirstJob(): void {
+    if (this.o.probeOnly === true || this.hasWork()) return;
+    const ms = this.o.firstJobDeadlineMs ?? DEFAULT_FIRST_JOB_DEADLINE_MS;
+    if (this.workTimer !== undefined && this.workDeadlineAt <= this.o.clock.now() + ms) return;
+    this.disarmWork();
+    this.armWork(ms, `no valid work: no job with its prev hash within ${ms} ms of the channel opening`);
+  }
+
+  private armWork(ms: number, reason: string): void {
+    this.workDeadlineAt = this.o.clock.now() + ms;
     this.workTimer = this.o.clock.setTimer(() => {
       this.workTimer = undefined;
       if (this.end !== undefined) return;
-      const reason = `no valid work: no job with its prev hash on an open channel for ${ms} ms`;
       this.o.log.warn(reason);
       this.end = { kind: 'failed', stage: this.stateNow, reason };
       this.conn?.close();

@@ -81,9 +81,11 @@ describe('a pool that talks but never gives usable work', () => {
   it('fails over at the valid-work deadline although it keeps sending messages', async () => {
     const a = await pool();
     const b = await pool();
-    // The violation bound for a workless pool is lifted: this test is about the deadline alone.
+    // The violation bound and the first-job deadline are lifted: this test is about the work
+    // deadline alone.
     const { c, clock, jobs } = client([a.url, b.url], {
       workDeadlineMs: 60_000,
+      firstJobDeadlineMs: 60_000,
       maxViolationsWithoutWork: 1_000,
     });
     const pa = await a.next();
@@ -120,6 +122,25 @@ describe('a pool that talks but never gives usable work', () => {
     clock.advance(1);
     const pb = await b.next();
     expect(c.status().pools[0]?.lastError).toMatch(/no valid work/);
+    await bringUp(pb);
+    await waitFor(() => jobs.length === 1);
+    expect(jobs[0]?.pool).toBe(b.url);
+  });
+
+  it('leaves a pool that opens the channel and sends no job within 2 s, not the whole work deadline', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock, jobs } = client([a.url, b.url]);
+    const pa = await a.next();
+    await openChannel(pa, 1);
+    await waitFor(() => c.status().pools[0]?.channels.length === 1);
+    clock.advance(1_999);
+    expect(c.status().currentPool).toBe(a.url);
+    clock.advance(1);
+    const pb = await b.next();
+    expect(c.status().pools[0]?.lastError).toMatch(
+      /no valid work: no job with its prev hash within 2000 ms of the channel opening/,
+    );
     await bringUp(pb);
     await waitFor(() => jobs.length === 1);
     expect(jobs[0]?.pool).toBe(b.url);
