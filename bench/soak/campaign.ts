@@ -19,7 +19,7 @@ import { FUZZ_INPUTS, FUZZ_TARGETS, type FuzzResult, type FuzzTargetName, runFuz
 import { ApiHammer, EndlessStream } from './hammer.js';
 import { HOSTILE_CLASSES } from './hostile-pool.js';
 import { PoolSlot } from './pool-slot.js';
-import type { RigLedger, RigMessage, RigSample, RigSpec } from './rig-protocol.js';
+import type { RigLedger, RigMemory, RigMessage, RigSample, RigSpec } from './rig-protocol.js';
 import { FaultSchedule } from './schedule.js';
 
 export const FAULT_CLASSES = [
@@ -110,7 +110,16 @@ say(
 const random = seededRandom(seed);
 const dir = mkdtempSync(join(tmpdir(), 'sv2miner-soak-'));
 const totalMs = minutes * 60_000;
-const warmupMs = Math.min(20_000, totalMs * 0.2);
+/**
+ * Every fault runs through the warm-up, three times as often as after it (a burn-in), and the
+ * baseline is taken at its end: V8 compiles and sizes its heap for each code path as the faults
+ * drive it hot, and that must not read as growth. Measured (README "Fault campaign"): under all
+ * faults at the normal pace the rig's RSS after GC climbs about 5 MB in the first 100 s and then
+ * flattens (+3.6 MB over the next 6 min), the growth in V8's compiled code and heap pages, none
+ * in objects, buffers or malloc's heap. A leak per fault still shows: faults go on after it.
+ */
+const warmupMs = Math.min(60_000, totalMs * 0.35);
+const WARMUP_PACE = 3;
 const settleMs = 8_000;
 
 const slots = await Promise.all(
@@ -140,6 +149,8 @@ const child: ChildProcess = fork(
   fileURLToPath(new URL('./rig-process.js', import.meta.url)),
   [JSON.stringify(RIG), '--config-dir', dir, '--log-format', 'json'],
   {
+    // --expose-gc: every memory reading is taken right after a full collection (settledMemory).
+    execArgv: [...process.execArgv, '--expose-gc'],
     stdio: ['ignore', 'ignore', openSync(logFile, 'a'), 'ipc'],
     env: { ...process.env, NODE_CONFIG_DIR: dir },
   },
@@ -159,13 +170,15 @@ let latest: RigSample | undefined;
 let phase: 'warmup' | 'faults' | 'settle' = 'warmup';
 let healthySamples = 0;
 let workingSamples = 0;
+/** Why the chips had no work from a healthy pool, by sample: where coverage is lost. */
+const idleReasons: Record<string, number> = {};
 let ledgerWaiter: ((l: RigLedger) => void) | undefined;
-let gcWaiter: ((heap: { used: number; total: number }) => void) | undefined;
+/** Answers to 'gc' commands arrive in order: one waiter each, oldest first. */
+const gcWaiters: ((memory: RigMemory) => void)[] = [];
 child.on('message', (raw) => {
   const m = raw as RigMessage;
   if (m.type === 'gc-done') {
-    gcWaiter?.({ used: m.heapUsedMb, total: m.heapTotalMb });
-    gcWaiter = undefined;
+    gcWaiters.shift()?.(m.memory);
     return;
   }
   if (m.type === 'ledger') {
@@ -178,13 +191,20 @@ child.on('message', (raw) => {
   if (!slots.some((s) => s.mode === 'healthy')) return;
   healthySamples++;
   const on = slots.find((s) => s.url === m.sample.currentPool);
-  if (
-    on?.mode === 'healthy' &&
-    m.sample.poolState === 'mining' &&
-    m.sample.hasJob &&
-    m.sample.miningChains > 0
-  )
-    workingSamples++;
+  const idle =
+    on === undefined
+      ? 'no pool'
+      : on.mode !== 'healthy'
+        ? `on a ${on.mode} pool`
+        : m.sample.poolState !== 'mining'
+          ? `pool ${m.sample.poolState ?? 'none'}`
+          : !m.sample.hasJob
+            ? 'no job'
+            : m.sample.miningChains === 0
+              ? 'no chain mining'
+              : undefined;
+  if (idle === undefined) workingSamples++;
+  else idleReasons[idle] = (idleReasons[idle] ?? 0) + 1;
 });
 
 let uptimeWentBack = false;
@@ -213,31 +233,70 @@ const hammer = new ApiHammer({ httpPort: apiPort, cgminerPort }, random);
 const streams = faults.has('api-stream')
   ? [new EndlessStream(apiPort, 'http'), new EndlessStream(cgminerPort, 'cgminer')]
   : [];
-// The API load runs through warm-up too: the heap sizes itself to that allocation rate before the
-// RSS baseline is taken, so the adaptation is not read as growth (a leak keeps growing after it).
+// The faults and the API load run through warm-up too (see warmupMs): the heap sizes itself to
+// them before the RSS baseline is taken, so the adaptation is not read as growth (a leak keeps
+// growing after it). Coverage and lag are counted only after warm-up.
 if (faults.has('api-hammer')) hammer.start();
 for (const s of streams) s.start();
+const scheduleFor = (pace: number): FaultSchedule =>
+  new FaultSchedule({
+    slots,
+    faults,
+    random,
+    pace,
+    rig: (command) => child.send(command),
+    currentPool: () => latest?.currentPool ?? null,
+    log: (line) => say(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${line}`),
+  });
+const burnIn = scheduleFor(WARMUP_PACE);
+burnIn.start(warmupMs);
 await sleep(warmupMs);
+// Every pool healthy and the line clean again before the baseline.
+await burnIn.stop();
 const baseline = await settledMemory();
+// A reading every 10 s through the fault phase: a leak climbs steadily, an allocator settling
+// to its working set climbs and flattens. Printed and kept in result.json.
+const memoryTrace: { atS: number; memory: RigMemory; maps: ResidentByMapping }[] = [
+  { atS: 0, memory: baseline.memory, maps: residentByMapping(childPid) },
+];
+const traceStart = performance.now();
+const tracer = setInterval(() => {
+  void collectedMemory().then((memory) => {
+    if (memory !== undefined)
+      memoryTrace.push({
+        atS: Math.round((performance.now() - traceStart) / 1000),
+        memory,
+        maps: residentByMapping(childPid),
+      });
+  });
+}, 10_000);
 // The first scrape starts the rig's event-loop histogram: warm-up is not in the lag figure.
 await getText(apiPort, '/metrics');
 const probe = startLagProbe();
 phase = 'faults';
-const schedule = new FaultSchedule({
-  slots,
-  faults,
-  random,
-  rig: (command) => child.send(command),
-  currentPool: () => latest?.currentPool ?? null,
-  log: (line) => say(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${line}`),
-});
+say(`  ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  warm-up over: baseline taken`);
+const schedule = scheduleFor(1);
 schedule.start(totalMs - warmupMs - settleMs);
 await sleep(Math.max(0, totalMs - warmupMs - settleMs));
 
 phase = 'settle';
+clearInterval(tracer);
 await schedule.stop();
 hammer.stop();
 const end = await settledMemory();
+memoryTrace.push({
+  atS: Math.round((performance.now() - traceStart) / 1000),
+  memory: end.memory,
+  maps: residentByMapping(childPid),
+});
+say(
+  `soak: rig memory after GC, MB (t s: rss / V8 heap used / committed / external / array buffers / resident in malloc's brk heap / in anonymous maps): ${memoryTrace
+    .map(
+      ({ atS, memory: m, maps }) =>
+        `${atS}: ${[m.rssMb, m.heapUsedMb, m.heapTotalMb, m.externalMb, m.arrayBuffersMb, maps.brkHeapMb, maps.anonymousMb].map((v) => v.toFixed(1)).join('/')}`,
+    )
+    .join(', ')}`,
+);
 const metrics = await getText(apiPort, '/metrics');
 const lagP99Ms = lagFromMetrics(metrics);
 const hostLagP99Ms = await probe.stop();
@@ -294,12 +353,14 @@ const observations: Observations = {
   uptimeWentBack,
   rssBaselineMb: baseline.rssMb,
   rssEndMb: end.rssMb,
-  heapBaseline: baseline.heap,
-  heapEnd: end.heap,
+  memoryBaseline: baseline.memory,
+  memoryEnd: end.memory,
+  memoryTrace,
   lagP99Ms,
   hostLagP99Ms,
   healthySamples,
   workingSamples,
+  idleReasons,
   stopSeconds: exitInfo === undefined ? undefined : (exitInfo.at - stopAt) / 1000,
   stopCode: exitInfo?.code,
   fuzz,
@@ -360,27 +421,73 @@ function rssMb(pid: number): number {
   }
 }
 
+interface ResidentByMapping {
+  /** glibc's main arena (the brk heap, `[heap]` in smaps): native allocations. */
+  readonly brkHeapMb: number;
+  /** Anonymous maps: V8's heap pages, thread arenas and large mmap'd allocations. */
+  readonly anonymousMb: number;
+}
+
+/** Where the rig's resident pages live (/proc/<pid>/smaps): tells V8's growth from malloc's. */
+function residentByMapping(pid: number): ResidentByMapping {
+  let brk = 0;
+  let anonymous = 0;
+  let current = '';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head !== null) {
+        current = head[1] ?? '';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line)?.[1];
+      if (rss === undefined) continue;
+      if (current === '[heap]') brk += Number(rss);
+      else if (current === '') anonymous += Number(rss);
+    }
+  } catch {
+    return { brkHeapMb: Number.NaN, anonymousMb: Number.NaN };
+  }
+  return { brkHeapMb: brk / 1024, anonymousMb: anonymous / 1024 };
+}
+
+/** One full collection in the rig and its memory right after; undefined if it did not answer. */
+function collectedMemory(): Promise<RigMemory | undefined> {
+  return new Promise((resolve) => {
+    const waiter = (memory: RigMemory) => {
+      clearTimeout(timer);
+      resolve(memory);
+    };
+    const timer = setTimeout(() => {
+      gcWaiters.splice(gcWaiters.indexOf(waiter), 1);
+      resolve(undefined);
+    }, 5_000);
+    gcWaiters.push(waiter);
+    child.send({ type: 'gc' });
+  });
+}
+
 /**
- * The rig's RSS right after a full collection it was asked to run (it runs with --expose-gc for
- * this alone), lowest of three a second apart: garbage, and pages the allocator has not handed
- * back yet, must not read as growth. Also the V8 heap in use after the last collection.
+ * The rig's RSS right after a full collection (it runs with --expose-gc), lowest of three a
+ * second apart: garbage, and pages the allocator has not handed back yet, must not read as
+ * growth. Also the rest of its memory figures after the last collection.
  */
-async function settledMemory(): Promise<{ rssMb: number; heap: { used: number; total: number } }> {
+async function settledMemory(): Promise<{ rssMb: number; memory: RigMemory }> {
   let rssLow = Number.POSITIVE_INFINITY;
-  let heap = { used: Number.NaN, total: Number.NaN };
+  let memory: RigMemory = {
+    rssMb: Number.NaN,
+    heapUsedMb: Number.NaN,
+    heapTotalMb: Number.NaN,
+    externalMb: Number.NaN,
+    arrayBuffersMb: Number.NaN,
+    collected: false,
+  };
   for (let i = 0; i < 3; i++) {
-    heap = await new Promise<{ used: number; total: number }>((resolve) => {
-      const timer = setTimeout(() => resolve({ used: Number.NaN, total: Number.NaN }), 5_000);
-      gcWaiter = (heap) => {
-        clearTimeout(timer);
-        resolve(heap);
-      };
-      child.send({ type: 'gc' });
-    });
+    memory = (await collectedMemory()) ?? memory;
     await sleep(1_000);
     rssLow = Math.min(rssLow, rssMb(childPid));
   }
-  return { rssMb: rssLow, heap };
+  return { rssMb: rssLow, memory };
 }
 
 async function getText(port: number, path: string): Promise<string> {

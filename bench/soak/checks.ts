@@ -6,7 +6,7 @@
 import type { FuzzResult } from './fuzz.js';
 import type { SlotBooks } from './pool-slot.js';
 import { STALE_GRACE_MS } from './pool-slot.js';
-import type { RigLedger } from './rig-protocol.js';
+import type { RigLedger, RigMemory } from './rig-protocol.js';
 
 export interface Row {
   readonly name: string;
@@ -26,15 +26,19 @@ export interface Observations {
   readonly uptimeWentBack: boolean;
   readonly rssBaselineMb: number;
   readonly rssEndMb: number;
-  /** V8 heap used and committed after the same collections (context for the RSS row), MB. */
-  readonly heapBaseline?: { readonly used: number; readonly total: number };
-  readonly heapEnd?: { readonly used: number; readonly total: number };
+  /** The rig's memory figures after the same collections (context for the RSS row). */
+  readonly memoryBaseline?: RigMemory;
+  readonly memoryEnd?: RigMemory;
+  /** Readings after a collection through the fault phase, seconds since the baseline. */
+  readonly memoryTrace?: readonly { readonly atS: number; readonly memory: RigMemory }[];
   readonly lagP99Ms: number | undefined;
   /** The same figure from an idle Node process on the same host over the same window. */
   readonly hostLagP99Ms: number | undefined;
   /** Fault-phase samples with a healthy pool, and those of them with work from one on the chips. */
   readonly healthySamples: number;
   readonly workingSamples: number;
+  /** The other samples by why the chips had no healthy pool's work. */
+  readonly idleReasons?: Readonly<Record<string, number>>;
   readonly stopSeconds: number | undefined;
   readonly stopCode: number | null | undefined;
   readonly fuzz: readonly FuzzResult[];
@@ -132,11 +136,15 @@ export function evaluate(o: Observations): Row[] {
     !restarted,
   );
   const growth = o.rssEndMb - o.rssBaselineMb;
+  const b = o.memoryBaseline;
+  const e = o.memoryEnd;
+  // Readings not taken after a collection measure garbage, not growth: the row cannot pass on them.
+  const collected = b?.collected === true && e?.collected === true;
   row(
     'RSS growth after warm-up',
-    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)}; V8 heap used ${mb(o.heapBaseline?.used)} -> ${mb(o.heapEnd?.used)}, committed ${mb(o.heapBaseline?.total)} -> ${mb(o.heapEnd?.total)})`,
-    `< ${RSS_GROWTH_MB} MB`,
-    growth < RSS_GROWTH_MB,
+    `${growth.toFixed(1)} MB (${o.rssBaselineMb.toFixed(1)} -> ${o.rssEndMb.toFixed(1)}; V8 heap used ${mb(b?.heapUsedMb)} -> ${mb(e?.heapUsedMb)}, committed ${mb(b?.heapTotalMb)} -> ${mb(e?.heapTotalMb)}, external ${mb(b?.externalMb)} -> ${mb(e?.externalMb)}${collected ? '' : '; NOT after a GC: the rig had no gc()'})`,
+    `< ${RSS_GROWTH_MB} MB, after a full GC`,
+    collected && growth < RSS_GROWTH_MB,
   );
   // A bare Node process on the same host sees the scheduler's delays too; when they reach half the
   // bound, the host cannot tell a 20 ms rig from a good one, and the row says so instead of judging.
@@ -152,7 +160,7 @@ export function evaluate(o: Observations): Row[] {
   const coverage = o.healthySamples === 0 ? 0 : o.workingSamples / o.healthySamples;
   row(
     'work on the chips while a healthy pool existed',
-    `${(coverage * 100).toFixed(1)} % of ${o.healthySamples} samples`,
+    `${(coverage * 100).toFixed(1)} % of ${o.healthySamples} samples${idleText(o.idleReasons)}`,
     `>= ${WORK_COVERAGE * 100} %`,
     coverage >= WORK_COVERAGE,
   );
@@ -174,6 +182,14 @@ export function evaluate(o: Observations): Row[] {
     );
   }
   return rows;
+}
+
+/** " (idle: on a silent pool 12, pool open 3)", most frequent first; empty when none. */
+function idleText(reasons: Readonly<Record<string, number>> | undefined): string {
+  const parts = Object.entries(reasons ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`);
+  return parts.length === 0 ? '' : ` (idle: ${parts.join(', ')})`;
 }
 
 function mb(v: number | undefined): string {

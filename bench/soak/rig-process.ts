@@ -55,10 +55,17 @@ process.on('message', (raw) => {
       globalThis.gc?.();
       {
         const m = process.memoryUsage();
+        const mb = (bytes: number): number => bytes / 2 ** 20;
         process.send?.({
           type: 'gc-done',
-          heapUsedMb: m.heapUsed / 2 ** 20,
-          heapTotalMb: m.heapTotal / 2 ** 20,
+          memory: {
+            rssMb: mb(m.rss),
+            heapUsedMb: mb(m.heapUsed),
+            heapTotalMb: mb(m.heapTotal),
+            externalMb: mb(m.external),
+            arrayBuffersMb: mb(m.arrayBuffers),
+            collected: globalThis.gc !== undefined,
+          },
         });
       }
       return;

@@ -65,4 +65,16 @@ export interface RigLedger {
 export type RigMessage =
   | { readonly type: 'sample'; readonly sample: RigSample }
   | { readonly type: 'ledger'; readonly ledger: RigLedger }
-  | { readonly type: 'gc-done'; readonly heapUsedMb: number; readonly heapTotalMb: number };
+  | { readonly type: 'gc-done'; readonly memory: RigMemory };
+
+/** process.memoryUsage() of the rig right after a full collection, MB. */
+export interface RigMemory {
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  /** C++ objects bound to JS ones, Buffers' backing stores included. */
+  readonly externalMb: number;
+  readonly arrayBuffersMb: number;
+  /** False when the rig had no gc() (not run with --expose-gc): the figures include garbage. */
+  readonly collected: boolean;
+}

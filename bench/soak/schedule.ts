@@ -17,6 +17,8 @@ export interface ScheduleOptions {
   /** URL of the pool the rig is on, from its latest sample. */
   readonly currentPool: () => string | null;
   readonly log: (line: string) => void;
+  /** Faults this many times as often (warm-up burn-in); the chip death is left to pace 1. Default 1. */
+  readonly pace?: number;
 }
 
 const POOL_FAULTS: readonly (FaultClass & SlotMode)[] = [
@@ -45,14 +47,15 @@ export class FaultSchedule {
   /** Plans faults over the next `durationMs`. */
   start(durationMs: number): void {
     const f = this.o.faults;
-    if (f.has('prevhash')) this.every(3_000, 6_000, () => this.newBlocks());
+    const pace = this.o.pace ?? 1;
+    if (f.has('prevhash')) this.every(3_000 / pace, 6_000 / pace, () => this.newBlocks());
     const poolClasses = POOL_FAULTS.filter((c) => f.has(c));
     if (f.has('kill') || poolClasses.length > 0)
-      this.every(6_000, 12_000, () =>
+      this.every(6_000 / pace, 12_000 / pace, () =>
         this.poolFault([...(f.has('kill') ? ['down' as const] : []), ...poolClasses]),
       );
-    if (f.has('uart')) this.every(8_000, 16_000, () => this.lineFault());
-    if (f.has('chip-death')) {
+    if (f.has('uart')) this.every(8_000 / pace, 16_000 / pace, () => this.lineFault());
+    if (f.has('chip-death') && pace === 1) {
       const position = 1 + Math.floor(this.o.random() * (CHIPS - 1));
       this.after(durationMs * (0.2 + 0.3 * this.o.random()), () => {
         this.o.log(`chip ${position} hangs (its chain must be re-initialised)`);
@@ -87,7 +90,7 @@ export class FaultSchedule {
         : healthy[Math.floor(this.o.random() * healthy.length)];
     const mode = modes[Math.floor(this.o.random() * modes.length)];
     if (slot === undefined || mode === undefined) return;
-    const lasts = 5_000 + this.o.random() * 10_000;
+    const lasts = (5_000 + this.o.random() * 10_000) / (this.o.pace ?? 1);
     this.o.log(
       `pool ${slot.name}: ${mode === 'down' ? 'killed' : `hostile (${mode as HostileClass})`} for ${(lasts / 1000).toFixed(1)} s`,
     );

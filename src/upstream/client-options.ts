@@ -44,10 +44,14 @@ export interface PoolClientOptions {
   readonly wideVersionMask?: boolean;
   /** No useful message within this many ms drops the connection. Default 120 000. */
   readonly silenceMs?: number;
-  /** No minable job on an open channel within this many ms fails the pool. Default 10 000. */
+  /** No minable job on an open channel within this many ms fails the pool. Default 5 000. */
   readonly workDeadlineMs?: number;
+  /** No minable job within this many ms of a channel open being answered fails the pool. Default 2 000. */
+  readonly firstJobDeadlineMs?: number;
   /** Health score over which a pool committing protocol violations is failed (pool-health.ts). */
   readonly maxViolationScore?: number;
+  /** Violations a pool may commit while giving no minable work before it is failed. Default 3. */
+  readonly maxViolationsWithoutWork?: number;
   /** A frame started must be complete within this many ms. Default 30 000. */
   readonly frameTimeoutMs?: number;
   /** After our close, the socket is destroyed if the pool has not closed its side by then. Default 5 000. */
@@ -130,7 +134,15 @@ export function sessionOptionsFor(o: PoolClientOptions, slot: PoolSlot, d: Sessi
     onJob: d.onJob,
     onState: d.onState,
     probeOnly: d.probeOnly,
-    ...pick(o, ['maxFutureJobs', 'ntimeSlackSec', 'hashrateUpdate', 'workDeadlineMs', 'maxViolationScore']),
+    ...pick(o, [
+      'maxFutureJobs',
+      'ntimeSlackSec',
+      'hashrateUpdate',
+      'workDeadlineMs',
+      'firstJobDeadlineMs',
+      'maxViolationScore',
+      'maxViolationsWithoutWork',
+    ]),
   };
 }
 

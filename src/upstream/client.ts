@@ -26,8 +26,10 @@ export type { PoolClientOptions } from './client-options.js';
 /**
  * Reconnects followed per pool within the window before the pool counts as failed: a pool that
  * keeps sending Reconnect (to itself, or around a loop) must not keep the rig off its next pool.
+ * Two: a pool moving us on purpose (maintenance, a redirect and one more hop) does so once or
+ * twice; every repeat beyond waits out a backoff with the chips idle while other pools are ready.
  */
-const DEFAULT_RECONNECT_LIMIT = { max: 5, windowMs: 60_000 } as const;
+const DEFAULT_RECONNECT_LIMIT = { max: 2, windowMs: 60_000 } as const;
 /** Reconnects after the first in a window wait this backoff (first retry 250 ms, then doubling). */
 const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 8_000 } as const;
 /**

@@ -20,6 +20,8 @@ type FailoverDecision =
 interface FailoverSlot {
   failures: number;
   retryAt: number;
+  /** When it last failed (-Infinity: never): older evidence of a failure weighs less. */
+  failedAt: number;
   dead: string | undefined;
   healthySince: number | undefined;
 }
@@ -34,6 +36,7 @@ export class FailoverPolicy {
     this.slots = Array.from({ length: poolCount }, () => ({
       failures: 0,
       retryAt: 0,
+      failedAt: Number.NEGATIVE_INFINITY,
       dead: undefined,
       healthySince: undefined,
     }));
@@ -42,15 +45,28 @@ export class FailoverPolicy {
     this.random = random;
   }
 
-  /** The highest-priority live pool whose backoff has expired, else how long to wait for the soonest. */
+  /**
+   * The pool to try now: the highest-priority live one in good standing (not failed since it last
+   * worked or probed healthy), else, of those whose backoff has expired, the one that failed
+   * longest ago, else how long to wait for the soonest. A pool that just failed is the least
+   * likely to work: going back to it while another pool is ready would idle the chips through its
+   * judgement again (a hostile pool holds a session until its work deadline). Probes and
+   * successes restore its standing, and fail-back returns to it once it has held up.
+   */
   next(now: number): FailoverDecision {
     let soonest: { index: number; at: number } | undefined;
+    let expired: number | undefined;
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slot(i);
       if (s.dead !== undefined) continue;
-      if (s.retryAt <= now) return { kind: 'connect', index: i };
+      if (s.retryAt <= now) {
+        if (s.failures === 0) return { kind: 'connect', index: i };
+        if (expired === undefined || s.failedAt < this.slot(expired).failedAt) expired = i;
+        continue;
+      }
       if (soonest === undefined || s.retryAt < soonest.at) soonest = { index: i, at: s.retryAt };
     }
+    if (expired !== undefined) return { kind: 'connect', index: expired };
     if (soonest === undefined) return { kind: 'none' };
     return { kind: 'wait', ms: soonest.at - now, index: soonest.index };
   }
@@ -61,6 +77,7 @@ export class FailoverPolicy {
     const delay = backoffDelay(s.failures, this.backoff, this.random);
     s.failures++;
     s.retryAt = now + delay;
+    s.failedAt = now;
     s.healthySince = undefined;
     return delay;
   }

@@ -36,10 +36,14 @@ export interface SessionOptions {
   readonly maxTarget: bigint;
   readonly rollMask: number;
   readonly silenceMs: number;
-  /** No minable job on an open channel this long fails the pool. Default 30 000. */
+  /** No minable job on an open channel this long fails the pool. Default 5 000. */
   readonly workDeadlineMs?: number;
+  /** No minable job this long after a channel open was answered fails the pool. Default 2 000. */
+  readonly firstJobDeadlineMs?: number;
   /** Health score (pool-health.ts) that fails the pool. Default MAX_VIOLATION_SCORE. */
   readonly maxViolationScore?: number;
+  /** Violations within one spell without minable work that fail the pool. Default 3. */
+  readonly maxViolationsWithoutWork?: number;
   /** The pool's violations by kind (cumulative; the client's slot owns the table). Default: a new one. */
   readonly violations?: Record<string, number>;
   readonly counters: ShareCounters;

@@ -34,16 +34,33 @@ import { WarnLimiter } from './warn-limiter.js';
 
 /**
  * No channel with a minable job (a job plus its prev hash) for this long fails the pool. The spec
- * has the pool send a job and its prev hash right after the channel opens, and a SetNewPrevHash
- * may only name a job already sent, so a working pool is never without one for more than a round
- * trip; every second past that is a second the chips idle while other pools could feed them.
+ * makes NewMiningJob the first message after the channel opens, and a SetNewPrevHash may only
+ * name a job already sent, so a working pool is never without one for more than a round trip
+ * (the deadline runs from the open request: a round trip of a second or two on the worst links
+ * still leaves a margin). Every second past that is a second the chips idle while other pools
+ * could feed them: with 10 s the fault campaign saw the chips idle on silent and trickling pools
+ * for 6 % of an 8-minute run.
  */
-const DEFAULT_WORK_DEADLINE_MS = 10_000;
+const DEFAULT_WORK_DEADLINE_MS = 5_000;
+/**
+ * Once a channel open is answered, its first job must follow within this: the spec makes
+ * NewMiningJob the first message after the Success, so a pool writes them together and no round
+ * trip is involved. A pool that opens channels and then says nothing is left after this, not
+ * after the whole work deadline.
+ */
+const DEFAULT_FIRST_JOB_DEADLINE_MS = 2_000;
 /**
  * More SetNewPrevHash than this within a minute is churn: every one flushes the chips, and no chain
  * produces blocks that fast (testnets included). Each one beyond it is a violation.
  */
 const MAX_PREV_HASHES_PER_MINUTE = 60;
+/**
+ * Violations a pool may commit while the rig has no minable work from it. A pool that feeds the
+ * chips earns the leaky bucket's patience (an odd message now and then is no reason to leave);
+ * one that gives nothing and misbehaves has shown what it is, and every second spent judging it
+ * is a second the chips idle. Not 1: a single oddity before the first job is forgiven.
+ */
+const DEFAULT_MAX_VIOLATIONS_WITHOUT_WORK = 3;
 
 export type { SessionEnd, SessionOptions, SessionState } from './session-types.js';
 
@@ -55,9 +72,15 @@ export class Session {
   private end: SessionEnd | undefined;
   private silenceTimer: TimerHandle | undefined;
   private workTimer: TimerHandle | undefined;
+  /** Clock time the armed work deadline fires at. */
+  private workDeadlineAt = 0;
   private readonly health: PoolHealth;
   private readonly warnings: WarnLimiter;
   private violationCount = 0;
+  /** Violations since the channels last had minable work (or since they were requested). */
+  private violationsWithoutWork = 0;
+  /** Some channel had minable work at the last check: losing it is noticed as it happens. */
+  private hadWork = false;
   private readonly prevHashTimes: number[] = [];
   private versionMask = 0;
   private nextRequestId = 1;
@@ -279,6 +302,7 @@ export class Session {
         }
         const perChannel = this.o.nominalHashrate / this.o.channels;
         this.channels.add(m.fields, this.versionMask, perChannel);
+        this.expectFirstJob();
         log.info(
           { channelId: m.fields.channel_id, group: m.fields.group_channel_id },
           'standard channel open',
@@ -296,6 +320,7 @@ export class Session {
         const f = m.fields;
         try {
           this.channels.addExtended(f, this.versionMask, this.o.nominalHashrate / this.o.channels);
+          this.expectFirstJob();
         } catch (err) {
           // A prefix + extranonce_size beyond SV2's 32 bytes: no share of it could be encoded.
           const reason = `OpenExtendedMiningChannel.Success unusable: ${describe(err)}`;
@@ -400,13 +425,36 @@ export class Session {
     }, this.o.silenceMs);
   }
 
-  /** Counts a protocol violation against the pool; fails the session once the score is over its bound. */
+  /**
+   * Counts a protocol violation against the pool; fails the session once the score is over its
+   * bound, or at once after a few while the pool gives no minable work.
+   */
   private violation(kind: ViolationKind, what: string): void {
     this.violationCount++;
     const now = this.o.clock.now();
     const over = this.health.note(kind, now);
     this.warnings.warn(kind, { total: this.health.byKind[kind] }, `ignored: ${what}`);
-    if (!over || this.end !== undefined) return;
+    if (this.end !== undefined) return;
+    if (kind === 'unknown-job' && this.hadWork && !this.hasWork()) {
+      // A SetNewPrevHash naming a job we never got: every job we held was for the old tip (a new
+      // prev hash invalidates all others, spec 05 §5.3.17) and the pool named none to replace
+      // them. The chips would hash dead work until the deadline: fail over now.
+      const reason = `work withdrawn: ${what}, so no job is left to mine`;
+      this.o.log.warn(reason);
+      this.end = { kind: 'failed', stage: this.stateNow, reason };
+      return;
+    }
+    if (!this.hasWork() && this.stateNow !== 'setup' && this.stateNow !== 'connecting') {
+      this.violationsWithoutWork++;
+      const bound = this.o.maxViolationsWithoutWork ?? DEFAULT_MAX_VIOLATIONS_WITHOUT_WORK;
+      if (this.violationsWithoutWork >= bound) {
+        const reason = `protocol violations without work: ${this.violationsWithoutWork} while no channel had a minable job (last: ${kind})`;
+        this.o.log.warn(reason);
+        this.end = { kind: 'failed', stage: this.stateNow, reason };
+        return;
+      }
+    }
+    if (!over) return;
     const counts = Object.entries(this.health.byKind)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
@@ -440,15 +488,31 @@ export class Session {
   private checkWork(): void {
     if (this.o.probeOnly === true || this.stateNow === 'setup' || this.stateNow === 'connecting') return;
     if (this.hasWork()) {
+      this.hadWork = true;
+      this.violationsWithoutWork = 0;
       this.disarmWork();
       return;
     }
+    this.hadWork = false;
     if (this.workTimer !== undefined) return;
     const ms = this.o.workDeadlineMs ?? DEFAULT_WORK_DEADLINE_MS;
+    this.armWork(ms, `no valid work: no job with its prev hash on an open channel for ${ms} ms`);
+  }
+
+  /** A channel just opened: without work, the deadline comes down to the first-job deadline. */
+  private expectFirstJob(): void {
+    if (this.o.probeOnly === true || this.hasWork()) return;
+    const ms = this.o.firstJobDeadlineMs ?? DEFAULT_FIRST_JOB_DEADLINE_MS;
+    if (this.workTimer !== undefined && this.workDeadlineAt <= this.o.clock.now() + ms) return;
+    this.disarmWork();
+    this.armWork(ms, `no valid work: no job with its prev hash within ${ms} ms of the channel opening`);
+  }
+
+  private armWork(ms: number, reason: string): void {
+    this.workDeadlineAt = this.o.clock.now() + ms;
     this.workTimer = this.o.clock.setTimer(() => {
       this.workTimer = undefined;
       if (this.end !== undefined) return;
-      const reason = `no valid work: no job with its prev hash on an open channel for ${ms} ms`;
       this.o.log.warn(reason);
       this.end = { kind: 'failed', stage: this.stateNow, reason };
       this.conn?.close();

@@ -47,6 +47,25 @@ describe('FailoverPolicy', () => {
     expect(p.next(0)).toEqual({ kind: 'none' });
   });
 
+  it('after a failure prefers a pool in good standing; a success or a healthy probe restores standing', () => {
+    const p = new FailoverPolicy(3, { backoff: opts }, () => 0);
+    p.failed(0, 0);
+    expect(p.next(0)).toEqual({ kind: 'connect', index: 1 });
+    // Pool 0's backoff is over, but it failed and has not worked since: pool 1 failing sends the
+    // rig to pool 2, not back to pool 0.
+    p.failed(1, 10_000);
+    expect(p.next(10_000)).toEqual({ kind: 'connect', index: 2 });
+    // With every pool failed, the one that failed longest ago goes first (its backoff is over).
+    p.failed(2, 11_000);
+    expect(p.next(11_000)).toEqual({ kind: 'connect', index: 0 });
+    p.failed(0, 11_000);
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 1 });
+    p.succeeded(2);
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 2 });
+    p.probed(0, true, 20_000);
+    expect(p.next(20_000)).toEqual({ kind: 'connect', index: 0 });
+  });
+
   it('fails back only after continuous healthy probes for holdMs; a failed probe restarts the hold', () => {
     const p = new FailoverPolicy(3, { backoff: opts, holdMs: 30_000 }, () => 0);
     p.failed(0, 0);

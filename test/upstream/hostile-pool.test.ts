@@ -81,7 +81,13 @@ describe('a pool that talks but never gives usable work', () => {
   it('fails over at the valid-work deadline although it keeps sending messages', async () => {
     const a = await pool();
     const b = await pool();
-    const { c, clock, jobs } = client([a.url, b.url], { workDeadlineMs: 60_000 });
+    // The violation bound and the first-job deadline are lifted: this test is about the work
+    // deadline alone.
+    const { c, clock, jobs } = client([a.url, b.url], {
+      workDeadlineMs: 60_000,
+      firstJobDeadlineMs: 60_000,
+      maxViolationsWithoutWork: 1_000,
+    });
     const pa = await a.next();
     await openChannel(pa, 1);
     // Jobs and prev hashes for channels and jobs that do not exist, and a future job never
@@ -119,6 +125,88 @@ describe('a pool that talks but never gives usable work', () => {
     await bringUp(pb);
     await waitFor(() => jobs.length === 1);
     expect(jobs[0]?.pool).toBe(b.url);
+  });
+
+  it('leaves a pool that opens the channel and sends no job within 2 s, not the whole work deadline', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock, jobs } = client([a.url, b.url]);
+    const pa = await a.next();
+    await openChannel(pa, 1);
+    await waitFor(() => c.status().pools[0]?.channels.length === 1);
+    clock.advance(1_999);
+    expect(c.status().currentPool).toBe(a.url);
+    clock.advance(1);
+    const pb = await b.next();
+    expect(c.status().pools[0]?.lastError).toMatch(
+      /no valid work: no job with its prev hash within 2000 ms of the channel opening/,
+    );
+    await bringUp(pb);
+    await waitFor(() => jobs.length === 1);
+    expect(jobs[0]?.pool).toBe(b.url);
+  });
+
+  it('fails over after a few violations while it gives no work, but forgives one before the first job', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock, jobs } = client([a.url, b.url]);
+    const pa = await a.next();
+    await openChannel(pa, 1);
+    pa.sendFrame(encodeFrame({ extensionType: 0, channelMsg: false, msgType: 0x6f }, Uint8Array.of(1)));
+    await waitFor(() => violations(c)['unknown-message'] === 1);
+    pa.send('NewMiningJob', {
+      channel_id: 1,
+      job_id: 1,
+      min_ntime: null,
+      version: 0x20000000,
+      merkle_root: merkle(1),
+    });
+    pa.send('SetNewPrevHash', {
+      channel_id: 1,
+      job_id: 1,
+      prev_hash: PREV_HASH,
+      min_ntime: 1_700_000_000,
+      nbits: 0x1d00ffff,
+    });
+    await waitFor(() => jobs.length === 1);
+    // With work on the chips the leaky bucket judges: three more oddities keep the pool.
+    for (let i = 2; i <= 4; i++)
+      pa.sendFrame(encodeFrame({ extensionType: 0, channelMsg: false, msgType: 0x6f }, Uint8Array.of(i)));
+    await waitFor(() => violations(c)['unknown-message'] === 4);
+    expect(c.status().currentPool).toBe(a.url);
+    pa.close();
+    // The next pool opens a channel and gives nothing but violations: three and it is left, long
+    // before the 10 s work deadline (the clock does not move).
+    const pb = await b.next();
+    await openChannel(pb, 1);
+    for (let i = 0; i < 3; i++) pb.send('SetTarget', { channel_id: 9, maximum_target: TARGET_DIFF1 });
+    await waitFor(() => /protocol violations without work: 3/.test(c.status().pools[1]?.lastError ?? ''));
+    expect(clock.now()).toBe(0);
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('fails over at once when a SetNewPrevHash names a job it never sent, instead of hashing dead work', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock, jobs } = client([a.url, b.url]);
+    const pa = await a.next();
+    await bringUp(pa);
+    await waitFor(() => jobs.length === 1);
+    // A new tip invalidates job 1 (spec 05 §5.3.17) and names job 99, which never came.
+    pa.send('SetNewPrevHash', {
+      channel_id: 1,
+      job_id: 99,
+      prev_hash: merkle(7),
+      min_ntime: 1_700_000_100,
+      nbits: 0x1d00ffff,
+    });
+    const pb = await b.next();
+    expect(clock.now()).toBe(0);
+    expect(c.status().pools[0]?.lastError).toMatch(/work withdrawn: SetNewPrevHash names unknown job 99/);
+    expect(violations(c)).toEqual({ 'unknown-job': 1 });
+    await bringUp(pb);
+    await waitFor(() => jobs.length === 2);
+    expect(jobs[1]?.pool).toBe(b.url);
   });
 
   it('does not count violations as life: the silence deadline runs through them', async () => {
@@ -232,6 +320,29 @@ describe('a pool that answers with Reconnect to itself', () => {
     expect(a.accepted).toBe(4);
     expect(c.status().pools[0]?.lastError).toMatch(/Reconnect loop: more than 3 Reconnects within 60000 ms/);
     expect(c.status().pools[0]?.state).toBe('backoff');
+  });
+});
+
+describe('a pool that answers with Reconnect to itself, default bound', () => {
+  it('follows two Reconnects within a minute and fails the pool at the third', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { c, clock } = client([a.url, b.url]);
+    for (let session = 1; session <= 3; session++) {
+      const pa = await a.next();
+      await bringUp(pa);
+      await waitFor(() => c.status().pools[0]?.state === 'mining');
+      pa.send('Reconnect', { new_host: '', new_port: 0 });
+      // The second waits for its backoff (at most 250 ms): move the clock past it.
+      if (session === 2) {
+        await waitFor(() => c.status().pools[0]?.state === 'idle');
+        clock.advance(1_000);
+      }
+    }
+    const pb = await b.next();
+    await bringUp(pb);
+    expect(a.accepted).toBe(3);
+    expect(c.status().pools[0]?.lastError).toMatch(/Reconnect loop: more than 2 Reconnects within 60000 ms/);
   });
 });
 

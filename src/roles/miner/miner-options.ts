@@ -44,6 +44,8 @@ type PoolLimits = Partial<
     PoolClientOptions,
     | 'silenceMs'
     | 'workDeadlineMs'
+    | 'firstJobDeadlineMs'
+    | 'maxViolationsWithoutWork'
     | 'maxViolationScore'
     | 'frameTimeoutMs'
     | 'closeTimeoutMs'

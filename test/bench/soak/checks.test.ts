@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, type Observations, type Row } from '../../../bench/soak/checks.js';
 import type { SlotBooks } from '../../../bench/soak/pool-slot.js';
-import type { RigLedger } from '../../../bench/soak/rig-protocol.js';
+import type { RigLedger, RigMemory } from '../../../bench/soak/rig-protocol.js';
 
 const ledger: RigLedger = {
   pid: 42,
@@ -29,6 +29,15 @@ const ledger: RigLedger = {
   clientStale: 4,
   staleByReason: { 'pool-changed': 4 },
   localStale: 1,
+};
+
+const memory: RigMemory = {
+  rssMb: 80,
+  heapUsedMb: 20,
+  heapTotalMb: 30,
+  externalMb: 3,
+  arrayBuffersMb: 1,
+  collected: true,
 };
 
 describe('hung chip row', () => {
@@ -65,6 +74,8 @@ function observe(over: Partial<Observations> = {}): Observations {
     uptimeWentBack: false,
     rssBaselineMb: 80,
     rssEndMb: 82,
+    memoryBaseline: memory,
+    memoryEnd: { ...memory, rssMb: 82 },
     lagP99Ms: 8,
     hostLagP99Ms: 2,
     healthySamples: 100,
@@ -121,6 +132,9 @@ describe('soak checks', () => {
     expect(result(evaluate(observe({ exitedEarly: true })), 'rig process')).toBe('FAIL');
     expect(result(evaluate(observe({ ledger: { ...ledger, pid: 43 } })), 'rig process')).toBe('FAIL');
     expect(result(evaluate(observe({ rssEndMb: 85 })), 'RSS growth')).toBe('FAIL');
+    // Readings the rig could not take after a collection judge nothing: no pass on garbage.
+    const uncollected = { ...memory, collected: false };
+    expect(result(evaluate(observe({ memoryEnd: uncollected })), 'RSS growth')).toBe('FAIL');
     expect(result(evaluate(observe({ workingSamples: 94 })), 'work on the chips')).toBe('FAIL');
     expect(
       result(evaluate(observe({ stopSeconds: undefined, stopCode: undefined })), 'stops on SIGTERM'),
