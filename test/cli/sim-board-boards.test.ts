@@ -3,7 +3,9 @@
  * (built CLI, `npm test` builds it): `sim-board --board emberone00 --pty` prints `control:`,
  * `data:`, `sim-target-shift:`; `sim-board --board rpi-tps546-bm1370 --pty --dev-root DIR` prints
  * `dev-root:`, `data:`, `sim-target-shift:`; `run` on each powers the board up, mines and exits 0
- * with shares accepted; `--trace-i2c` holds the regulator writes.
+ * with shares accepted; `--trace-i2c` holds the regulator writes. The `run` halves mine for 6 s
+ * each and run under `npm run test:slow` (and in CI); the same boards mine in-process in
+ * test/e2e/emberone-board.test.ts and pi-board.test.ts on every `npm test`.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
+const SLOW = process.env['SV2MINER_SLOW'] === '1';
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -25,7 +28,7 @@ if (!hasRelay)
 let server: ChildProcessWithoutNullStreams | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
-  if (server !== undefined && server.exitCode === null) {
+  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((r) => server?.once('exit', r));
     server.kill('SIGTERM');
     await exited;
@@ -96,6 +99,7 @@ describe.skipIf(!hasRelay)('sim-board and run for emberone00 and rpi-tps546-bm13
     expect(lines[0]).toMatch(/^control: \/\S+$/);
     expect(lines[1]).toMatch(/^data: \/\S+$/);
     expect(lines[2]).toBe('sim-target-shift: 24');
+    if (!SLOW) return;
     const run = await runCli([
       'run',
       '--config-dir',
@@ -135,6 +139,14 @@ describe.skipIf(!hasRelay)('sim-board and run for emberone00 and rpi-tps546-bm13
     expect(lines[1]).toBe(`data: ${root}/dev/serial0`);
     expect(lines[2]).toBe('sim-target-shift: 24');
     expect(existsSync(join(root, 'dev', 'i2c-1'))).toBe(true);
+    if (SLOW) await mines(dir, root);
+    const exited = new Promise((r) => server?.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    expect(existsSync(root)).toBe(false);
+  }, 90_000);
+
+  async function mines(dir: string, root: string): Promise<void> {
     const run = await runCli([
       'run',
       '--config-dir',
@@ -154,11 +166,7 @@ describe.skipIf(!hasRelay)('sim-board and run for emberone00 and rpi-tps546-bm13
     expect(summary['board']).toBe('rpi-tps546-bm1370');
     expect(summary['shares_accepted']).toBeGreaterThan(0);
     expect(run.stderr).toContain('power: core at 1150 mV');
-    const exited = new Promise((r) => server?.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-    expect(existsSync(root)).toBe(false);
-  }, 90_000);
+  }
 
   it('--dev-root with a USB board is one line and exit 2', async () => {
     const r = await runCli(['sim-board', '--board', 'bitaxe-gamma-usb', '--pty', '--dev-root', '/tmp/x']);

@@ -26,7 +26,7 @@ if (!hasRelay)
 let server: ChildProcessWithoutNullStreams | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
-  if (server !== undefined && server.exitCode === null) {
+  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((r) => server?.once('exit', r));
     server.kill('SIGTERM');
     await exited;

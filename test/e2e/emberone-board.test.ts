@@ -15,6 +15,7 @@ import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import { type PtyServer, servePty } from '../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../drivers/sim/sim-usb-board.js';
 import { systemInfo } from '../../src/api/axeos.js';
+import { SIM_TIMING } from '../../src/roles/miner/compose-board.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
@@ -85,6 +86,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated emberone00 over ptys',
       { out: (l) => out.push(l), err: () => {} },
       {
         logSink: () => {},
+        // The simulated chips lock their PLL at once: no ESP-Miner ramp pacing (drivers test it).
+        miner: { timing: SIM_TIMING },
         onMiner: (miner) => {
           const deadline = performance.now() + 40_000;
           const poll = setInterval(() => {

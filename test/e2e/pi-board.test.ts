@@ -14,6 +14,7 @@ import { rpiTps546Bm1370 } from '../../boards/rpi-tps546.js';
 import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import { serveSimLinuxBoard } from '../../drivers/sim/sim-linux-board.js';
 import { systemInfo } from '../../src/api/axeos.js';
+import { SIM_TIMING } from '../../src/roles/miner/compose-board.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
@@ -77,6 +78,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated rpi-tps546-bm1370 unde
       { out: (l) => out.push(l), err: () => {} },
       {
         logSink: () => {},
+        // The simulated chips lock their PLL at once: no ESP-Miner ramp pacing (drivers test it).
+        miner: { timing: SIM_TIMING },
         onMiner: (miner) => {
           const deadline = performance.now() + 30_000;
           const poll = setInterval(() => {

@@ -15,6 +15,7 @@ import { SIM_DEFAULTS } from '../../drivers/sim/sim-chain.js';
 import { type PtyServer, servePty } from '../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../drivers/sim/sim-usb-board.js';
 import { systemInfo } from '../../src/api/axeos.js';
+import { SIM_TIMING } from '../../src/roles/miner/compose-board.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 import type { Miner } from '../../src/roles/miner/miner.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
@@ -73,6 +74,8 @@ describe.skipIf(!hasPython)('overheat latch on the simulated bitaxe-gamma-usb', 
         args,
         { out: () => {}, err: () => {} },
         {
+          // The simulated chips lock their PLL at once: no ESP-Miner ramp pacing (drivers test it).
+          miner: { timing: SIM_TIMING },
           onMiner: (miner) => onMiner(miner, () => process.emit('SIGINT', 'SIGINT')),
         },
       );

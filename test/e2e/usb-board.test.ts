@@ -15,6 +15,7 @@ import { type PtyServer, servePty } from '../../drivers/sim/sim-pty.js';
 import { createSimUsbBoard } from '../../drivers/sim/sim-usb-board.js';
 import { systemInfo } from '../../src/api/axeos.js';
 import { renderMetrics } from '../../src/api/metrics.js';
+import { SIM_TIMING } from '../../src/roles/miner/compose-board.js';
 import { runMiner } from '../../src/roles/miner/main.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
@@ -80,6 +81,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
       { out: (l) => out.push(l), err: (l) => err.push(l) },
       {
         logSink: (line) => logs.push(line),
+        // The simulated chips lock their PLL at once: no ESP-Miner ramp pacing (drivers test it).
+        miner: { timing: SIM_TIMING },
         onMiner: (miner) => {
           const deadline = performance.now() + 20_000;
           const poll = setInterval(() => {
@@ -163,6 +166,8 @@ describe.skipIf(!hasRelay)('sv2miner run on the simulated bitaxe-gamma-usb over 
       { out: () => {}, err: () => {} },
       {
         logSink: (line) => logs.push(line),
+        // The simulated chips lock their PLL at once: no ESP-Miner ramp pacing (drivers test it).
+        miner: { timing: SIM_TIMING },
         onMiner: (miner) => {
           const deadline = performance.now() + 30_000;
           const poll = setInterval(() => {

@@ -147,6 +147,8 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
       relay,
       ...(link === undefined ? {} : { link }),
     });
+    // Listening before the path goes out: a supervisor may read it and signal at once.
+    const stopped = stopSignal();
     io.out(server.path);
     io.err(
       `sim-board: ${chainOptions.model} x${chainOptions.chipCount} on ${server.path} (relay ${server.relay}, ` +
@@ -154,10 +156,7 @@ async function runSimBoard(argv: readonly string[], io: CliIo): Promise<number> 
     );
     const onHup = () => server.chain.reset();
     process.on('SIGHUP', onHup);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
     process.off('SIGHUP', onHup);
     await server.close();
     return 0;
@@ -222,16 +221,14 @@ async function serveLinuxBoard(
     io.err(`sim-board: ${error.message}`);
     return 1;
   }
+  const stopped = stopSignal();
   io.out(`dev-root: ${root}`);
   io.out(`data: ${sim.uart.path}`);
   io.out(`sim-target-shift: ${chain.simTargetShift ?? BRIDGED_SHIFT}`);
   io.err(
     `sim-board: ${board.id} (${chain.model} x${chain.chipCount}) under the fake device root ${root}; run --board ${board.id} --dev-root ${root}; Ctrl-C to stop`,
   );
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   await sim.close();
   if (devRoot === undefined) rmSync(root, { recursive: true, force: true });
   return 0;
@@ -263,19 +260,34 @@ async function serveBridgedBoard(
     return 1;
   }
   const shift = chain.simTargetShift ?? BRIDGED_SHIFT;
+  const stopped = stopSignal();
   io.out(`control: ${control.path}`);
   io.out(`data: ${data.path}`);
   io.out(`sim-target-shift: ${shift}`);
   io.err(
     `sim-board: ${board.id} (${chain.model} x${chain.chipCount}) simulated with its regulator and fan; chips are powered by the simulated ${board.power?.regulator.kind}; Ctrl-C to stop`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   await data.close();
   await control.close();
   return 0;
+}
+
+/**
+ * Resolves on SIGINT or SIGTERM. Taken before the paths are printed: a supervisor that reads
+ * them and signals at once must find the handler in place, or the default action kills the
+ * process before it cleans up (a fake device root would be left behind).
+ */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** The chain a command line asks for (exported for tests). */
