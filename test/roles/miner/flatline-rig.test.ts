@@ -117,7 +117,9 @@ describe('flatline recovery on simulated chains', () => {
         [1, 0],
         [1, 1],
       ]);
-    expect(chipNonces(0)[1]).toBeLessThanOrEqual(deadAt + 1);
+    // A live chip returns 30 a window; the hung one only what was already on the line when it
+    // hung (one or two under load). The verdict below says the judging window saw none at all.
+    expect(chipNonces(0)[1]).toBeLessThan(deadAt + 30);
     expect(status(0)?.recoveriesByReason['chip-silent']).toBe(1);
     expect(status(0)?.lastReason).toMatch(/^chip-silent: chip 1 \(0 of \d+\.\d expected\)/);
     expect(r.chains[0]?.state).toBe('recovering');
