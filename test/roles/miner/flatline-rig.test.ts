@@ -110,8 +110,9 @@ describe('flatline recovery on simulated chains', () => {
       [1, 0],
       [1, 1],
     ]);
-    // The window that saw the hang may still hold its last nonces; the next one is plain.
-    if (status(0)?.recoveries === 0)
+    // The window that saw the hang may still hold its last nonces (more of them on a loaded host,
+    // where the line backs up); a later one is plain. Bounded: a silent chip is judged within it.
+    for (let w = 0; w < 4 && status(0)?.recoveries === 0; w++)
       await window([
         [0, 0],
         [1, 0],
@@ -177,7 +178,8 @@ describe('flatline recovery on simulated chains', () => {
       [1, 1],
     ] as const;
     await window(live);
-    if (status(0)?.recoveries === 0) await window(live);
+    // As above: nonces already on the line may fill the first window or two.
+    for (let w = 0; w < 4 && status(0)?.recoveries === 0; w++) await window(live);
     expect(status(0)?.recoveriesByReason.flatline).toBe(1);
     // Attempts: at once, then 1 s and 2 s after each failed bring-up; the third failure disables.
     for (let attempt = 1; attempt <= 3; attempt++) {
