@@ -9,13 +9,10 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, firstLines, runCli } from '../helpers/cli-process.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 const hasRelay =
   spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0 ||
@@ -34,35 +31,6 @@ afterEach(async () => {
   server = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** Resolves with the first `n` stdout lines of `child`. */
-function firstLines(child: ChildProcessWithoutNullStreams, n: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      const lines = text.split('\n');
-      if (lines.length > n) resolve(lines.slice(0, n));
-    });
-    child.once('exit', (code) => reject(new Error(`sim-board exited ${code} before ${n} lines: ${text}`)));
-  });
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!hasRelay)('sim-board and run over the USB path (two processes, real ptys)', () => {
   it('prints the three lines, serves; run powers up, mines, exits 0; the trace holds the I2C transactions', async () => {

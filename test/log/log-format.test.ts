@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,10 +6,10 @@ import type { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { configureRootLogger } from '../../src/log.js';
 import { prettyLineFormatter, resolveLogFormat } from '../../src/log-format.js';
+import { runCli, runNode } from '../helpers/cli-process.js';
 import { simConfigInput } from '../helpers/sim-rig.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 /** What our root logger serialises for one entry (redaction included). */
 function jsonLineOf(write: (log: pino.Logger) => void): string {
@@ -119,23 +118,3 @@ describe('log format', () => {
     }
   }, 60_000);
 });
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runNode([CLI, ...args]);
-}
-
-function runNode(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
